@@ -1,0 +1,1 @@
+//! System benchmarks, side by side with their anchors.

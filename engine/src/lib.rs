@@ -1,0 +1,1 @@
+//! Pixels to faces to descriptors: decoding, detection, alignment, extraction, batching. No HTTP, no database.

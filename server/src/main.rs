@@ -1,0 +1,2 @@
+//! The `argus` binary.
+fn main() {}

@@ -1,0 +1,1 @@
+//! Durable records for accounts, tokens, faces, lists, attributes, samples and images. Knows no pixels and no HTTP.

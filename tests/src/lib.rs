@@ -1,0 +1,1 @@
+//! End-to-end tests: a real argus process driven over HTTP.
