@@ -1,2 +1,32 @@
-//! The `argus` binary.
-fn main() {}
+//! The `argus` binary: one command per job (detect, extract, compare, serve).
+//! Owns: argument parsing and dispatch. The work lives in the library modules.
+
+use argus_server::engine_commands::{self, CompareArgs, DetectArgs, ExtractArgs};
+use clap::{Parser, Subcommand};
+
+/// Argus: face detection, descriptor extraction and matching.
+#[derive(Parser)]
+#[command(name = "argus", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Detect faces in images and print them as JSON.
+    Detect(DetectArgs),
+    /// Extract a descriptor for every face in images and print them as JSON.
+    Extract(ExtractArgs),
+    /// Compare the largest face of two images and print the similarity as JSON.
+    Compare(CompareArgs),
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Detect(args) => engine_commands::detect(args),
+        Command::Extract(args) => engine_commands::extract(args),
+        Command::Compare(args) => engine_commands::compare(args),
+    }
+}

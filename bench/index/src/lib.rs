@@ -1,0 +1,1 @@
+//! Benchmark M1: the Argus index side by side with FAISS IndexFlatIP.

@@ -1,1 +1,0 @@
-//! System benchmarks, side by side with their anchors.
