@@ -1,0 +1,58 @@
+# Argus: the two commands are `make run` and `make test`. Everything else is a step of those.
+#
+# Heavy artefacts live outside the repository, keyed by checksum:
+#   ~/.cache/argus/venv     Python venv (ONNX Runtime library, model converters, test references)
+#   ~/.cache/argus/dl       registry packages the models come from
+#   ~/.cache/argus/models   converted ONNX models (ARGUS_MODELS_DIR)
+#   ~/.cache/argus/photos   test photos (ARGUS_PHOTOS_DIR)
+
+SHELL := /bin/bash
+ARGUS_CACHE ?= $(HOME)/.cache/argus
+VENV ?= $(ARGUS_CACHE)/venv
+PYTHON := $(VENV)/bin/python
+export ARGUS_MODELS_DIR ?= $(ARGUS_CACHE)/models
+export ARGUS_PHOTOS_DIR ?= $(ARGUS_CACHE)/photos
+CARGO ?= cargo
+
+.PHONY: run test setup system-deps venv models build build-release lint test-rust test-python bench clean-cache
+
+## run: install what is missing, fetch and convert the models, build, serve the API on port 5000
+run: setup models build-release
+	./target/release/argus serve
+
+## test: the whole test suite (Rust unit, integration and end-to-end tests, model converter tests, lints)
+test: setup models lint test-rust test-python
+
+setup: system-deps venv
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+venv:
+	@bash scripts/venv.sh "$(VENV)" models/requirements.txt
+
+models: venv
+	@$(PYTHON) models/build.py --models-dir "$(ARGUS_MODELS_DIR)" --photos-dir "$(ARGUS_PHOTOS_DIR)"
+
+build:
+	$(CARGO) build --workspace --all-targets
+
+build-release:
+	$(CARGO) build --release -p argus-server --bin argus
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+test-rust: build
+	ARGUS_BIN="$(CURDIR)/target/debug/argus" $(CARGO) test --workspace
+
+test-python: venv
+	$(PYTHON) -m pytest -q models/tests
+
+## bench: the system benchmarks; tables go under bench/results/
+bench: setup models
+	bash bench/run.sh
+
+clean-cache:
+	rm -rf "$(ARGUS_CACHE)"
