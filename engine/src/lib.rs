@@ -1,1 +1,23 @@
-//! Pixels to faces to descriptors: decoding, detection, alignment, extraction, batching. No HTTP, no database.
+//! Pixels → faces → descriptors. Decoding, MTCNN detection, five-point alignment, descriptor extraction and
+//! dynamic batching, with networks run through a `Backend` (ONNX Runtime on the CPU today).
+//! No HTTP and no database: callers hand in bytes and get back faces, samples and descriptors.
+#![warn(missing_docs)]
+
+pub mod align;
+pub mod batcher;
+pub mod descriptor;
+pub mod detect;
+pub mod engine;
+pub mod error;
+pub mod image;
+pub mod nms;
+pub mod resample;
+pub mod runtime;
+
+pub use align::SAMPLE_SIZE;
+pub use descriptor::{DESCRIPTOR_VERSION, Descriptor, similarity, similarity_to_score};
+pub use detect::{DetectOptions, Detection, Point, Rect};
+pub use engine::{Engine, EngineConfig};
+pub use error::{EngineError, Result};
+pub use image::Image;
+pub use runtime::Backend;

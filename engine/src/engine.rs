@@ -1,0 +1,187 @@
+//! The engine facade: loads the networks once and offers decode → detect → warp → extract to callers that hold it
+//! in an `Arc`. Descriptor extraction goes through the dynamic batcher; detection runs on the caller's thread.
+
+use crate::align::{SAMPLE_SIZE, warp};
+use crate::batcher::{BatchLimits, Batcher};
+use crate::descriptor::{DESCRIPTOR_LEN, DESCRIPTOR_VERSION, Descriptor};
+use crate::detect::{DetectOptions, Detection, Mtcnn};
+use crate::error::{EngineError, Result};
+use crate::image::{Image, decode};
+use crate::resample::{FloatImage, area_resize};
+use crate::runtime::{Backend, Network};
+use ndarray::{Array4, Axis};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Side of the descriptor network's input chip.
+const CHIP_SIZE: usize = 150;
+
+/// How to build an engine.
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    /// Directory with the ONNX files of `make models`.
+    pub models_dir: PathBuf,
+    /// Where networks run.
+    pub backend: Backend,
+    /// Images with more pixels are refused before decoding (decompression bombs).
+    pub max_pixels: u64,
+    /// Most faces in one descriptor-network run.
+    pub max_batch: usize,
+    /// Longest a face waits for others to fill a batch.
+    pub max_wait: Duration,
+    /// Threads each network may use.
+    pub threads: usize,
+}
+
+impl EngineConfig {
+    /// Defaults for a models directory: 40 megapixels, batches of up to 32 faces, 2 ms wait, all cores.
+    pub fn new(models_dir: PathBuf) -> EngineConfig {
+        EngineConfig {
+            models_dir,
+            backend: Backend::OrtCpu,
+            max_pixels: 40_000_000,
+            max_batch: 32,
+            max_wait: Duration::from_millis(2),
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
+}
+
+/// Loaded networks and the descriptor batcher.
+pub struct Engine {
+    config: EngineConfig,
+    mtcnn: Mtcnn,
+    descriptor: Batcher,
+}
+
+impl Engine {
+    /// Loads the four networks (errors name the missing file) and starts the batcher.
+    pub fn open(config: EngineConfig) -> Result<Engine> {
+        if config.max_batch == 0 {
+            return Err(EngineError::BadOption {
+                reason: "max_batch must be at least 1".into(),
+            });
+        }
+        let load = |name: &'static str, file: &str| {
+            Network::load(config.backend, name, &config.models_dir.join(file), config.threads)
+        };
+        let mtcnn = Mtcnn {
+            pnet: load("mtcnn_pnet", "mtcnn_pnet.onnx")?,
+            rnet: load("mtcnn_rnet", "mtcnn_rnet.onnx")?,
+            onet: load("mtcnn_onet", "mtcnn_onet.onnx")?,
+        };
+        let net = load("dlib_resnet_v1", "dlib_resnet_v1.onnx")?;
+        let limits = BatchLimits {
+            max_batch: config.max_batch,
+            max_wait: config.max_wait,
+        };
+        let descriptor = Batcher::start("descriptor", limits, Box::new(move |rows| run_descriptor(&net, rows)))?;
+        Ok(Engine {
+            config,
+            mtcnn,
+            descriptor,
+        })
+    }
+
+    /// The configuration the engine was opened with.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// Decodes image bytes (JPEG, PNG, BMP, TIFF, WebP, PNM) into RGB, honouring EXIF orientation.
+    pub fn decode(&self, bytes: &[u8]) -> Result<Image> {
+        decode(bytes, self.config.max_pixels)
+    }
+
+    /// Detects faces, largest first.
+    pub fn detect(&self, image: &Image, options: &DetectOptions) -> Result<Vec<Detection>> {
+        self.mtcnn.detect(image, options)
+    }
+
+    /// The aligned face sample (`SAMPLE_SIZE` square) of a detection.
+    pub fn warp(&self, image: &Image, detection: &Detection) -> Image {
+        warp(image, &detection.landmarks5, SAMPLE_SIZE)
+    }
+
+    /// The bytes a sample is stored as: PNG, lossless, so a stored sample gives the same descriptor again.
+    pub fn encode_sample(&self, sample: &Image) -> Vec<u8> {
+        sample.to_png()
+    }
+
+    /// Reads a stored or uploaded sample; it must be a `SAMPLE_SIZE` square image.
+    pub fn decode_sample(&self, bytes: &[u8]) -> Result<Image> {
+        let image = decode(bytes, self.config.max_pixels).map_err(|e| EngineError::BadSample {
+            reason: e.to_string(),
+        })?;
+        check_sample(&image)?;
+        Ok(image)
+    }
+
+    /// Descriptors of aligned samples, in order, through the dynamic batcher.
+    pub fn extract(&self, samples: &[Image]) -> Result<Vec<Descriptor>> {
+        let mut rows = Vec::with_capacity(samples.len());
+        for sample in samples {
+            check_sample(sample)?;
+            rows.push(chip_row(sample));
+        }
+        self.descriptor
+            .run(rows)?
+            .into_iter()
+            .map(|raw| Descriptor::from_raw(DESCRIPTOR_VERSION, raw))
+            .collect()
+    }
+
+    /// The descriptor version `extract` produces.
+    pub fn descriptor_version(&self) -> u32 {
+        DESCRIPTOR_VERSION
+    }
+
+    /// Runs the smallest detection there is, to show the networks load and run.
+    pub fn health(&self) -> Result<()> {
+        let blank = Image::from_rgb(24, 24, vec![0; 24 * 24 * 3])?;
+        self.mtcnn.detect(&blank, &DetectOptions::default()).map(|_| ())
+    }
+}
+
+fn check_sample(sample: &Image) -> Result<()> {
+    if sample.width() != SAMPLE_SIZE || sample.height() != SAMPLE_SIZE {
+        return Err(EngineError::BadSample {
+            reason: format!(
+                "a sample is {SAMPLE_SIZE}x{SAMPLE_SIZE}, this one is {}x{}",
+                sample.width(),
+                sample.height()
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// The descriptor network's input for a sample: area-resized to 150 px, planar RGB, raw 0..255.
+fn chip_row(sample: &Image) -> Vec<f32> {
+    let chip = area_resize(&FloatImage::from_image(sample), CHIP_SIZE, CHIP_SIZE);
+    let plane = CHIP_SIZE * CHIP_SIZE;
+    let mut row = vec![0f32; 3 * plane];
+    for (i, px) in chip.data.chunks_exact(3).enumerate() {
+        for c in 0..3 {
+            row[c * plane + i] = px[c];
+        }
+    }
+    row
+}
+
+fn run_descriptor(net: &Network, rows: &[Vec<f32>]) -> std::result::Result<Vec<Vec<f32>>, String> {
+    let mut input = Array4::<f32>::zeros((rows.len(), 3, CHIP_SIZE, CHIP_SIZE));
+    for (mut slot, row) in input.axis_iter_mut(Axis(0)).zip(rows) {
+        slot.as_slice_mut()
+            .ok_or("input tensor is not contiguous")?
+            .copy_from_slice(row);
+    }
+    let out = net
+        .run(&input.into_dyn(), &["descriptor"])
+        .map_err(|e| e.to_string())?;
+    let out = out.into_iter().next().ok_or("no descriptor output")?;
+    if out.shape() != [rows.len(), DESCRIPTOR_LEN] {
+        return Err(format!("descriptor output has shape {:?}", out.shape()));
+    }
+    Ok(out.outer_iter().map(|r| r.iter().copied().collect()).collect())
+}

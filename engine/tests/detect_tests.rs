@@ -1,0 +1,42 @@
+//! Detection on real photos: one face where there is one, none where there is none, landmarks inside the box,
+//! and the reference box of obama.jpg.
+
+mod common;
+
+use common::{faces, photo};
+
+#[test]
+fn one_face_on_each_portrait_with_landmarks_inside_the_box() {
+    for name in ["obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg", "grace_hopper.jpg", "astronaut.png"] {
+        let found = faces(&photo(name));
+        assert_eq!(found.len(), 1, "{name}: {found:?}");
+        let face = &found[0];
+        assert!(face.score > 0.95, "{name}: score {}", face.score);
+        for p in face.landmarks5 {
+            assert!(
+                p.x > face.rect.x && p.x < face.rect.x + face.rect.width && p.y > face.rect.y && p.y < face.rect.y + face.rect.height,
+                "{name}: landmark {p:?} outside {:?}",
+                face.rect
+            );
+        }
+        let [left_eye, right_eye, nose, mouth_left, mouth_right] = face.landmarks5;
+        assert!(left_eye.x < right_eye.x && mouth_left.x < mouth_right.x, "{name}");
+        assert!(left_eye.y < nose.y && nose.y < mouth_left.y, "{name}");
+    }
+}
+
+#[test]
+fn no_face_on_a_landscape() {
+    assert!(faces(&photo("ice_block.jpg")).is_empty());
+}
+
+#[test]
+fn obama_box_matches_the_reference_implementation() {
+    // facenet-pytorch gives (367.5, 79.0, 616.4, 428.3) for this photo (models fact sheet §2.4).
+    let face = &faces(&photo("obama.jpg"))[0];
+    let r = face.rect;
+    let got = [r.x, r.y, r.x + r.width, r.y + r.height];
+    for (g, want) in got.iter().zip([367.5, 79.0, 616.4, 428.3]) {
+        assert!((g - want).abs() < 2.0, "box {got:?}");
+    }
+}
