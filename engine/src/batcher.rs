@@ -129,7 +129,10 @@ mod tests {
                 limits,
                 Box::new(move |rows| {
                     seen.fetch_max(rows.len(), Ordering::SeqCst);
-                    Ok(rows.iter().map(|r| r.iter().map(|v| v * 2.0).collect()).collect())
+                    Ok(rows
+                        .iter()
+                        .map(|r| r.iter().map(|v| v * 2.0).collect())
+                        .collect())
                 }),
             )
             .unwrap(),
@@ -141,13 +144,19 @@ mod tests {
                     let rows = vec![vec![caller as f32, 1.0], vec![caller as f32, 2.0]];
                     assert_eq!(
                         batcher.run(rows).unwrap(),
-                        vec![vec![2.0 * caller as f32, 2.0], vec![2.0 * caller as f32, 4.0]]
+                        vec![
+                            vec![2.0 * caller as f32, 2.0],
+                            vec![2.0 * caller as f32, 4.0]
+                        ]
                     );
                 })
             })
             .collect();
         handles.into_iter().for_each(|h| h.join().unwrap());
-        assert!(largest.load(Ordering::SeqCst) > 2, "no two callers shared a batch");
+        assert!(
+            largest.load(Ordering::SeqCst) > 2,
+            "no two callers shared a batch"
+        );
     }
 
     #[test]
@@ -157,6 +166,9 @@ mod tests {
             max_wait: Duration::from_millis(1),
         };
         let batcher = Batcher::start("fail", limits, Box::new(|_| Err("boom".into()))).unwrap();
-        assert!(matches!(batcher.run(vec![vec![1.0]]), Err(EngineError::Inference { .. })));
+        assert!(matches!(
+            batcher.run(vec![vec![1.0]]),
+            Err(EngineError::Inference { .. })
+        ));
     }
 }

@@ -14,9 +14,10 @@ pub const DESCRIPTOR_LEN: usize = 128;
 const MAGIC: &[u8; 4] = b"ARGD";
 const HEADER: usize = 12;
 
-/// Cosine at which the score is 0.5: midway between the highest different-person cosine (0.857) and the lowest
-/// same-person cosine (0.948) measured on the sample photos (see the engine tests).
-const SCORE_MIDPOINT: f32 = 0.9025;
+/// Cosine at which the score is 0.5: midway between the highest different-person cosine (0.848, obama2–biden)
+/// and the lowest same-person cosine (0.951, obama2–obama3) measured on the test photos by
+/// `engine/tests/extract_tests.rs` (`cargo test -p argus-engine --test extract_tests -- --nocapture` prints them).
+const SCORE_MIDPOINT: f32 = 0.90;
 /// Steepness of the score curve: a cosine 0.05 above the midpoint scores ≈ 0.88, 0.05 below ≈ 0.12.
 const SCORE_SLOPE: f32 = 40.0;
 
@@ -62,7 +63,10 @@ impl Descriptor {
             let n = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize;
             let body = &bytes[HEADER..];
             if body.len() != n * 4 {
-                return Err(bad(format!("header says {n} values, body has {} bytes", body.len())));
+                return Err(bad(format!(
+                    "header says {n} values, body has {} bytes",
+                    body.len()
+                )));
             }
             (version, body)
         } else if bytes.len() == DESCRIPTOR_LEN * 4 {
@@ -75,7 +79,9 @@ impl Descriptor {
             )));
         };
         if version == DESCRIPTOR_VERSION && body.len() != DESCRIPTOR_LEN * 4 {
-            return Err(bad(format!("version {version} has {DESCRIPTOR_LEN} values")));
+            return Err(bad(format!(
+                "version {version} has {DESCRIPTOR_LEN} values"
+            )));
         }
         let values = body
             .chunks_exact(4)
@@ -89,7 +95,10 @@ impl Descriptor {
 pub fn similarity(a: &Descriptor, b: &Descriptor) -> Result<f32> {
     if a.version != b.version || a.values.len() != b.values.len() {
         return Err(EngineError::BadDescriptor {
-            reason: format!("versions {} and {} cannot be compared", a.version, b.version),
+            reason: format!(
+                "versions {} and {} cannot be compared",
+                a.version, b.version
+            ),
         });
     }
     Ok(a.values.iter().zip(&b.values).map(|(x, y)| x * y).sum())
@@ -107,7 +116,8 @@ mod tests {
 
     #[test]
     fn bytes_round_trip_and_raw_values_are_accepted() {
-        let d = Descriptor::from_raw(DESCRIPTOR_VERSION, (0..128).map(|i| i as f32).collect()).unwrap();
+        let d =
+            Descriptor::from_raw(DESCRIPTOR_VERSION, (0..128).map(|i| i as f32).collect()).unwrap();
         assert_eq!(Descriptor::from_bytes(&d.to_bytes()).unwrap(), d);
         assert_eq!(Descriptor::from_bytes(&d.to_bytes()[HEADER..]).unwrap(), d);
     }

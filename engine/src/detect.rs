@@ -92,14 +92,21 @@ impl Mtcnn {
         }
         if !(0.0..=1.0).contains(&options.score_threshold) {
             return Err(EngineError::BadOption {
-                reason: format!("score threshold {} is outside 0..1", options.score_threshold),
+                reason: format!(
+                    "score threshold {} is outside 0..1",
+                    options.score_threshold
+                ),
             });
         }
         let (region, dx, dy) = match options.roi {
             None => (FloatImage::from_image(image), 0.0, 0.0),
             Some(roi) => {
                 let (x0, y0, x1, y1) = clip_roi(image, roi)?;
-                (FloatImage::crop(image, x0, y0, x1, y1), x0 as f32, y0 as f32)
+                (
+                    FloatImage::crop(image, x0, y0, x1, y1),
+                    x0 as f32,
+                    y0 as f32,
+                )
             }
         };
         let stage1 = self.stage1(&region)?;
@@ -188,7 +195,10 @@ impl Mtcnn {
             if prob <= THRESHOLDS[2] {
                 continue;
             }
-            let (bw, bh) = (candidate.x2 - candidate.x1 + 1.0, candidate.y2 - candidate.y1 + 1.0);
+            let (bw, bh) = (
+                candidate.x2 - candidate.x1 + 1.0,
+                candidate.y2 - candidate.y1 + 1.0,
+            );
             let landmarks: [Point; 5] = std::array::from_fn(|k| Point {
                 x: candidate.x1 + bw * out[2][[i, k]] - 1.0,
                 y: candidate.y1 + bh * out[2][[i, k + 5]] - 1.0,
@@ -258,7 +268,12 @@ fn clip_roi(image: &Image, roi: Rect) -> Result<(usize, usize, usize, usize)> {
 }
 
 /// P-Net output cells with prob ≥ threshold as boxes in image coordinates (stride 2, cell 12).
-fn cells_to_boxes(prob: &ArrayD<f32>, reg: &ArrayD<f32>, scale: f32, threshold: f32) -> Vec<Candidate> {
+fn cells_to_boxes(
+    prob: &ArrayD<f32>,
+    reg: &ArrayD<f32>,
+    scale: f32,
+    threshold: f32,
+) -> Vec<Candidate> {
     let (rows, cols) = (prob.shape()[2], prob.shape()[3]);
     let mut out = Vec::new();
     for y in 0..rows {

@@ -63,7 +63,12 @@ impl Engine {
             });
         }
         let load = |name: &'static str, file: &str| {
-            Network::load(config.backend, name, &config.models_dir.join(file), config.threads)
+            Network::load(
+                config.backend,
+                name,
+                &config.models_dir.join(file),
+                config.threads,
+            )
         };
         let mtcnn = Mtcnn {
             pnet: load("mtcnn_pnet", "mtcnn_pnet.onnx")?,
@@ -75,7 +80,11 @@ impl Engine {
             max_batch: config.max_batch,
             max_wait: config.max_wait,
         };
-        let descriptor = Batcher::start("descriptor", limits, Box::new(move |rows| run_descriptor(&net, rows)))?;
+        let descriptor = Batcher::start(
+            "descriptor",
+            limits,
+            Box::new(move |rows| run_descriptor(&net, rows)),
+        )?;
         Ok(Engine {
             config,
             mtcnn,
@@ -139,7 +148,9 @@ impl Engine {
     /// Runs the smallest detection there is, to show the networks load and run.
     pub fn health(&self) -> Result<()> {
         let blank = Image::from_rgb(24, 24, vec![0; 24 * 24 * 3])?;
-        self.mtcnn.detect(&blank, &DetectOptions::default()).map(|_| ())
+        self.mtcnn
+            .detect(&blank, &DetectOptions::default())
+            .map(|_| ())
     }
 }
 
@@ -183,5 +194,8 @@ fn run_descriptor(net: &Network, rows: &[Vec<f32>]) -> std::result::Result<Vec<V
     if out.shape() != [rows.len(), DESCRIPTOR_LEN] {
         return Err(format!("descriptor output has shape {:?}", out.shape()));
     }
-    Ok(out.outer_iter().map(|r| r.iter().copied().collect()).collect())
+    Ok(out
+        .outer_iter()
+        .map(|r| r.iter().copied().collect())
+        .collect())
 }

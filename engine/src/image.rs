@@ -6,7 +6,7 @@ use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
 use std::io::Cursor;
 
 /// An 8-bit RGB image, rows top to bottom, pixels interleaved.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Image {
     pub(crate) width: u32,
     pub(crate) height: u32,
@@ -18,7 +18,10 @@ impl Image {
     pub fn from_rgb(width: u32, height: u32, rgb: Vec<u8>) -> Result<Image> {
         if width == 0 || height == 0 || rgb.len() != width as usize * height as usize * 3 {
             return Err(EngineError::BadImage {
-                reason: format!("{} bytes do not make a {width}x{height} RGB image", rgb.len()),
+                reason: format!(
+                    "{} bytes do not make a {width}x{height} RGB image",
+                    rgb.len()
+                ),
             });
         }
         Ok(Image { width, height, rgb })
@@ -58,6 +61,12 @@ impl Image {
             image::ExtendedColorType::Rgb8,
         );
         out
+    }
+}
+
+impl std::fmt::Debug for Image {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Image({}x{} RGB)", self.width, self.height)
     }
 }
 

@@ -91,7 +91,10 @@ mod tests {
 
     #[test]
     fn min_drops_a_box_inside_another() {
-        let boxes = [b(0.0, 0.0, 100.0, 100.0, 0.9), b(10.0, 10.0, 30.0, 30.0, 0.95)];
+        let boxes = [
+            b(0.0, 0.0, 100.0, 100.0, 0.9),
+            b(10.0, 10.0, 30.0, 30.0, 0.95),
+        ];
         assert_eq!(nms(&boxes, 0.7, Overlap::Min), vec![1]);
         assert_eq!(nms(&boxes, 0.7, Overlap::Union), vec![1, 0]);
     }

@@ -25,7 +25,8 @@ impl Backend {
     }
 }
 
-static ENVIRONMENT: OnceLock<std::result::Result<ort::environment::Environment, String>> = OnceLock::new();
+static ENVIRONMENT: OnceLock<std::result::Result<ort::environment::Environment, String>> =
+    OnceLock::new();
 
 /// Finds the ONNX Runtime shared library: `ORT_DYLIB_PATH`, else the project venv under `~/.cache/argus/venv`.
 pub fn find_library() -> Result<PathBuf> {
@@ -40,7 +41,9 @@ pub fn find_library() -> Result<PathBuf> {
     }
     let venv = std::env::var_os("ARGUS_VENV")
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cache/argus/venv")));
+        .or_else(|| {
+            std::env::var_os("HOME").map(|home| Path::new(&home).join(".cache/argus/venv"))
+        });
     let Some(venv) = venv else {
         return Err(no_library("neither ORT_DYLIB_PATH nor HOME is set"));
     };
@@ -64,15 +67,17 @@ fn no_library(detail: &str) -> EngineError {
 fn environment() -> Result<&'static ort::environment::Environment> {
     let env = ENVIRONMENT.get_or_init(|| {
         let library = find_library().map_err(|e| e.to_string())?;
-        let builder = ort::init_from(&library).map_err(|e| format!("{}: {e}", library.display()))?;
+        let builder =
+            ort::init_from(&library).map_err(|e| format!("{}: {e}", library.display()))?;
         builder
             .with_name("argus")
             .build()
             .map_err(|e| format!("{}: {e}", library.display()))
     });
-    env.as_ref().map_err(|reason| EngineError::RuntimeUnavailable {
-        reason: reason.clone(),
-    })
+    env.as_ref()
+        .map_err(|reason| EngineError::RuntimeUnavailable {
+            reason: reason.clone(),
+        })
 }
 
 /// One loaded network. Runs are serialised per network; batching is what gives throughput.
@@ -83,7 +88,12 @@ pub struct Network {
 
 impl Network {
     /// Loads an ONNX file for the backend with `threads` intra-op threads.
-    pub fn load(backend: Backend, name: &'static str, path: &Path, threads: usize) -> Result<Network> {
+    pub fn load(
+        backend: Backend,
+        name: &'static str,
+        path: &Path,
+        threads: usize,
+    ) -> Result<Network> {
         let env = environment()?;
         let missing = |reason: String| EngineError::ModelMissing {
             path: path.to_path_buf(),

@@ -14,7 +14,11 @@ fn cache_dir(var: &str, leaf: &str) -> PathBuf {
 
 pub fn models_dir() -> PathBuf {
     let dir = cache_dir("ARGUS_MODELS_DIR", "models");
-    assert!(dir.join("manifest.json").is_file(), "no models in {}: run `make models`", dir.display());
+    assert!(
+        dir.join("manifest.json").is_file(),
+        "no models in {}: run `make models`",
+        dir.display()
+    );
     dir
 }
 
@@ -26,7 +30,9 @@ pub fn photo_bytes(name: &str) -> Vec<u8> {
 pub fn engine() -> Arc<Engine> {
     static ENGINE: OnceLock<Arc<Engine>> = OnceLock::new();
     ENGINE
-        .get_or_init(|| Arc::new(Engine::open(EngineConfig::new(models_dir())).expect("engine opens")))
+        .get_or_init(|| {
+            Arc::new(Engine::open(EngineConfig::new(models_dir())).expect("engine opens"))
+        })
         .clone()
 }
 
@@ -35,5 +41,7 @@ pub fn photo(name: &str) -> Image {
 }
 
 pub fn faces(image: &Image) -> Vec<Detection> {
-    engine().detect(image, &DetectOptions::default()).expect("detection runs")
+    engine()
+        .detect(image, &DetectOptions::default())
+        .expect("detection runs")
 }

@@ -7,20 +7,33 @@ use common::{faces, photo};
 
 #[test]
 fn one_face_on_each_portrait_with_landmarks_inside_the_box() {
-    for name in ["obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg", "grace_hopper.jpg", "astronaut.png"] {
+    for name in [
+        "obama.jpg",
+        "obama2.jpg",
+        "obama3.jpg",
+        "biden.jpg",
+        "grace_hopper.jpg",
+        "astronaut.png",
+    ] {
         let found = faces(&photo(name));
         assert_eq!(found.len(), 1, "{name}: {found:?}");
         let face = &found[0];
         assert!(face.score > 0.95, "{name}: score {}", face.score);
         for p in face.landmarks5 {
             assert!(
-                p.x > face.rect.x && p.x < face.rect.x + face.rect.width && p.y > face.rect.y && p.y < face.rect.y + face.rect.height,
+                p.x > face.rect.x
+                    && p.x < face.rect.x + face.rect.width
+                    && p.y > face.rect.y
+                    && p.y < face.rect.y + face.rect.height,
                 "{name}: landmark {p:?} outside {:?}",
                 face.rect
             );
         }
         let [left_eye, right_eye, nose, mouth_left, mouth_right] = face.landmarks5;
-        assert!(left_eye.x < right_eye.x && mouth_left.x < mouth_right.x, "{name}");
+        assert!(
+            left_eye.x < right_eye.x && mouth_left.x < mouth_right.x,
+            "{name}"
+        );
         assert!(left_eye.y < nose.y && nose.y < mouth_left.y, "{name}");
     }
 }
