@@ -22,11 +22,18 @@ enum Command {
     Compare(CompareArgs),
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    match cli.command {
+    let result = match cli.command {
         Command::Detect(args) => engine_commands::detect(args),
         Command::Extract(args) => engine_commands::extract(args),
         Command::Compare(args) => engine_commands::compare(args),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("argus: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
     }
 }
