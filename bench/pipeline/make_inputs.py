@@ -1,0 +1,22 @@
+"""Makes the P1 inputs: each test photo scaled to fit 640x480, centred on grey, saved as a quality-90 JPEG."""
+
+import os
+import sys
+
+from PIL import Image
+
+PHOTOS = ["obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg", "grace_hopper.jpg", "astronaut.png"]
+
+
+def main(photos_dir, out_dir):
+    os.makedirs(out_dir, exist_ok=True)
+    for name in PHOTOS:
+        img = Image.open(os.path.join(photos_dir, name)).convert("RGB")
+        img.thumbnail((640, 480), Image.Resampling.LANCZOS)
+        canvas = Image.new("RGB", (640, 480), (128, 128, 128))
+        canvas.paste(img, ((640 - img.width) // 2, (480 - img.height) // 2))
+        canvas.save(os.path.join(out_dir, os.path.splitext(name)[0] + ".jpg"), quality=90)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

@@ -1,1 +1,0 @@
-//! Benchmark P1: detect + align + extract, side by side with a Python onnxruntime pipeline.
