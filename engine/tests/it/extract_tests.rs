@@ -1,10 +1,8 @@
 //! Descriptors on real photos: same person above the score threshold, different people below, transformed copies
 //! still match the original, and batching does not change results.
 
-mod common;
-
+use crate::common::{engine, faces, models_dir, photo};
 use argus_engine::{Descriptor, Engine, EngineConfig, Image, similarity, similarity_to_score};
-use common::{engine, faces, models_dir, photo};
 use image::{DynamicImage, ImageFormat, RgbImage};
 use std::io::Cursor;
 use std::sync::Arc;

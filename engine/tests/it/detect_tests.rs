@@ -1,9 +1,7 @@
 //! Detection on real photos: one face where there is one, none where there is none, landmarks inside the box,
 //! and the reference box of obama.jpg.
 
-mod common;
-
-use common::{faces, photo};
+use crate::common::{faces, photo};
 
 #[test]
 fn one_face_on_each_portrait_with_landmarks_inside_the_box() {

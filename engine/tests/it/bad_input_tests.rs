@@ -1,9 +1,7 @@
 //! Bad and unusual input: each gives a typed error or a correct result, never a panic.
 
-mod common;
-
+use crate::common::{engine, photo_bytes};
 use argus_engine::{DetectOptions, EngineError, Image};
-use common::{engine, photo_bytes};
 use image::{DynamicImage, ImageBuffer, ImageFormat, Luma, Rgb};
 use std::io::Cursor;
 

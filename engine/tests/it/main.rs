@@ -1,0 +1,6 @@
+//! The engine's integration tests, one binary: real models, real photos.
+
+mod bad_input_tests;
+mod common;
+mod detect_tests;
+mod extract_tests;
