@@ -1,1 +1,114 @@
-//! Descriptors to matches: exact in-memory 1:N search with deletes and filters.
+//! Descriptors → matches: an exact in-memory index over L2-normalised descriptors of one fixed dimension, with
+//! fp32, fp16 or int8 storage, deletes and upserts visible to the next search, and filters (account, lists, ids,
+//! a predicate on per-item metadata) evaluated inside the scan. Knows nothing of HTTP, storage or pixels.
+#![warn(missing_docs)]
+
+mod dot;
+mod flat;
+mod segment;
+mod topk;
+
+pub use flat::FlatIndex;
+pub use segment::Storage;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// The id of an indexed item (a face, an attribute, an event).
+pub type ItemId = Uuid;
+
+/// How an index is built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IndexConfig {
+    /// Length of every descriptor.
+    pub dim: usize,
+    /// How vectors are kept in memory.
+    pub storage: Storage,
+}
+
+/// Small per-item fields that filters can read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ItemMeta {
+    /// Owning account.
+    pub account: Uuid,
+    /// Lists the item belongs to.
+    pub lists: Vec<Uuid>,
+    /// The client's own id of the item, if any.
+    pub external_id: Option<String>,
+    /// Creation time, Unix milliseconds.
+    pub created_at: i64,
+}
+
+/// A predicate on item metadata.
+pub type Predicate = Arc<dyn Fn(&ItemMeta) -> bool + Send + Sync>;
+
+/// Which items a search may return; every given condition must hold.
+#[derive(Clone, Default)]
+pub struct Filter {
+    /// Only items of this account.
+    pub account: Option<Uuid>,
+    /// Only items in at least one of these lists.
+    pub lists: Option<Vec<Uuid>>,
+    /// Only these items.
+    pub ids: Option<HashSet<ItemId>>,
+    /// Only items for which this returns true.
+    pub predicate: Option<Predicate>,
+}
+
+impl Filter {
+    pub(crate) fn accepts(&self, id: &ItemId, meta: &ItemMeta) -> bool {
+        self.account.is_none_or(|a| a == meta.account)
+            && self
+                .lists
+                .as_ref()
+                .is_none_or(|lists| meta.lists.iter().any(|l| lists.contains(l)))
+            && self.ids.as_ref().is_none_or(|ids| ids.contains(id))
+            && self.predicate.as_ref().is_none_or(|p| p(meta))
+    }
+}
+
+/// One match.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Hit {
+    /// The item.
+    pub id: ItemId,
+    /// Cosine similarity to the query.
+    pub similarity: f32,
+}
+
+/// Errors of the index; all are the caller's input.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum IndexError {
+    /// A descriptor or query has the wrong length.
+    #[error("descriptor has {got} values, the index holds {expected}")]
+    WrongDimension {
+        /// The index's dimension.
+        expected: usize,
+        /// What was given.
+        got: usize,
+    },
+    /// A descriptor or query has NaN or infinite values, or is all zeros.
+    #[error("descriptor has non-finite values or zero length")]
+    NotFinite,
+    /// k is 0 or larger than `MAX_K`.
+    #[error("k = {k} is outside 1..={max}")]
+    BadK {
+        /// What was asked.
+        k: usize,
+        /// The largest allowed.
+        max: usize,
+    },
+    /// The item is not in the index.
+    #[error("item {0} is not in the index")]
+    NotFound(ItemId),
+    /// The configuration is unusable.
+    #[error("dimension must be at least 1")]
+    BadConfig,
+}
+
+/// Result alias of the index.
+pub type Result<T> = std::result::Result<T, IndexError>;
+
+/// The most results one search may ask for.
+pub const MAX_K: usize = 10_000;

@@ -1,0 +1,97 @@
+//! Dot products between an f32 query and a stored vector (f32, f16 bits, or i8), chosen once at run time:
+//! AVX2 + FMA + F16C where the CPU has them, the scalar reference otherwise. The scalar versions are the
+//! reference the SIMD ones are tested against.
+
+#[cfg(target_arch = "x86_64")]
+#[path = "dot_avx2.rs"]
+mod avx2;
+
+/// The dot-product functions in use.
+#[derive(Clone, Copy)]
+pub(crate) struct Kernels {
+    pub f32: fn(&[f32], &[f32]) -> f32,
+    pub f16: fn(&[f32], &[u16]) -> f32,
+    pub i8: fn(&[f32], &[i8]) -> f32,
+    pub name: &'static str,
+}
+
+impl Kernels {
+    /// The fastest kernels this CPU runs.
+    pub(crate) fn detect() -> Kernels {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(k) = avx2::kernels() {
+            return k;
+        }
+        Kernels::scalar()
+    }
+
+    pub(crate) fn scalar() -> Kernels {
+        Kernels {
+            f32: dot_f32_ref,
+            f16: dot_f16_ref,
+            i8: dot_i8_ref,
+            name: "scalar",
+        }
+    }
+}
+
+pub(crate) fn dot_f32_ref(q: &[f32], x: &[f32]) -> f32 {
+    q.iter().zip(x).map(|(a, b)| a * b).sum()
+}
+
+pub(crate) fn dot_f16_ref(q: &[f32], x: &[u16]) -> f32 {
+    q.iter()
+        .zip(x)
+        .map(|(a, &b)| a * half::f16::from_bits(b).to_f32())
+        .sum()
+}
+
+pub(crate) fn dot_i8_ref(q: &[f32], x: &[i8]) -> f32 {
+    q.iter().zip(x).map(|(a, &b)| a * f32::from(b)).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(n: usize, seed: u32) -> Vec<f32> {
+        let mut s = seed;
+        (0..n)
+            .map(|_| {
+                s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (s >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+            })
+            .collect()
+    }
+
+    #[test]
+    fn simd_kernels_match_the_scalar_reference() {
+        let fast = Kernels::detect();
+        if fast.name == "scalar" {
+            eprintln!("skipped: this CPU has no SIMD kernels, only the scalar reference runs");
+            return;
+        }
+        for n in [1, 7, 8, 15, 16, 33, 128, 129, 512] {
+            let q = data(n, 1);
+            let x = data(n, 2);
+            let h: Vec<u16> = x
+                .iter()
+                .map(|&v| half::f16::from_f32(v).to_bits())
+                .collect();
+            let i: Vec<i8> = x.iter().map(|&v| (v * 254.0) as i8).collect();
+            let tol = 1e-5 * n as f32;
+            assert!(
+                ((fast.f32)(&q, &x) - dot_f32_ref(&q, &x)).abs() < tol,
+                "f32 n={n}"
+            );
+            assert!(
+                ((fast.f16)(&q, &h) - dot_f16_ref(&q, &h)).abs() < tol,
+                "f16 n={n}"
+            );
+            assert!(
+                ((fast.i8)(&q, &i) - dot_i8_ref(&q, &i)).abs() < tol * 127.0,
+                "i8 n={n}"
+            );
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! AVX2 + FMA + F16C dot products (x86_64), eight lanes at a time, with a scalar tail.
+
+use super::{Kernels, dot_f16_ref, dot_f32_ref, dot_i8_ref};
+use std::arch::x86_64::*;
+
+pub(super) fn kernels() -> Option<Kernels> {
+    let ok = is_x86_feature_detected!("avx2")
+        && is_x86_feature_detected!("fma")
+        && is_x86_feature_detected!("f16c");
+    ok.then_some(Kernels {
+        f32: f32_dot,
+        f16: f16_dot,
+        i8: i8_dot,
+        name: "avx2+fma+f16c",
+    })
+}
+
+fn f32_dot(q: &[f32], x: &[f32]) -> f32 {
+    // Safety: only reachable through `kernels()`, which checked the CPU features.
+    unsafe { f32_dot_avx2(q, x) }
+}
+
+fn f16_dot(q: &[f32], x: &[u16]) -> f32 {
+    // Safety: as above.
+    unsafe { f16_dot_avx2(q, x) }
+}
+
+fn i8_dot(q: &[f32], x: &[i8]) -> f32 {
+    // Safety: as above.
+    unsafe { i8_dot_avx2(q, x) }
+}
+
+#[target_feature(enable = "avx2,fma")]
+fn hsum(v: __m256) -> f32 {
+    let hi = _mm256_extractf128_ps(v, 1);
+    let lo = _mm256_castps256_ps128(v);
+    let s = _mm_add_ps(hi, lo);
+    let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    let s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+    _mm_cvtss_f32(s)
+}
+
+#[target_feature(enable = "avx2,fma")]
+fn f32_dot_avx2(q: &[f32], x: &[f32]) -> f32 {
+    let n = q.len().min(x.len());
+    let body = n - n % 16;
+    let (mut a0, mut a1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
+    let mut i = 0;
+    while i < body {
+        // Safety: i + 16 <= n, both slices hold at least n values.
+        unsafe {
+            a0 = _mm256_fmadd_ps(
+                _mm256_loadu_ps(q.as_ptr().add(i)),
+                _mm256_loadu_ps(x.as_ptr().add(i)),
+                a0,
+            );
+            a1 = _mm256_fmadd_ps(
+                _mm256_loadu_ps(q.as_ptr().add(i + 8)),
+                _mm256_loadu_ps(x.as_ptr().add(i + 8)),
+                a1,
+            );
+        }
+        i += 16;
+    }
+    hsum(_mm256_add_ps(a0, a1)) + dot_f32_ref(&q[body..n], &x[body..n])
+}
+
+#[target_feature(enable = "avx2,fma,f16c")]
+fn f16_dot_avx2(q: &[f32], x: &[u16]) -> f32 {
+    let n = q.len().min(x.len());
+    let body = n - n % 8;
+    let mut acc = _mm256_setzero_ps();
+    let mut i = 0;
+    while i < body {
+        // Safety: i + 8 <= n.
+        unsafe {
+            let h = _mm_loadu_si128(x.as_ptr().add(i) as *const __m128i);
+            acc = _mm256_fmadd_ps(_mm256_loadu_ps(q.as_ptr().add(i)), _mm256_cvtph_ps(h), acc);
+        }
+        i += 8;
+    }
+    hsum(acc) + dot_f16_ref(&q[body..n], &x[body..n])
+}
+
+#[target_feature(enable = "avx2,fma")]
+fn i8_dot_avx2(q: &[f32], x: &[i8]) -> f32 {
+    let n = q.len().min(x.len());
+    let body = n - n % 8;
+    let mut acc = _mm256_setzero_ps();
+    let mut i = 0;
+    while i < body {
+        // Safety: i + 8 <= n; the 8-byte load reads x[i..i + 8].
+        unsafe {
+            let bytes = _mm_loadl_epi64(x.as_ptr().add(i) as *const __m128i);
+            let wide = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(bytes));
+            acc = _mm256_fmadd_ps(_mm256_loadu_ps(q.as_ptr().add(i)), wide, acc);
+        }
+        i += 8;
+    }
+    hsum(acc) + dot_i8_ref(&q[body..n], &x[body..n])
+}

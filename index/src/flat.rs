@@ -1,0 +1,354 @@
+//! `FlatIndex`: exact search over segments. Writers serialise on the id map and lock one segment at a time;
+//! searches take a snapshot of the segment list and read-lock each segment only while scanning it, so no lock is
+//! held across a whole scan. Large scans are split across threads; a batch of queries reads each vector once for
+//! all queries. A filter on lists that selects few items walks only those items' slots.
+
+use crate::dot::Kernels;
+use crate::segment::Segment;
+use crate::topk::TopK;
+use crate::{Filter, Hit, IndexConfig, IndexError, ItemId, ItemMeta, MAX_K, Result};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use uuid::Uuid;
+
+/// Where an item lives: segment number and slot inside it.
+type SlotRef = (usize, usize);
+
+/// Below this many slots a search stays on the calling thread.
+const PARALLEL_FROM: usize = 32_768;
+/// A list filter walks member slots instead of scanning when members are fewer than total / this.
+const SELECTIVE_RATIO: usize = 8;
+
+#[derive(Default)]
+struct Directory {
+    slots: HashMap<ItemId, SlotRef>,
+    members: HashMap<Uuid, HashSet<SlotRef>>,
+    dead: usize,
+}
+
+/// An exact in-memory index. `Send + Sync`: share it in an `Arc`.
+pub struct FlatIndex {
+    config: IndexConfig,
+    kernels: Kernels,
+    threads: usize,
+    directory: RwLock<Directory>,
+    segments: RwLock<Vec<Arc<RwLock<Segment>>>>,
+}
+
+fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl FlatIndex {
+    /// An empty index using every core for large scans.
+    pub fn new(config: IndexConfig) -> Result<FlatIndex> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        FlatIndex::with_threads(config, threads)
+    }
+
+    /// An empty index using at most `threads` threads per search.
+    pub fn with_threads(config: IndexConfig, threads: usize) -> Result<FlatIndex> {
+        if config.dim == 0 {
+            return Err(IndexError::BadConfig);
+        }
+        Ok(FlatIndex {
+            config,
+            kernels: Kernels::detect(),
+            threads: threads.max(1),
+            directory: RwLock::default(),
+            segments: RwLock::default(),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> IndexConfig {
+        self.config
+    }
+
+    /// The dot-product kernels in use (e.g. "avx2+fma+f16c" or "scalar").
+    pub fn simd(&self) -> &'static str {
+        self.kernels.name
+    }
+
+    /// Checks length and finiteness and returns the unit-length vector.
+    fn normalised(&self, v: &[f32]) -> Result<Vec<f32>> {
+        if v.len() != self.config.dim {
+            return Err(IndexError::WrongDimension {
+                expected: self.config.dim,
+                got: v.len(),
+            });
+        }
+        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        if !norm.is_finite() || norm == 0.0 || v.iter().any(|x| !x.is_finite()) {
+            return Err(IndexError::NotFinite);
+        }
+        Ok(v.iter().map(|x| x / norm).collect())
+    }
+
+    /// Inserts or replaces an item. The vector is normalised to unit length.
+    pub fn upsert(&self, id: ItemId, descriptor: &[f32], meta: ItemMeta) -> Result<()> {
+        let v = self.normalised(descriptor)?;
+        let mut dir = write(&self.directory);
+        let lists = meta.lists.clone();
+        let at = match dir.slots.get(&id).copied() {
+            Some(at) => {
+                let segment = read(&self.segments)[at.0].clone();
+                let old_lists = {
+                    let mut s = write(&segment);
+                    let old = std::mem::take(&mut s.meta[at.1].lists);
+                    s.set(at.1, &v, meta);
+                    old
+                };
+                forget_lists(&mut dir, at, &old_lists);
+                at
+            }
+            None => {
+                let mut segments = write(&self.segments);
+                if segments.last().is_none_or(|s| read(s).is_full()) {
+                    segments.push(Arc::new(RwLock::new(Segment::new(
+                        self.config.dim,
+                        self.config.storage,
+                    ))));
+                }
+                let number = segments.len() - 1;
+                let slot = write(&segments[number]).push(id, &v, meta);
+                dir.slots.insert(id, (number, slot));
+                (number, slot)
+            }
+        };
+        for list in lists {
+            dir.members.entry(list).or_default().insert(at);
+        }
+        Ok(())
+    }
+
+    /// Removes an item; true when it was there. Searches that start after this returns never see it.
+    pub fn remove(&self, id: ItemId) -> bool {
+        let mut dir = write(&self.directory);
+        let Some(at) = dir.slots.remove(&id) else {
+            return false;
+        };
+        let segment = read(&self.segments)[at.0].clone();
+        let lists = {
+            let mut s = write(&segment);
+            s.alive[at.1] = false;
+            std::mem::take(&mut s.meta[at.1].lists)
+        };
+        forget_lists(&mut dir, at, &lists);
+        dir.dead += 1;
+        true
+    }
+
+    /// Replaces an item's list memberships without touching its vector.
+    pub fn set_lists(&self, id: ItemId, lists: Vec<Uuid>) -> Result<()> {
+        let mut dir = write(&self.directory);
+        let at = *dir.slots.get(&id).ok_or(IndexError::NotFound(id))?;
+        let segment = read(&self.segments)[at.0].clone();
+        let old = std::mem::replace(&mut write(&segment).meta[at.1].lists, lists.clone());
+        forget_lists(&mut dir, at, &old);
+        for list in lists {
+            dir.members.entry(list).or_default().insert(at);
+        }
+        Ok(())
+    }
+
+    /// The metadata and stored (decoded) vector of an item.
+    pub fn get(&self, id: ItemId) -> Option<(ItemMeta, Vec<f32>)> {
+        let at = *read(&self.directory).slots.get(&id)?;
+        let segment = read(&self.segments)[at.0].clone();
+        let s = read(&segment);
+        Some((s.meta[at.1].clone(), s.vector(at.1)))
+    }
+
+    /// Live items.
+    pub fn len(&self) -> usize {
+        read(&self.directory).slots.len()
+    }
+
+    /// True when no live item is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Bytes held by vectors, including deleted slots not yet compacted.
+    pub fn memory_bytes(&self) -> usize {
+        let slots: usize = read(&self.segments).iter().map(|s| read(s).len()).sum();
+        slots * self.config.storage.bytes_per_vector(self.config.dim)
+    }
+
+    /// Rewrites the segments without deleted slots. Searches keep running on the old segments meanwhile.
+    pub fn compact(&self) {
+        let mut dir = write(&self.directory);
+        if dir.dead == 0 {
+            return;
+        }
+        let old: Vec<_> = read(&self.segments).clone();
+        let mut fresh = Directory::default();
+        let mut segments: Vec<Segment> = Vec::new();
+        for segment in &old {
+            let s = read(segment);
+            for slot in 0..s.len() {
+                if !s.alive[slot] {
+                    continue;
+                }
+                if segments.last().is_none_or(Segment::is_full) {
+                    segments.push(Segment::new(self.config.dim, self.config.storage));
+                }
+                let number = segments.len() - 1;
+                let meta = s.meta[slot].clone();
+                let at = (
+                    number,
+                    segments[number].push(s.ids[slot], &s.vector(slot), meta.clone()),
+                );
+                fresh.slots.insert(s.ids[slot], at);
+                for list in meta.lists {
+                    fresh.members.entry(list).or_default().insert(at);
+                }
+            }
+        }
+        *write(&self.segments) = segments
+            .into_iter()
+            .map(|s| Arc::new(RwLock::new(s)))
+            .collect();
+        *dir = fresh;
+    }
+
+    fn check_k(k: usize) -> Result<()> {
+        if k == 0 || k > MAX_K {
+            return Err(IndexError::BadK { k, max: MAX_K });
+        }
+        Ok(())
+    }
+
+    /// The `k` most similar items passing the filter, best first (ties: smaller id first).
+    pub fn search(&self, query: &[f32], k: usize, filter: &Filter) -> Result<Vec<Hit>> {
+        Ok(self.search_batch(&[query.to_vec()], k, filter)?.remove(0))
+    }
+
+    /// `search` for several queries; each vector is read once for all of them.
+    pub fn search_batch(
+        &self,
+        queries: &[Vec<f32>],
+        k: usize,
+        filter: &Filter,
+    ) -> Result<Vec<Vec<Hit>>> {
+        FlatIndex::check_k(k)?;
+        let queries: Vec<Vec<f32>> = queries
+            .iter()
+            .map(|q| self.normalised(q))
+            .collect::<Result<_>>()?;
+        if queries.is_empty() {
+            return Ok(Vec::new());
+        }
+        let segments: Vec<_> = read(&self.segments).clone();
+        if let Some(slots) = self.selected_slots(filter, &segments) {
+            let mut tops: Vec<TopK> = queries.iter().map(|_| TopK::new(k)).collect();
+            for (number, slots) in slots {
+                let s = read(&segments[number]);
+                self.score_slots(&s, slots.into_iter(), &queries, filter, &mut tops);
+            }
+            return Ok(tops.into_iter().map(TopK::into_hits).collect());
+        }
+        let total: usize = segments.iter().map(|s| read(s).len()).sum();
+        let workers = if total >= PARALLEL_FROM {
+            self.threads.min(segments.len())
+        } else {
+            1
+        };
+        let scan = |part: &[Arc<RwLock<Segment>>]| {
+            let mut tops: Vec<TopK> = queries.iter().map(|_| TopK::new(k)).collect();
+            for segment in part {
+                let s = read(segment);
+                self.score_slots(&s, 0..s.len(), &queries, filter, &mut tops);
+            }
+            tops
+        };
+        let tops = if workers <= 1 {
+            scan(&segments)
+        } else {
+            let per = segments.len().div_ceil(workers);
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = segments
+                    .chunks(per)
+                    .map(|part| scope.spawn(move || scan(part)))
+                    .collect();
+                let mut merged: Vec<TopK> = queries.iter().map(|_| TopK::new(k)).collect();
+                for handle in handles {
+                    let part = handle
+                        .join()
+                        .unwrap_or_else(|p| std::panic::resume_unwind(p));
+                    for (m, t) in merged.iter_mut().zip(part) {
+                        m.merge(t);
+                    }
+                }
+                merged
+            })
+        };
+        Ok(tops.into_iter().map(TopK::into_hits).collect())
+    }
+
+    /// With a selective list filter: the member slots grouped by segment; None means scan everything.
+    fn selected_slots(
+        &self,
+        filter: &Filter,
+        segments: &[Arc<RwLock<Segment>>],
+    ) -> Option<Vec<(usize, Vec<usize>)>> {
+        let lists = filter.lists.as_ref()?;
+        let dir = read(&self.directory);
+        let total = dir.slots.len();
+        let count: usize = lists
+            .iter()
+            .filter_map(|l| dir.members.get(l))
+            .map(HashSet::len)
+            .sum();
+        if count * SELECTIVE_RATIO > total {
+            return None;
+        }
+        let mut by_segment: HashMap<usize, Vec<usize>> = HashMap::new();
+        for at in lists.iter().filter_map(|l| dir.members.get(l)).flatten() {
+            if at.0 < segments.len() {
+                by_segment.entry(at.0).or_default().push(at.1);
+            }
+        }
+        let mut out: Vec<_> = by_segment.into_iter().collect();
+        for (_, slots) in &mut out {
+            slots.sort_unstable();
+            slots.dedup();
+        }
+        out.sort_unstable_by_key(|(n, _)| *n);
+        Some(out)
+    }
+
+    fn score_slots(
+        &self,
+        s: &Segment,
+        slots: impl Iterator<Item = usize>,
+        queries: &[Vec<f32>],
+        filter: &Filter,
+        tops: &mut [TopK],
+    ) {
+        for slot in slots {
+            if slot >= s.len() || !s.alive[slot] || !filter.accepts(&s.ids[slot], &s.meta[slot]) {
+                continue;
+            }
+            for (q, top) in queries.iter().zip(tops.iter_mut()) {
+                top.push(s.ids[slot], s.score(&self.kernels, q, slot));
+            }
+        }
+    }
+}
+
+fn forget_lists(dir: &mut Directory, at: SlotRef, lists: &[Uuid]) {
+    for list in lists {
+        if let Some(set) = dir.members.get_mut(list) {
+            set.remove(&at);
+            if set.is_empty() {
+                dir.members.remove(list);
+            }
+        }
+    }
+}

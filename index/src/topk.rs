@@ -1,0 +1,58 @@
+//! A bounded top-k collector: highest similarity first, ties broken by the smaller id, so results are deterministic.
+
+use crate::{Hit, ItemId};
+use std::cmp::Ordering;
+
+/// Keeps the best `k` hits seen so far, sorted best first.
+pub(crate) struct TopK {
+    k: usize,
+    hits: Vec<Hit>,
+}
+
+pub(crate) fn better(a: &Hit, b: &Hit) -> Ordering {
+    b.similarity.total_cmp(&a.similarity).then(a.id.cmp(&b.id))
+}
+
+impl TopK {
+    pub(crate) fn new(k: usize) -> TopK {
+        TopK {
+            k,
+            hits: Vec::with_capacity(k + 1),
+        }
+    }
+
+    /// The similarity a candidate must reach to have a chance to enter.
+    #[inline]
+    pub(crate) fn floor(&self) -> f32 {
+        if self.hits.len() < self.k {
+            f32::NEG_INFINITY
+        } else {
+            self.hits[self.k - 1].similarity
+        }
+    }
+
+    #[inline]
+    pub(crate) fn push(&mut self, id: ItemId, similarity: f32) {
+        if similarity < self.floor() {
+            return;
+        }
+        let hit = Hit { id, similarity };
+        let at = self
+            .hits
+            .partition_point(|h| better(h, &hit) == Ordering::Less);
+        if at < self.k {
+            self.hits.insert(at, hit);
+            self.hits.truncate(self.k);
+        }
+    }
+
+    pub(crate) fn merge(&mut self, other: TopK) {
+        for h in other.hits {
+            self.push(h.id, h.similarity);
+        }
+    }
+
+    pub(crate) fn into_hits(self) -> Vec<Hit> {
+        self.hits
+    }
+}

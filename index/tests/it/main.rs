@@ -1,0 +1,7 @@
+//! The index's integration tests: property tests against an fp64 brute-force reference, filters, deletes,
+//! concurrency and bad input.
+
+mod bad_input_tests;
+mod concurrency_tests;
+mod property_tests;
+mod reference;
