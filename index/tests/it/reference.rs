@@ -35,7 +35,7 @@ pub fn items(rng: &mut Rng, n: usize, dim: usize, accounts: &[Uuid], lists: &[Uu
         .map(|i| {
             let mut member = Vec::new();
             for (j, l) in lists.iter().enumerate() {
-                if rng.next() % (j as u64 + 2) == 0 {
+                if rng.next().is_multiple_of(j as u64 + 2) {
                     member.push(*l);
                 }
             }
@@ -85,15 +85,15 @@ pub fn matches(filter: &Filter, item: &Item) -> bool {
     if filter.account.is_some_and(|a| a != item.meta.account) {
         return false;
     }
-    if let Some(lists) = &filter.lists {
-        if !lists.iter().any(|l| item.meta.lists.contains(l)) {
-            return false;
-        }
+    if let Some(lists) = &filter.lists
+        && !lists.iter().any(|l| item.meta.lists.contains(l))
+    {
+        return false;
     }
-    if let Some(ids) = &filter.ids {
-        if !ids.contains(&item.id) {
-            return false;
-        }
+    if let Some(ids) = &filter.ids
+        && !ids.contains(&item.id)
+    {
+        return false;
     }
     filter.predicate.as_ref().is_none_or(|p| p(&item.meta))
 }
