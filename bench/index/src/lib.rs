@@ -1,1 +1,0 @@
-//! Benchmark M1: the Argus index side by side with FAISS IndexFlatIP.
