@@ -1,0 +1,584 @@
+//! The embedded backend: one SQLite file in the data directory, WAL journal, `synchronous=FULL` so a committed
+//! write survives a crash, every write in one transaction. One connection behind a mutex: SQLite serialises
+//! writers anyway, and reads here are short.
+
+use crate::records::*;
+use crate::{Result, Store, StoreError};
+use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+use uuid::Uuid;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS accounts (
+    account_id BLOB PRIMARY KEY, login TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,
+    account_type TEXT NOT NULL, description TEXT NOT NULL, create_time INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS lists (
+    list_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, user_data TEXT NOT NULL,
+    create_time INTEGER NOT NULL, last_update_time INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS lists_by_account ON lists (account_id, create_time);
+CREATE TABLE IF NOT EXISTS faces (
+    face_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, user_data TEXT NOT NULL, external_id TEXT NOT NULL,
+    event_id BLOB, avatar TEXT NOT NULL, create_time INTEGER NOT NULL,
+    descriptor_version INTEGER, descriptor BLOB);
+CREATE INDEX IF NOT EXISTS faces_by_account ON faces (account_id, create_time);
+CREATE TABLE IF NOT EXISTS list_faces (
+    list_id BLOB NOT NULL, face_id BLOB NOT NULL, PRIMARY KEY (list_id, face_id));
+CREATE INDEX IF NOT EXISTS list_faces_by_face ON list_faces (face_id);
+CREATE TABLE IF NOT EXISTS attributes (
+    attribute_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, descriptor_version INTEGER, descriptor BLOB,
+    samples TEXT NOT NULL, create_time INTEGER NOT NULL, expire_time INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS samples (
+    sample_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, bytes BLOB NOT NULL, create_time INTEGER NOT NULL);
+";
+
+/// SQLite-backed `Store`.
+pub struct SqliteStore {
+    connection: Mutex<Connection>,
+}
+
+fn unavailable(e: rusqlite::Error) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+fn not_found(entity: &'static str, id: Uuid) -> StoreError {
+    StoreError::NotFound {
+        entity,
+        id: id.to_string(),
+    }
+}
+
+fn uuid_at(row: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Uuid> {
+    let bytes: Vec<u8> = row.get(i)?;
+    Uuid::from_slice(&bytes).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Blob, Box::new(e))
+    })
+}
+
+fn descriptor_at(
+    row: &rusqlite::Row<'_>,
+    version: usize,
+) -> rusqlite::Result<Option<StoredDescriptor>> {
+    let v: Option<u32> = row.get(version)?;
+    let bytes: Option<Vec<u8>> = row.get(version + 1)?;
+    Ok(v.zip(bytes)
+        .map(|(version, bytes)| StoredDescriptor { version, bytes }))
+}
+
+fn uuids(text: &str) -> Vec<Uuid> {
+    text.split(',')
+        .filter_map(|s| Uuid::parse_str(s).ok())
+        .collect()
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) `argus.sqlite3` in the data directory.
+    pub fn open(data_dir: &Path) -> Result<SqliteStore> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| StoreError::Unavailable(format!("{}: {e}", data_dir.display())))?;
+        let connection = Connection::open(data_dir.join("argus.sqlite3")).map_err(unavailable)?;
+        connection
+            .execute_batch(
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+            )
+            .map_err(unavailable)?;
+        connection.execute_batch(SCHEMA).map_err(unavailable)?;
+        Ok(SqliteStore {
+            connection: Mutex::new(connection),
+        })
+    }
+
+    fn db(&self) -> Result<MutexGuard<'_, Connection>> {
+        self.connection
+            .lock()
+            .map_err(|_| StoreError::Unavailable("a previous store call panicked".into()))
+    }
+
+    fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut db = self.db()?;
+        let tx = db.transaction().map_err(unavailable)?;
+        let out = f(&tx)?;
+        tx.commit().map_err(unavailable)?;
+        Ok(out)
+    }
+}
+
+fn face_lists(db: &Connection, face: Uuid) -> Result<Vec<Uuid>> {
+    let mut stmt = db
+        .prepare_cached("SELECT list_id FROM list_faces WHERE face_id = ?1 ORDER BY list_id")
+        .map_err(unavailable)?;
+    let rows = stmt
+        .query_map([face.as_bytes()], |r| uuid_at(r, 0))
+        .map_err(unavailable)?;
+    rows.collect::<rusqlite::Result<_>>().map_err(unavailable)
+}
+
+fn owns_list(db: &Connection, account: Uuid, list: Uuid) -> Result<()> {
+    db.query_row(
+        "SELECT 1 FROM lists WHERE list_id = ?1 AND account_id = ?2",
+        params![list.as_bytes(), account.as_bytes()],
+        |_| Ok(()),
+    )
+    .optional()
+    .map_err(unavailable)?
+    .ok_or_else(|| not_found("list", list))
+}
+
+fn owns_face(db: &Connection, account: Uuid, face: Uuid) -> Result<()> {
+    db.query_row(
+        "SELECT 1 FROM faces WHERE face_id = ?1 AND account_id = ?2",
+        params![face.as_bytes(), account.as_bytes()],
+        |_| Ok(()),
+    )
+    .optional()
+    .map_err(unavailable)?
+    .ok_or_else(|| not_found("face", face))
+}
+
+const FACE_COLUMNS: &str =
+    "face_id, account_id, user_data, external_id, event_id, avatar, create_time";
+
+fn face_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Face> {
+    let event: Option<Vec<u8>> = row.get(4)?;
+    Ok(Face {
+        face_id: uuid_at(row, 0)?,
+        account_id: uuid_at(row, 1)?,
+        user_data: row.get(2)?,
+        external_id: row.get(3)?,
+        event_id: event.and_then(|b| Uuid::from_slice(&b).ok()),
+        avatar: row.get(5)?,
+        create_time: row.get(6)?,
+        lists: Vec::new(),
+    })
+}
+
+fn list_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<List> {
+    Ok(List {
+        list_id: uuid_at(row, 0)?,
+        account_id: uuid_at(row, 1)?,
+        user_data: row.get(2)?,
+        create_time: row.get(3)?,
+        last_update_time: row.get(4)?,
+    })
+}
+
+impl Store for SqliteStore {
+    fn health(&self) -> Result<()> {
+        self.db()?
+            .query_row("SELECT 1", [], |_| Ok(()))
+            .map_err(unavailable)
+    }
+
+    fn create_account(&self, a: &Account) -> Result<()> {
+        self.write(|tx| {
+            let taken: Option<i64> = tx
+                .query_row("SELECT 1 FROM accounts WHERE login = ?1", [&a.login], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .map_err(unavailable)?;
+            if taken.is_some() {
+                return Err(StoreError::Conflict {
+                    entity: "account",
+                    field: "login",
+                    value: a.login.clone(),
+                });
+            }
+            tx.execute(
+                "INSERT INTO accounts VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    a.account_id.as_bytes(),
+                    a.login,
+                    a.password_hash,
+                    a.account_type.as_str(),
+                    a.description,
+                    a.create_time
+                ],
+            )
+            .map_err(|e| match e {
+                rusqlite::Error::SqliteFailure(f, _)
+                    if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    StoreError::Conflict {
+                        entity: "account",
+                        field: "account_id",
+                        value: a.account_id.to_string(),
+                    }
+                }
+                other => unavailable(other),
+            })?;
+            Ok(())
+        })
+    }
+
+    fn account(&self, id: Uuid) -> Result<Account> {
+        self.account_where("account_id = ?1", &[&id.as_bytes().as_slice()])?
+            .ok_or_else(|| not_found("account", id))
+    }
+
+    fn account_by_login(&self, login: &str) -> Result<Account> {
+        self.account_where("login = ?1", &[&login])?
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "account",
+                id: login.to_string(),
+            })
+    }
+
+    fn create_list(&self, l: &List) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO lists VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    l.list_id.as_bytes(),
+                    l.account_id.as_bytes(),
+                    l.user_data,
+                    l.create_time,
+                    l.last_update_time
+                ],
+            )
+            .map_err(unavailable)?;
+            Ok(())
+        })
+    }
+
+    fn list(&self, account: Uuid, id: Uuid) -> Result<List> {
+        self.db()?
+            .query_row(
+                "SELECT list_id, account_id, user_data, create_time, last_update_time FROM lists
+                 WHERE list_id = ?1 AND account_id = ?2",
+                params![id.as_bytes(), account.as_bytes()],
+                list_row,
+            )
+            .optional()
+            .map_err(unavailable)?
+            .ok_or_else(|| not_found("list", id))
+    }
+
+    fn lists(&self, account: Uuid, page: Page) -> Result<Vec<List>> {
+        let db = self.db()?;
+        let mut stmt = db
+            .prepare_cached(
+                "SELECT list_id, account_id, user_data, create_time, last_update_time FROM lists
+                 WHERE account_id = ?1 ORDER BY create_time, list_id LIMIT ?2 OFFSET ?3",
+            )
+            .map_err(unavailable)?;
+        let rows = stmt
+            .query_map(
+                params![account.as_bytes(), page.page_size, page.offset()],
+                list_row,
+            )
+            .map_err(unavailable)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(unavailable)
+    }
+
+    fn count_lists(&self, account: Uuid) -> Result<u64> {
+        let n: i64 = self
+            .db()?
+            .query_row(
+                "SELECT COUNT(*) FROM lists WHERE account_id = ?1",
+                [account.as_bytes()],
+                |r| r.get(0),
+            )
+            .map_err(unavailable)?;
+        Ok(n.unsigned_abs())
+    }
+
+    fn delete_list(&self, account: Uuid, id: Uuid) -> Result<()> {
+        self.write(|tx| {
+            owns_list(tx, account, id)?;
+            tx.execute("DELETE FROM list_faces WHERE list_id = ?1", [id.as_bytes()])
+                .map_err(unavailable)?;
+            tx.execute("DELETE FROM lists WHERE list_id = ?1", [id.as_bytes()])
+                .map_err(unavailable)?;
+            Ok(())
+        })
+    }
+
+    fn create_face(&self, f: &Face, descriptor: Option<&StoredDescriptor>) -> Result<()> {
+        self.write(|tx| {
+            for list in &f.lists {
+                owns_list(tx, f.account_id, *list)?;
+            }
+            tx.execute(
+                "INSERT INTO faces VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    f.face_id.as_bytes(),
+                    f.account_id.as_bytes(),
+                    f.user_data,
+                    f.external_id,
+                    f.event_id.map(|e| e.as_bytes().to_vec()),
+                    f.avatar,
+                    f.create_time,
+                    descriptor.map(|d| d.version),
+                    descriptor.map(|d| d.bytes.as_slice()),
+                ],
+            )
+            .map_err(unavailable)?;
+            for list in &f.lists {
+                tx.execute(
+                    "INSERT OR IGNORE INTO list_faces VALUES (?1, ?2)",
+                    params![list.as_bytes(), f.face_id.as_bytes()],
+                )
+                .map_err(unavailable)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn face(&self, account: Uuid, id: Uuid) -> Result<Face> {
+        let db = self.db()?;
+        let mut face = db
+            .query_row(
+                &format!("SELECT {FACE_COLUMNS} FROM faces WHERE face_id = ?1 AND account_id = ?2"),
+                params![id.as_bytes(), account.as_bytes()],
+                face_row,
+            )
+            .optional()
+            .map_err(unavailable)?
+            .ok_or_else(|| not_found("face", id))?;
+        face.lists = face_lists(&db, id)?;
+        Ok(face)
+    }
+
+    fn faces(&self, account: Uuid, filter: &FaceFilter, page: Page) -> Result<Vec<Face>> {
+        let mut sql = format!("SELECT {FACE_COLUMNS} FROM faces WHERE account_id = ?");
+        let mut values: Vec<rusqlite::types::Value> = vec![account.as_bytes().to_vec().into()];
+        if let Some(list) = filter.list_id {
+            sql += " AND face_id IN (SELECT face_id FROM list_faces WHERE list_id = ?)";
+            values.push(list.as_bytes().to_vec().into());
+        }
+        if let Some(ids) = &filter.face_ids {
+            sql += &format!(" AND face_id IN ({})", vec!["?"; ids.len()].join(","));
+            values.extend(ids.iter().map(|i| i.as_bytes().to_vec().into()));
+        }
+        if let Some(ids) = &filter.external_ids {
+            sql += &format!(" AND external_id IN ({})", vec!["?"; ids.len()].join(","));
+            values.extend(ids.iter().map(|i| i.clone().into()));
+        }
+        sql += " ORDER BY create_time, face_id LIMIT ? OFFSET ?";
+        values.push(i64::from(page.page_size).into());
+        values.push(page.offset().into());
+        let db = self.db()?;
+        let mut stmt = db.prepare(&sql).map_err(unavailable)?;
+        let rows = stmt
+            .query_map(params_from_iter(values), face_row)
+            .map_err(unavailable)?;
+        let mut faces: Vec<Face> = rows.collect::<rusqlite::Result<_>>().map_err(unavailable)?;
+        for face in &mut faces {
+            face.lists = face_lists(&db, face.face_id)?;
+        }
+        Ok(faces)
+    }
+
+    fn delete_face(&self, account: Uuid, id: Uuid) -> Result<()> {
+        self.write(|tx| {
+            owns_face(tx, account, id)?;
+            tx.execute("DELETE FROM list_faces WHERE face_id = ?1", [id.as_bytes()])
+                .map_err(unavailable)?;
+            tx.execute("DELETE FROM faces WHERE face_id = ?1", [id.as_bytes()])
+                .map_err(unavailable)?;
+            Ok(())
+        })
+    }
+
+    fn link_faces(
+        &self,
+        account: Uuid,
+        list: Uuid,
+        faces: &[Uuid],
+        attach: bool,
+    ) -> Result<Vec<(Uuid, Vec<Uuid>)>> {
+        self.write(|tx| {
+            owns_list(tx, account, list)?;
+            for face in faces {
+                owns_face(tx, account, *face)?;
+                let sql = if attach {
+                    "INSERT OR IGNORE INTO list_faces VALUES (?1, ?2)"
+                } else {
+                    "DELETE FROM list_faces WHERE list_id = ?1 AND face_id = ?2"
+                };
+                tx.execute(sql, params![list.as_bytes(), face.as_bytes()])
+                    .map_err(unavailable)?;
+            }
+            faces
+                .iter()
+                .map(|f| Ok((*f, face_lists(tx, *f)?)))
+                .collect()
+        })
+    }
+
+    fn face_descriptor(&self, account: Uuid, id: Uuid) -> Result<Option<StoredDescriptor>> {
+        self.db()?
+            .query_row(
+                "SELECT descriptor_version, descriptor FROM faces WHERE face_id = ?1 AND account_id = ?2",
+                params![id.as_bytes(), account.as_bytes()],
+                |r| descriptor_at(r, 0),
+            )
+            .optional()
+            .map_err(unavailable)?
+            .ok_or_else(|| not_found("face", id))
+    }
+
+    fn scan_face_descriptors(&self, each: &mut dyn FnMut(IndexedFace)) -> Result<()> {
+        let db = self.db()?;
+        let mut stmt = db
+            .prepare(
+                "SELECT f.face_id, f.account_id, f.external_id, f.create_time, f.descriptor_version, f.descriptor,
+                        (SELECT group_concat(lower(hex(list_id)), ',') FROM list_faces l WHERE l.face_id = f.face_id)
+                 FROM faces f WHERE f.descriptor IS NOT NULL",
+            )
+            .map_err(unavailable)?;
+        let mut rows = stmt.query([]).map_err(unavailable)?;
+        while let Some(row) = rows.next().map_err(unavailable)? {
+            let lists: Option<String> = row.get(6).map_err(unavailable)?;
+            let Some(descriptor) = descriptor_at(row, 4).map_err(unavailable)? else {
+                continue;
+            };
+            each(IndexedFace {
+                face_id: uuid_at(row, 0).map_err(unavailable)?,
+                account_id: uuid_at(row, 1).map_err(unavailable)?,
+                external_id: row.get(2).map_err(unavailable)?,
+                create_time: row.get(3).map_err(unavailable)?,
+                lists: lists.as_deref().map(uuids).unwrap_or_default(),
+                descriptor,
+            });
+        }
+        Ok(())
+    }
+
+    fn put_attribute(&self, a: &Attribute) -> Result<()> {
+        let samples: Vec<String> = a.samples.iter().map(Uuid::to_string).collect();
+        self.write(|tx| {
+            tx.execute(
+                "INSERT OR REPLACE INTO attributes VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    a.attribute_id.as_bytes(),
+                    a.account_id.as_bytes(),
+                    a.descriptor.as_ref().map(|d| d.version),
+                    a.descriptor.as_ref().map(|d| d.bytes.as_slice()),
+                    samples.join(","),
+                    a.create_time,
+                    a.expire_time
+                ],
+            )
+            .map_err(unavailable)?;
+            Ok(())
+        })
+    }
+
+    fn attribute(&self, account: Uuid, id: Uuid, now_ms: i64) -> Result<Attribute> {
+        self.db()?
+            .query_row(
+                "SELECT attribute_id, account_id, descriptor_version, descriptor, samples, create_time, expire_time
+                 FROM attributes WHERE attribute_id = ?1 AND account_id = ?2 AND expire_time > ?3",
+                params![id.as_bytes(), account.as_bytes(), now_ms],
+                |r| {
+                    let samples: String = r.get(4)?;
+                    Ok(Attribute {
+                        attribute_id: uuid_at(r, 0)?,
+                        account_id: uuid_at(r, 1)?,
+                        descriptor: descriptor_at(r, 2)?,
+                        samples: uuids(&samples),
+                        create_time: r.get(5)?,
+                        expire_time: r.get(6)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(unavailable)?
+            .ok_or_else(|| not_found("attribute", id))
+    }
+
+    fn delete_attribute(&self, account: Uuid, id: Uuid) -> Result<()> {
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "DELETE FROM attributes WHERE attribute_id = ?1 AND account_id = ?2",
+                    params![id.as_bytes(), account.as_bytes()],
+                )
+                .map_err(unavailable)?;
+            if n == 0 {
+                Err(not_found("attribute", id))
+            } else {
+                Ok(())
+            }
+        })
+    }
+
+    fn purge_expired(&self, now_ms: i64) -> Result<u64> {
+        self.write(|tx| {
+            let n = tx
+                .execute("DELETE FROM attributes WHERE expire_time <= ?1", [now_ms])
+                .map_err(unavailable)?;
+            Ok(n as u64)
+        })
+    }
+
+    fn put_sample(&self, account: Uuid, id: Uuid, bytes: &[u8], now_ms: i64) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO samples VALUES (?1, ?2, ?3, ?4)",
+                params![id.as_bytes(), account.as_bytes(), bytes, now_ms],
+            )
+            .map_err(unavailable)?;
+            Ok(())
+        })
+    }
+
+    fn sample(&self, account: Uuid, id: Uuid) -> Result<Vec<u8>> {
+        self.db()?
+            .query_row(
+                "SELECT bytes FROM samples WHERE sample_id = ?1 AND account_id = ?2",
+                params![id.as_bytes(), account.as_bytes()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(unavailable)?
+            .ok_or_else(|| not_found("sample", id))
+    }
+
+    fn delete_sample(&self, account: Uuid, id: Uuid) -> Result<()> {
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "DELETE FROM samples WHERE sample_id = ?1 AND account_id = ?2",
+                    params![id.as_bytes(), account.as_bytes()],
+                )
+                .map_err(unavailable)?;
+            if n == 0 {
+                Err(not_found("sample", id))
+            } else {
+                Ok(())
+            }
+        })
+    }
+}
+
+impl SqliteStore {
+    fn account_where(
+        &self,
+        condition: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<Option<Account>> {
+        self.db()?
+            .query_row(
+                &format!(
+                    "SELECT account_id, login, password_hash, account_type, description, create_time FROM accounts WHERE {condition}"
+                ),
+                args,
+                |r| {
+                    let kind: String = r.get(3)?;
+                    Ok(Account {
+                        account_id: uuid_at(r, 0)?,
+                        login: r.get(1)?,
+                        password_hash: r.get(2)?,
+                        account_type: AccountType::parse(&kind).unwrap_or(AccountType::User),
+                        description: r.get(4)?,
+                        create_time: r.get(5)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(unavailable)
+    }
+}

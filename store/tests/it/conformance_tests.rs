@@ -1,0 +1,237 @@
+//! CRUD, filters, pagination, account isolation and TTL of every record, through the trait.
+
+use argus_store::*;
+use uuid::Uuid;
+
+fn store() -> (tempfile::TempDir, Box<dyn Store>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    (dir, Box::new(store))
+}
+
+fn account(login: &str) -> Account {
+    Account {
+        account_id: Uuid::new_v4(),
+        login: login.into(),
+        password_hash: hash_password("pw"),
+        account_type: AccountType::User,
+        description: String::new(),
+        create_time: 1,
+    }
+}
+
+fn face(account: Uuid, lists: Vec<Uuid>, t: i64) -> Face {
+    Face {
+        face_id: Uuid::new_v4(),
+        account_id: account,
+        user_data: format!("face {t}"),
+        external_id: format!("ext-{}", t % 2),
+        event_id: None,
+        avatar: String::new(),
+        create_time: t,
+        lists,
+    }
+}
+
+fn list(account: Uuid) -> List {
+    List {
+        list_id: Uuid::new_v4(),
+        account_id: account,
+        user_data: "l".into(),
+        create_time: 1,
+        last_update_time: 1,
+    }
+}
+
+const ALL: Page = Page {
+    page: 1,
+    page_size: 1000,
+};
+
+#[test]
+fn accounts_are_unique_by_login_and_found_by_login() {
+    let (_d, s) = store();
+    let a = account("a@b.cc");
+    s.create_account(&a).unwrap();
+    assert_eq!(s.account(a.account_id).unwrap(), a);
+    assert_eq!(s.account_by_login("a@b.cc").unwrap(), a);
+    assert!(matches!(
+        s.create_account(&account("a@b.cc")),
+        Err(StoreError::Conflict { .. })
+    ));
+    assert!(matches!(
+        s.account(Uuid::new_v4()),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(verify_password(
+        "pw",
+        &s.account(a.account_id).unwrap().password_hash
+    ));
+}
+
+#[test]
+fn faces_lists_links_and_filters() {
+    let (_d, s) = store();
+    let me = Uuid::new_v4();
+    let l = list(me);
+    s.create_list(&l).unwrap();
+    let faces: Vec<Face> = (0..25)
+        .map(|t| face(me, if t % 5 == 0 { vec![l.list_id] } else { vec![] }, t))
+        .collect();
+    let d = StoredDescriptor {
+        version: 1,
+        bytes: vec![1, 2, 3],
+    };
+    for f in &faces {
+        s.create_face(f, Some(&d)).unwrap();
+    }
+    assert_eq!(s.face(me, faces[5].face_id).unwrap(), faces[5]);
+    let in_list = s
+        .faces(
+            me,
+            &FaceFilter {
+                list_id: Some(l.list_id),
+                ..FaceFilter::default()
+            },
+            ALL,
+        )
+        .unwrap();
+    assert_eq!(in_list.len(), 5);
+    let page2 = s
+        .faces(
+            me,
+            &FaceFilter::default(),
+            Page {
+                page: 2,
+                page_size: 10,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        page2.iter().map(|f| f.create_time).collect::<Vec<_>>(),
+        (10..20).collect::<Vec<_>>()
+    );
+    let by_ext = s.faces(
+        me,
+        &FaceFilter {
+            external_ids: Some(vec!["ext-1".into()]),
+            ..FaceFilter::default()
+        },
+        ALL,
+    );
+    assert_eq!(by_ext.unwrap().len(), 12);
+    let by_id = s.faces(
+        me,
+        &FaceFilter {
+            face_ids: Some(vec![faces[3].face_id]),
+            ..FaceFilter::default()
+        },
+        ALL,
+    );
+    assert_eq!(by_id.unwrap(), vec![faces[3].clone()]);
+
+    let after = s
+        .link_faces(me, l.list_id, &[faces[1].face_id], true)
+        .unwrap();
+    assert_eq!(after, vec![(faces[1].face_id, vec![l.list_id])]);
+    s.link_faces(me, l.list_id, &[faces[0].face_id], false)
+        .unwrap();
+    assert!(s.face(me, faces[0].face_id).unwrap().lists.is_empty());
+
+    let mut scanned = Vec::new();
+    s.scan_face_descriptors(&mut |f| scanned.push(f)).unwrap();
+    assert_eq!(scanned.len(), 25);
+    assert!(
+        scanned
+            .iter()
+            .any(|f| f.face_id == faces[1].face_id && f.lists == vec![l.list_id])
+    );
+
+    s.delete_face(me, faces[1].face_id).unwrap();
+    assert!(matches!(
+        s.face(me, faces[1].face_id),
+        Err(StoreError::NotFound { .. })
+    ));
+    s.delete_list(me, l.list_id).unwrap();
+    assert!(s.face(me, faces[5].face_id).unwrap().lists.is_empty());
+    assert_eq!(s.count_lists(me).unwrap(), 0);
+}
+
+#[test]
+fn another_account_sees_nothing_and_cannot_touch_anything() {
+    let (_d, s) = store();
+    let (me, other) = (Uuid::new_v4(), Uuid::new_v4());
+    let l = list(me);
+    s.create_list(&l).unwrap();
+    let f = face(me, vec![l.list_id], 1);
+    s.create_face(&f, None).unwrap();
+    s.put_sample(me, Uuid::from_u128(5), b"png", 1).unwrap();
+    let a = Attribute {
+        attribute_id: Uuid::new_v4(),
+        account_id: me,
+        descriptor: None,
+        samples: vec![],
+        create_time: 1,
+        expire_time: i64::MAX,
+    };
+    s.put_attribute(&a).unwrap();
+
+    assert!(s.face(other, f.face_id).is_err());
+    assert!(s.list(other, l.list_id).is_err());
+    assert!(s.lists(other, ALL).unwrap().is_empty());
+    assert!(
+        s.faces(other, &FaceFilter::default(), ALL)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(s.sample(other, Uuid::from_u128(5)).is_err());
+    assert!(s.attribute(other, a.attribute_id, 0).is_err());
+    assert!(s.face_descriptor(other, f.face_id).is_err());
+    assert!(s.delete_face(other, f.face_id).is_err());
+    assert!(s.delete_list(other, l.list_id).is_err());
+    assert!(s.delete_sample(other, Uuid::from_u128(5)).is_err());
+    assert!(s.delete_attribute(other, a.attribute_id).is_err());
+    assert!(s.link_faces(other, l.list_id, &[f.face_id], false).is_err());
+    // Another account's face cannot go into my list, nor my face into another's list.
+    let theirs = list(other);
+    s.create_list(&theirs).unwrap();
+    assert!(
+        s.link_faces(other, theirs.list_id, &[f.face_id], true)
+            .is_err()
+    );
+    assert!(
+        s.create_face(&face(other, vec![l.list_id], 2), None)
+            .is_err()
+    );
+    // Everything of mine is intact.
+    assert_eq!(s.face(me, f.face_id).unwrap().lists, vec![l.list_id]);
+}
+
+#[test]
+fn attributes_expire_and_samples_round_trip() {
+    let (_d, s) = store();
+    let me = Uuid::new_v4();
+    let d = StoredDescriptor {
+        version: 1,
+        bytes: vec![9; 16],
+    };
+    let a = Attribute {
+        attribute_id: Uuid::new_v4(),
+        account_id: me,
+        descriptor: Some(d),
+        samples: vec![Uuid::from_u128(3)],
+        create_time: 100,
+        expire_time: 200,
+    };
+    s.put_attribute(&a).unwrap();
+    assert_eq!(s.attribute(me, a.attribute_id, 150).unwrap(), a);
+    assert!(matches!(
+        s.attribute(me, a.attribute_id, 200),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(s.purge_expired(300).unwrap(), 1);
+    s.put_sample(me, Uuid::from_u128(7), b"bytes", 1).unwrap();
+    assert_eq!(s.sample(me, Uuid::from_u128(7)).unwrap(), b"bytes");
+    s.delete_sample(me, Uuid::from_u128(7)).unwrap();
+    assert!(s.sample(me, Uuid::from_u128(7)).is_err());
+}
