@@ -18,7 +18,7 @@ CARGO ?= cargo
 
 ## run: install what is missing, fetch and convert the models, build, serve the API on port 5000
 run: setup models build-release
-	./target/release/argus serve
+	ARGUS_MODELS_DIR="$(ARGUS_MODELS_DIR)" ./target/release/argus serve
 
 ## test: the whole test suite (Rust unit, integration and end-to-end tests, model converter tests, lints)
 test: setup models lint test-rust test-python

@@ -1,3 +1,12 @@
 //! The LUNA PLATFORM 5 v6 HTTP API over engine, index and store, and the commands of the `argus` binary.
+//! The server knows no SQL and no pixels: images go to the engine as bytes, records go through the `Store` trait.
 
+pub mod auth;
+pub mod bootstrap;
 pub mod engine_commands;
+pub mod error;
+pub mod request;
+pub mod routes;
+pub mod serve;
+pub mod settings;
+pub mod state;

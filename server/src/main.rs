@@ -2,6 +2,7 @@
 //! Owns: argument parsing and dispatch. The work lives in the library modules.
 
 use argus_server::engine_commands::{self, CompareArgs, DetectArgs, ExtractArgs};
+use argus_server::settings::ServeArgs;
 use clap::{Parser, Subcommand};
 
 /// Argus: face detection, descriptor extraction and matching.
@@ -20,6 +21,8 @@ enum Command {
     Extract(ExtractArgs),
     /// Compare the largest face of two images and print the similarity as JSON.
     Compare(CompareArgs),
+    /// Serve the LUNA PLATFORM 5 v6 API.
+    Serve(ServeArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -28,6 +31,7 @@ fn main() -> std::process::ExitCode {
         Command::Detect(args) => engine_commands::detect(args),
         Command::Extract(args) => engine_commands::extract(args),
         Command::Compare(args) => engine_commands::compare(args),
+        Command::Serve(args) => argus_server::serve::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -27,7 +27,10 @@ impl Rng {
         self.0
     }
     fn gauss_like(&mut self) -> f32 {
-        (0..4).map(|_| (self.next() >> 40) as f32 / (1u64 << 24) as f32).sum::<f32>() - 2.0
+        (0..4)
+            .map(|_| (self.next() >> 40) as f32 / (1u64 << 24) as f32)
+            .sum::<f32>()
+            - 2.0
     }
     fn unit(&mut self, dim: usize) -> Vec<f32> {
         let v: Vec<f32> = (0..dim).map(|_| self.gauss_like()).collect();
@@ -87,7 +90,15 @@ fn brute_force(data: &[Vec<f32>], q: &[f32]) -> Vec<usize> {
     let mut all: Vec<(f64, usize)> = data
         .iter()
         .enumerate()
-        .map(|(i, v)| (v.iter().zip(q).map(|(a, b)| f64::from(*a) * f64::from(*b)).sum(), i))
+        .map(|(i, v)| {
+            (
+                v.iter()
+                    .zip(q)
+                    .map(|(a, b)| f64::from(*a) * f64::from(*b))
+                    .sum(),
+                i,
+            )
+        })
         .collect();
     all.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     all.into_iter().take(K).map(|x| x.1).collect()
@@ -132,7 +143,14 @@ fn main() -> anyhow::Result<()> {
     let t = Instant::now();
     for (i, v) in data.iter().enumerate() {
         let lists = if members[i] { vec![list] } else { Vec::new() };
-        index.upsert(ids[i], v, ItemMeta { lists, ..ItemMeta::default() })?;
+        index.upsert(
+            ids[i],
+            v,
+            ItemMeta {
+                lists,
+                ..ItemMeta::default()
+            },
+        )?;
     }
     let build_per_second = n as f64 / t.elapsed().as_secs_f64();
 
@@ -147,7 +165,10 @@ fn main() -> anyhow::Result<()> {
     std::hint::black_box(index.search_batch(&queries[..BATCH], K, &none)?);
     let q100_queries_per_second = BATCH as f64 / t.elapsed().as_secs_f64();
 
-    let filter = Filter { lists: Some(vec![list]), ..Filter::default() };
+    let filter = Filter {
+        lists: Some(vec![list]),
+        ..Filter::default()
+    };
     let t = Instant::now();
     for q in queries.iter().take(Q1_QUERIES) {
         std::hint::black_box(index.search(q, K, &filter)?);
@@ -158,7 +179,10 @@ fn main() -> anyhow::Result<()> {
     for q in queries.iter().take(RECALL_QUERIES) {
         let want = brute_force(&data, q);
         let got: Vec<Hit> = index.search(q, K, &none)?;
-        found += got.iter().filter(|h| want.contains(&((h.id.as_u128() - 1) as usize))).count();
+        found += got
+            .iter()
+            .filter(|h| want.contains(&((h.id.as_u128() - 1) as usize)))
+            .count();
     }
 
     let bytes = storage.bytes_per_vector(dim);

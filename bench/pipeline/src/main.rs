@@ -57,7 +57,15 @@ fn main() -> anyhow::Result<()> {
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "jpg"))
-        .map(|p| Ok((p.file_name().unwrap_or_default().to_string_lossy().into_owned(), std::fs::read(&p)?)))
+        .map(|p| {
+            Ok((
+                p.file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned(),
+                std::fs::read(&p)?,
+            ))
+        })
         .collect::<anyhow::Result<_>>()?;
     inputs.sort();
 
@@ -76,7 +84,10 @@ fn main() -> anyhow::Result<()> {
             let t3 = Instant::now();
             let descriptors = engine.extract(&samples)?;
             let t4 = Instant::now();
-            for (slot, (a, b)) in stages.iter_mut().zip([(t0, t1), (t1, t2), (t2, t3), (t3, t4)]) {
+            for (slot, (a, b)) in stages
+                .iter_mut()
+                .zip([(t0, t1), (t1, t2), (t2, t3), (t3, t4)])
+            {
                 *slot += b - a;
             }
             if round == 0 {
@@ -84,7 +95,12 @@ fn main() -> anyhow::Result<()> {
                     .iter()
                     .zip(descriptors)
                     .map(|(d, descriptor)| FaceResult {
-                        box_xyxy: [d.rect.x, d.rect.y, d.rect.x + d.rect.width, d.rect.y + d.rect.height],
+                        box_xyxy: [
+                            d.rect.x,
+                            d.rect.y,
+                            d.rect.x + d.rect.width,
+                            d.rect.y + d.rect.height,
+                        ],
                         score: d.score,
                         descriptor: descriptor.values,
                     })

@@ -1,0 +1,97 @@
+//! A request as the handlers see it (method, path segments, query, headers, body) and the reply they give,
+//! plus the small parsers every handler shares: JSON bodies with unknown fields rejected, query values, ids.
+
+use crate::error::{ApiError, ApiResult};
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use uuid::Uuid;
+use warp::http::{HeaderMap, Method, StatusCode};
+
+/// An incoming request.
+pub struct Request {
+    /// HTTP method.
+    pub method: Method,
+    /// Path without the query, e.g. `/6/faces/…`.
+    pub path: String,
+    /// Query parameters (the last value wins).
+    pub query: HashMap<String, String>,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// Body bytes.
+    pub body: Bytes,
+}
+
+/// What a handler answers.
+pub enum Reply {
+    /// A JSON body with a status.
+    Json(StatusCode, serde_json::Value),
+    /// Raw bytes with a content type and extra headers.
+    Bytes(StatusCode, &'static str, Vec<u8>),
+    /// No body.
+    Empty(StatusCode),
+}
+
+impl Request {
+    /// The path split on `/`, without empty parts.
+    pub fn segments(&self) -> Vec<&str> {
+        self.path.split('/').filter(|s| !s.is_empty()).collect()
+    }
+
+    /// The body as JSON of type `T`; unknown fields and wrong types name the failing path.
+    pub fn json<T: DeserializeOwned>(&self) -> ApiResult<T> {
+        let de = &mut serde_json::Deserializer::from_slice(&self.body);
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            ApiError::bad_json(format!(
+                "Failed to validate input json. Path: '{path}', message: '{}'",
+                e.inner()
+            ))
+        })
+    }
+
+    /// An optional query parameter parsed as `T`.
+    pub fn query<T: std::str::FromStr>(&self, name: &str) -> ApiResult<Option<T>> {
+        match self.query.get(name) {
+            None => Ok(None),
+            Some(v) => v.parse().map(Some).map_err(|_| {
+                ApiError::bad_query(format!("query parameter {name}={v:?} is not valid"))
+            }),
+        }
+    }
+
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Parses an id from a path segment or body field.
+pub fn parse_id(what: &str, text: &str) -> ApiResult<Uuid> {
+    Uuid::parse_str(text).map_err(|_| ApiError::bad_input(format!("{what} {text:?} is not a UUID")))
+}
+
+/// `page` and `page_size` with the API's bounds (1.., 1..=1000, defaults 1 and 10).
+pub fn page(req: &Request) -> ApiResult<argus_store::Page> {
+    let page = req.query::<u32>("page")?.unwrap_or(1);
+    let page_size = req.query::<u32>("page_size")?.unwrap_or(10);
+    if page == 0 || page_size == 0 || page_size > 1000 {
+        return Err(ApiError::bad_query(
+            "page must be ≥ 1 and page_size in 1..1000",
+        ));
+    }
+    Ok(argus_store::Page { page, page_size })
+}
+
+/// Unix milliseconds now.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// RFC 3339 time of Unix milliseconds.
+pub fn time_text(ms: i64) -> String {
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms.max(0) as u64);
+    humantime::format_rfc3339_millis(t).to_string()
+}

@@ -1,0 +1,138 @@
+//! Faces: create (from a temporary attribute's descriptor, into lists), get, list with filters, delete.
+//! Every write goes to the store first and then to the index.
+
+use crate::auth;
+use crate::error::{ApiError, ApiResult};
+use crate::request::{Reply, Request, now_ms, page, parse_id, time_text};
+use crate::state::AppState;
+use argus_engine::Descriptor;
+use argus_index::ItemMeta;
+use argus_store::{Face, FaceFilter};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+use warp::http::StatusCode;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AttributeRef {
+    attribute_id: Uuid,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewFace {
+    attribute: Option<AttributeRef>,
+    #[serde(default)]
+    external_id: String,
+    #[serde(default)]
+    user_data: String,
+    #[serde(default)]
+    avatar: String,
+    #[serde(default)]
+    lists: Vec<Uuid>,
+    event_id: Option<Uuid>,
+}
+
+pub(crate) fn view(f: &Face) -> Value {
+    json!({"face_id": f.face_id, "account_id": f.account_id, "event_id": f.event_id, "user_data": f.user_data,
+           "external_id": f.external_id, "avatar": f.avatar, "create_time": time_text(f.create_time), "lists": f.lists})
+}
+
+/// `POST /6/faces`.
+pub fn create(state: &AppState, req: &Request) -> ApiResult<Reply> {
+    let account = auth::account(state, req)?;
+    let body: NewFace = req.json()?;
+    if body.external_id.len() > 36 || body.user_data.len() > 128 || body.avatar.len() > 256 {
+        return Err(ApiError::bad_json(
+            "Failed to validate input json: external_id ≤ 36, user_data ≤ 128, avatar ≤ 256 characters",
+        ));
+    }
+    let descriptor = match body.attribute {
+        None => None,
+        Some(a) => {
+            let attribute = state.store.attribute(account, a.attribute_id, now_ms())?;
+            Some(attribute.descriptor.ok_or_else(|| {
+                ApiError::bad_input(format!(
+                    "Descriptor for attribute '{}' was not extracted",
+                    a.attribute_id
+                ))
+            })?)
+        }
+    };
+    let face = Face {
+        face_id: Uuid::new_v4(),
+        account_id: account,
+        user_data: body.user_data,
+        external_id: body.external_id,
+        event_id: body.event_id,
+        avatar: body.avatar,
+        create_time: now_ms(),
+        lists: body.lists,
+    };
+    let parsed = descriptor
+        .as_ref()
+        .map(|d| Descriptor::from_bytes(&d.bytes))
+        .transpose()?;
+    state.store.create_face(&face, descriptor.as_ref())?;
+    if let Some(d) = parsed {
+        let meta = ItemMeta {
+            account,
+            lists: face.lists.clone(),
+            external_id: Some(face.external_id.clone()),
+            created_at: face.create_time,
+        };
+        state.index.upsert(face.face_id, &d.values, meta)?;
+    }
+    Ok(Reply::Json(
+        StatusCode::CREATED,
+        json!({"face_id": face.face_id, "external_id": face.external_id, "url": format!("/6/faces/{}", face.face_id)}),
+    ))
+}
+
+fn id_list(req: &Request, name: &str) -> ApiResult<Option<Vec<Uuid>>> {
+    req.query
+        .get(name)
+        .map(|v| v.split(',').map(|s| parse_id(name, s.trim())).collect())
+        .transpose()
+}
+
+/// `GET /6/faces`.
+pub fn list(state: &AppState, req: &Request) -> ApiResult<Reply> {
+    let account = auth::account(state, req)?;
+    let filter = FaceFilter {
+        list_id: req
+            .query
+            .get("list_id")
+            .map(|v| parse_id("list_id", v))
+            .transpose()?,
+        face_ids: id_list(req, "face_ids")?,
+        external_ids: req
+            .query
+            .get("external_ids")
+            .map(|v| v.split(',').map(str::to_string).collect()),
+    };
+    let faces = state.store.faces(account, &filter, page(req)?)?;
+    Ok(Reply::Json(
+        StatusCode::OK,
+        json!({"faces": faces.iter().map(view).collect::<Vec<_>>()}),
+    ))
+}
+
+/// `GET /6/faces/{id}`.
+pub fn get(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
+    let account = auth::account(state, req)?;
+    Ok(Reply::Json(
+        StatusCode::OK,
+        view(&state.store.face(account, parse_id("face_id", id)?)?),
+    ))
+}
+
+/// `DELETE /6/faces/{id}`.
+pub fn delete(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
+    let account = auth::account(state, req)?;
+    let face = parse_id("face_id", id)?;
+    state.store.delete_face(account, face)?;
+    state.index.remove(face);
+    Ok(Reply::Empty(StatusCode::NO_CONTENT))
+}

@@ -1,0 +1,52 @@
+//! The route table: one match from (method, path) to a handler. Handlers are plain synchronous functions (they run
+//! on the blocking pool) from the shared state and the request to a reply or an `ApiError`.
+
+mod accounts;
+mod faces;
+mod lists;
+mod matcher;
+mod samples;
+mod service;
+
+use crate::error::{ApiError, ApiResult};
+use crate::request::{Reply, Request};
+use crate::state::AppState;
+use warp::http::Method;
+
+/// Routes a request to its handler.
+pub fn route(state: &AppState, req: &Request) -> ApiResult<Reply> {
+    let segments = req.segments();
+    let m = &req.method;
+    match segments.as_slice() {
+        ["healthcheck"] | ["6", "healthcheck"] if *m == Method::GET => service::healthcheck(state),
+        ["6", "version"] if *m == Method::GET => service::version(state),
+        ["6", "accounts"] if *m == Method::POST => accounts::create(state, req),
+        ["6", "account"] if *m == Method::GET => accounts::get(state, req),
+        ["6", "lists"] if *m == Method::POST => lists::create(state, req),
+        ["6", "lists"] if *m == Method::GET => lists::list(state, req),
+        ["6", "lists", "count"] if *m == Method::GET => lists::count(state, req),
+        ["6", "lists", id] if *m == Method::GET => lists::get(state, req, id),
+        ["6", "lists", id] if *m == Method::DELETE => lists::delete(state, req, id),
+        ["6", "lists", id, "faces"] if *m == Method::PATCH => lists::link(state, req, id),
+        ["6", "faces"] if *m == Method::POST => faces::create(state, req),
+        ["6", "faces"] if *m == Method::GET => faces::list(state, req),
+        ["6", "faces", id] if *m == Method::GET => faces::get(state, req, id),
+        ["6", "faces", id] if *m == Method::DELETE => faces::delete(state, req, id),
+        ["6", "detector"] if *m == Method::POST => samples::detect(state, req),
+        ["6", "samples", "faces"] if *m == Method::POST => samples::upload(state, req),
+        ["6", "samples", "faces", id] if *m == Method::GET || *m == Method::HEAD => {
+            samples::get(state, req, id)
+        }
+        ["6", "samples", "faces", id] if *m == Method::DELETE => samples::delete(state, req, id),
+        ["6", "samples", "bodies", ..] => Err(ApiError::unsupported("body samples")),
+        ["6", "extractor"] if *m == Method::POST => samples::extract(state, req),
+        ["6", "attributes", id] if *m == Method::GET || *m == Method::HEAD => {
+            samples::attribute(state, req, id)
+        }
+        ["6", "attributes", id] if *m == Method::DELETE => {
+            samples::delete_attribute(state, req, id)
+        }
+        ["6", "matcher", "faces"] if *m == Method::POST => matcher::faces(state, req),
+        _ => Err(ApiError::no_route(m.as_str(), &req.path)),
+    }
+}

@@ -1,0 +1,207 @@
+//! Detection and samples: `POST /6/detector` (raw image body) stores one sample per face; samples can also be
+//! uploaded, read and deleted; `POST /6/extractor` turns samples into temporary attributes with a descriptor.
+//! The server hands bytes to the engine and stores the bytes it gets back; it never touches pixels.
+
+use crate::auth;
+use crate::error::{ApiError, ApiResult};
+use crate::request::{Reply, Request, now_ms, parse_id, time_text};
+use crate::state::AppState;
+use argus_engine::{DetectOptions, Detection};
+use argus_store::{Attribute, StoredDescriptor};
+use base64::Engine as _;
+use serde_json::{Value, json};
+use uuid::Uuid;
+use warp::http::StatusCode;
+
+/// Estimation flags of the detector that this build has no model for.
+const UNSUPPORTED_ESTIMATIONS: [&str; 9] = [
+    "estimate_head_pose",
+    "estimate_emotions",
+    "estimate_mask",
+    "estimate_quality",
+    "estimate_gaze",
+    "estimate_eyes_attributes",
+    "estimate_mouth_attributes",
+    "estimate_face_quality",
+    "extract_exif",
+];
+
+fn flag(req: &Request, name: &str) -> ApiResult<bool> {
+    match req.query::<u8>(name)? {
+        None | Some(0) => Ok(false),
+        Some(1) => Ok(true),
+        Some(v) => Err(ApiError::bad_query(format!("{name}={v}: must be 0 or 1"))),
+    }
+}
+
+fn image_body(req: &Request) -> ApiResult<&[u8]> {
+    let content_type = req.header("content-type").unwrap_or("");
+    let raw = content_type.starts_with("image/") || content_type == "application/octet-stream";
+    if !raw {
+        return Err(ApiError::unsupported(format!(
+            "Content-Type {content_type:?} (send the image bytes as image/*)"
+        )));
+    }
+    Ok(&req.body)
+}
+
+fn detection_view(d: &Detection) -> Value {
+    json!({
+        "rect": {"x": d.rect.x.round() as i64, "y": d.rect.y.round() as i64,
+                 "width": d.rect.width.round() as i64, "height": d.rect.height.round() as i64},
+        "rect_score": d.score,
+        "landmarks5": d.landmarks5.iter().map(|p| [p.x, p.y]).collect::<Vec<_>>(),
+    })
+}
+
+/// `POST /6/detector`.
+pub fn detect(state: &AppState, req: &Request) -> ApiResult<Reply> {
+    let account = auth::account(state, req)?;
+    for name in UNSUPPORTED_ESTIMATIONS {
+        if flag(req, name)? {
+            return Err(ApiError::unsupported(name));
+        }
+    }
+    if flag(req, "warped_image")? {
+        return Err(ApiError::unsupported("warped_image=1 on the detector"));
+    }
+    let multiface = match req.query::<u8>("multiface_policy")? {
+        None | Some(1) => true,
+        Some(0) => false,
+        Some(v) => {
+            return Err(ApiError::bad_query(format!(
+                "multiface_policy={v}: must be 0 or 1"
+            )));
+        }
+    };
+    let options = DetectOptions {
+        multiface,
+        landmarks68: flag(req, "detect_landmarks68")?,
+        ..DetectOptions::default()
+    };
+    let bytes = image_body(req)?;
+    let image = state.engine.decode(bytes)?;
+    let faces = state.engine.detect(&image, &options)?;
+    let mut samples = Vec::new();
+    for face in &faces {
+        let sample = state.engine.encode_sample(&state.engine.warp(&image, face));
+        let id = Uuid::new_v4();
+        state.store.put_sample(account, id, &sample, now_ms())?;
+        samples.push(
+            json!({"face": {"sample_id": id, "url": format!("/6/samples/faces/{id}"),
+                                     "detection": detection_view(face)}}),
+        );
+    }
+    let filename = req.header("x-luna-filename").unwrap_or("");
+    Ok(Reply::Json(
+        StatusCode::CREATED,
+        json!({"images": [{"filename": filename, "status": 1, "detections": {"samples": samples}}]}),
+    ))
+}
+
+/// `POST /6/samples/faces`: a ready warp.
+pub fn upload(state: &AppState, req: &Request) -> ApiResult<Reply> {
+    let account = auth::account(state, req)?;
+    let sample = state.engine.decode_sample(image_body(req)?)?;
+    let id = Uuid::new_v4();
+    state
+        .store
+        .put_sample(account, id, &state.engine.encode_sample(&sample), now_ms())?;
+    Ok(Reply::Json(
+        StatusCode::CREATED,
+        json!({"sample_id": id, "url": format!("/6/samples/faces/{id}")}),
+    ))
+}
+
+/// `GET` / `HEAD /6/samples/faces/{id}`.
+pub fn get(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
+    let account = auth::account(state, req)?;
+    let bytes = state.store.sample(account, parse_id("sample_id", id)?)?;
+    Ok(Reply::Bytes(StatusCode::OK, "image/png", bytes))
+}
+
+/// `DELETE /6/samples/faces/{id}`.
+pub fn delete(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
+    let account = auth::account(state, req)?;
+    state
+        .store
+        .delete_sample(account, parse_id("sample_id", id)?)?;
+    Ok(Reply::Empty(StatusCode::NO_CONTENT))
+}
+
+/// `POST /6/extractor`: a temporary attribute with a descriptor for each sample.
+pub fn extract(state: &AppState, req: &Request) -> ApiResult<Reply> {
+    let account = auth::account(state, req)?;
+    if flag(req, "extract_basic_attributes")? {
+        return Err(ApiError::unsupported("extract_basic_attributes"));
+    }
+    if flag(req, "aggregate_attributes")? {
+        return Err(ApiError::unsupported("aggregate_attributes"));
+    }
+    let ttl = req.query::<i64>("ttl")?.unwrap_or(300);
+    if !(1..=86_400).contains(&ttl) {
+        return Err(ApiError::bad_query("ttl must be in 1..86400 seconds"));
+    }
+    let ids: Vec<Uuid> = req.json()?;
+    if ids.is_empty() || ids.len() > 8 {
+        return Err(ApiError::bad_json(
+            "Failed to validate input json. Path: '', message: '1..8 sample ids'",
+        ));
+    }
+    let mut samples = Vec::with_capacity(ids.len());
+    for id in &ids {
+        let bytes = state
+            .store
+            .sample(account, *id)
+            .map_err(|_| ApiError::bad_input(format!("Sample with id {id} not found")))?;
+        samples.push(state.engine.decode_sample(&bytes)?);
+    }
+    let descriptors = state.engine.extract(&samples)?;
+    let now = now_ms();
+    let mut out = Vec::new();
+    for (sample, d) in ids.iter().zip(descriptors) {
+        let attribute = Attribute {
+            attribute_id: Uuid::new_v4(),
+            account_id: account,
+            descriptor: Some(StoredDescriptor {
+                version: d.version,
+                bytes: d.to_bytes(),
+            }),
+            samples: vec![*sample],
+            create_time: now,
+            expire_time: now + ttl * 1000,
+        };
+        state.store.put_attribute(&attribute)?;
+        out.push(json!({"attribute_id": attribute.attribute_id,
+                        "url": format!("/6/attributes/{}", attribute.attribute_id),
+                        "samples": [sample]}));
+    }
+    Ok(Reply::Json(StatusCode::CREATED, Value::Array(out)))
+}
+
+/// `GET` / `HEAD /6/attributes/{id}`.
+pub fn attribute(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
+    let account = auth::account(state, req)?;
+    let a = state
+        .store
+        .attribute(account, parse_id("attribute_id", id)?, now_ms())?;
+    let descriptor = a
+        .descriptor
+        .as_ref()
+        .map(|d| base64::engine::general_purpose::STANDARD.encode(&d.bytes));
+    Ok(Reply::Json(
+        StatusCode::OK,
+        json!({"attribute_id": a.attribute_id, "account_id": a.account_id, "create_time": time_text(a.create_time),
+               "face_descriptor": descriptor, "face_descriptor_version": a.descriptor.map(|d| d.version),
+               "face_descriptor_samples": a.samples, "basic_attributes_samples": []}),
+    ))
+}
+
+/// `DELETE /6/attributes/{id}`.
+pub fn delete_attribute(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
+    let account = auth::account(state, req)?;
+    state
+        .store
+        .delete_attribute(account, parse_id("attribute_id", id)?)?;
+    Ok(Reply::Empty(StatusCode::NO_CONTENT))
+}

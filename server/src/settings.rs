@@ -1,0 +1,123 @@
+//! `argus serve` settings. Precedence: command-line flags, then environment (`ARGUS_*`), then `argus.toml`
+//! (path from `--config` or `ARGUS_CONFIG`), then built-in defaults.
+
+use clap::Args;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Flags of `argus serve`; each may also come from the environment or the config file.
+#[derive(Args, Debug, Default)]
+pub struct ServeArgs {
+    /// Config file (TOML with the same keys as the long flags, underscores for dashes).
+    #[arg(long, env = "ARGUS_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 0.0.0.0:5000].
+    #[arg(long, env = "ARGUS_ADDR")]
+    pub addr: Option<SocketAddr>,
+    /// Data directory [default: ./data].
+    #[arg(long, env = "ARGUS_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Directory with the ONNX models [default: ~/.cache/argus/models].
+    #[arg(long, env = "ARGUS_MODELS_DIR")]
+    pub models_dir: Option<PathBuf>,
+    /// Where networks run: auto, cpu or cuda [default: auto].
+    #[arg(long, env = "ARGUS_BACKEND")]
+    pub backend: Option<String>,
+    /// Largest request body in bytes [default: 16 MiB].
+    #[arg(long, env = "ARGUS_MAX_BODY_BYTES")]
+    pub max_body_bytes: Option<u64>,
+    /// Largest image in pixels [default: 40000000].
+    #[arg(long, env = "ARGUS_MAX_IMAGE_PIXELS")]
+    pub max_image_pixels: Option<u64>,
+    /// Most faces in one descriptor batch [default: 32].
+    #[arg(long, env = "ARGUS_MAX_BATCH")]
+    pub max_batch: Option<usize>,
+}
+
+/// The effective settings.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Listen address.
+    pub addr: SocketAddr,
+    /// Data directory.
+    pub data_dir: PathBuf,
+    /// Models directory.
+    pub models_dir: PathBuf,
+    /// Backend name.
+    pub backend: String,
+    /// Body size limit.
+    pub max_body_bytes: u64,
+    /// Image pixel limit.
+    pub max_image_pixels: u64,
+    /// Descriptor batch size.
+    pub max_batch: usize,
+}
+
+/// The config file: every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    addr: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    models_dir: Option<PathBuf>,
+    backend: Option<String>,
+    max_body_bytes: Option<u64>,
+    max_image_pixels: Option<u64>,
+    max_batch: Option<usize>,
+}
+
+impl Settings {
+    /// Merges flags/environment over the config file over the defaults, and checks the result.
+    pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => FileSettings::default(),
+        };
+        let settings = Settings {
+            addr: args
+                .addr
+                .or(file.addr)
+                .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 5000))),
+            data_dir: args
+                .data_dir
+                .or(file.data_dir)
+                .unwrap_or_else(|| PathBuf::from("./data")),
+            models_dir: args
+                .models_dir
+                .or(file.models_dir)
+                .unwrap_or_else(crate::engine_commands::default_models_dir),
+            backend: args
+                .backend
+                .or(file.backend)
+                .unwrap_or_else(|| "auto".into()),
+            max_body_bytes: args
+                .max_body_bytes
+                .or(file.max_body_bytes)
+                .unwrap_or(16 << 20),
+            max_image_pixels: args
+                .max_image_pixels
+                .or(file.max_image_pixels)
+                .unwrap_or(40_000_000),
+            max_batch: args.max_batch.or(file.max_batch).unwrap_or(32),
+        };
+        match settings.backend.as_str() {
+            "auto" | "cpu" => {}
+            "cuda" => {
+                anyhow::bail!("backend cuda: this build has no CUDA backend yet; use auto or cpu")
+            }
+            other => anyhow::bail!("unknown backend {other:?}: use auto, cpu or cuda"),
+        }
+        if settings.max_batch == 0 {
+            anyhow::bail!("max_batch must be at least 1");
+        }
+        Ok(settings)
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}

@@ -1,0 +1,69 @@
+//! What every handler shares: the engine, the store and one index of face descriptors, kept in step with the
+//! store (store first, then index). The index is rebuilt from the store at start-up.
+
+use crate::settings::Settings;
+use argus_engine::{Descriptor, Engine, EngineConfig};
+use argus_index::{FlatIndex, IndexConfig, ItemMeta, Storage};
+use argus_store::{SqliteStore, Store};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Shared state of the server.
+pub struct AppState {
+    /// Effective settings.
+    pub settings: Settings,
+    /// Pixels to descriptors.
+    pub engine: Engine,
+    /// Durable records.
+    pub store: Box<dyn Store>,
+    /// Face descriptors of every account, for 1:N matching.
+    pub index: FlatIndex,
+}
+
+impl AppState {
+    /// Opens the store and the engine and fills the index from the store.
+    pub fn open(settings: Settings) -> anyhow::Result<Arc<AppState>> {
+        let store = SqliteStore::open(&settings.data_dir)?;
+        let mut config = EngineConfig::new(settings.models_dir.clone());
+        config.max_pixels = settings.max_image_pixels;
+        config.max_batch = settings.max_batch;
+        let engine = Engine::open(config)?;
+        let index = FlatIndex::new(IndexConfig {
+            dim: argus_engine::descriptor::DESCRIPTOR_LEN,
+            storage: Storage::F32,
+        })?;
+        let started = Instant::now();
+        let mut failures = 0usize;
+        store.scan_face_descriptors(&mut |face| {
+            let loaded = Descriptor::from_bytes(&face.descriptor.bytes)
+                .ok()
+                .and_then(|d| {
+                    let meta = ItemMeta {
+                        account: face.account_id,
+                        lists: face.lists,
+                        external_id: Some(face.external_id),
+                        created_at: face.create_time,
+                    };
+                    index.upsert(face.face_id, &d.values, meta).ok()
+                });
+            if loaded.is_none() {
+                failures += 1;
+            }
+        })?;
+        let secs = started.elapsed().as_secs_f64();
+        tracing::info!(
+            faces = index.len(),
+            unreadable = failures,
+            seconds = secs,
+            rate = index.len() as f64 / secs.max(1e-9),
+            simd = index.simd(),
+            "index rebuilt from the store"
+        );
+        Ok(Arc::new(AppState {
+            settings,
+            engine,
+            store: Box::new(store),
+            index,
+        }))
+    }
+}

@@ -1,1 +1,0 @@
-//! End-to-end tests: a real argus process driven over HTTP.

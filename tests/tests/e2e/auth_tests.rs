@@ -1,0 +1,133 @@
+//! Authentication and account isolation: each scheme accepted and refused as it should be, and another account's
+//! credentials with this account's ids never reach the data.
+
+use crate::server::{Account, Server, enrol_attribute};
+use serde_json::json;
+
+#[test]
+fn each_scheme_is_accepted_or_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let me = Account::create(&server, "auth@argus.dev");
+    let body = json!({"user_data": "x"});
+    assert_eq!(server.post_json("/6/lists", &me.h(), &body).status, 201);
+    assert_eq!(
+        server
+            .post_json("/6/lists", &[("Luna-Account-Id", me.id.as_str())], &body)
+            .status,
+        201
+    );
+    let no_auth = server.post_json("/6/lists", &[], &body);
+    assert_eq!(
+        (no_auth.status, no_auth.json["error_code"].as_u64()),
+        (403, Some(11036))
+    );
+    let wrong = server.post_json(
+        "/6/lists",
+        &[("Authorization", "Basic YXV0aEBhcmd1cy5kZXY6d3Jvbmc=")],
+        &body,
+    );
+    assert_eq!(
+        (wrong.status, wrong.json["error_code"].as_u64()),
+        (401, Some(11002))
+    );
+    let ghost = server.post_json(
+        "/6/lists",
+        &[("Luna-Account-Id", "00000000-0000-4000-8000-000000000009")],
+        &body,
+    );
+    assert_eq!(ghost.status, 401);
+    let not_uuid = server.post_json("/6/lists", &[("Luna-Account-Id", "nope")], &body);
+    assert_eq!(not_uuid.status, 400);
+    let bearer = server.post_json("/6/lists", &[("Authorization", "Bearer abc")], &body);
+    assert_eq!(
+        (bearer.status, bearer.json["error_code"].as_u64()),
+        (501, Some(19001))
+    );
+    let duplicate = server.post_json(
+        "/6/accounts",
+        &[],
+        &json!({"login": "auth@argus.dev", "password": "xyz", "account_type": "user"}),
+    );
+    assert_eq!(duplicate.status, 409);
+}
+
+#[test]
+fn another_account_never_sees_or_changes_this_accounts_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let owner = Account::create(&server, "owner@argus.dev");
+    let other = Account::create(&server, "other@argus.dev");
+    let list = server.post_json("/6/lists", &owner.h(), &json!({}));
+    let list_id = list.json["list_id"].as_str().unwrap().to_string();
+    let (sample, attribute) = enrol_attribute(&server, &owner, "obama.jpg");
+    let face = server.post_json(
+        "/6/faces",
+        &owner.h(),
+        &json!({"attribute": {"attribute_id": attribute}, "lists": [list_id]}),
+    );
+    let face_id = face.json["face_id"].as_str().unwrap().to_string();
+
+    for path in [
+        format!("/6/lists/{list_id}"),
+        format!("/6/faces/{face_id}"),
+        format!("/6/samples/faces/{sample}"),
+        format!("/6/attributes/{attribute}"),
+    ] {
+        let r = server.get(&path, &other.h());
+        assert_eq!(r.status, 404, "GET {path} as another account: {}", r.json);
+        assert!(!String::from_utf8_lossy(&r.bytes).contains(&owner.id));
+        let r = server.request("DELETE", &path, &other.h(), None);
+        assert_eq!(r.status, 404, "DELETE {path} as another account");
+    }
+    assert_eq!(server.get("/6/lists", &other.h()).json["lists"], json!([]));
+    assert_eq!(server.get("/6/faces", &other.h()).json["faces"], json!([]));
+    assert_eq!(
+        server
+            .get(&format!("/6/faces?list_id={list_id}"), &other.h())
+            .json["faces"],
+        json!([])
+    );
+    // Not a reference, not a candidate, not a target for linking, not usable to create faces.
+    let r = server.post_json(
+        "/6/matcher/faces",
+        &other.h(),
+        &json!({"references": [{"type": "face", "id": face_id}], "candidates": []}),
+    );
+    assert_eq!(r.status, 404);
+    let (_, probe) = enrol_attribute(&server, &other, "obama2.jpg");
+    let r = server.post_json("/6/matcher/faces", &other.h(),
+        &json!({"references": [{"type": "attribute", "id": probe}], "candidates": [{"filters": {"origin": "faces"}}]}));
+    assert_eq!(r.json[0]["matches"][0]["result"], json!([]), "{}", r.json);
+    let r = server.request(
+        "PATCH",
+        &format!("/6/lists/{list_id}/faces"),
+        &[
+            ("Authorization", other.auth.as_str()),
+            ("Content-Type", "application/json"),
+        ],
+        Some(
+            json!({"action": "detach", "face_ids": [face_id]})
+                .to_string()
+                .as_bytes(),
+        ),
+    );
+    assert_eq!(r.status, 404);
+    let r = server.post_json(
+        "/6/faces",
+        &other.h(),
+        &json!({"attribute": {"attribute_id": attribute}}),
+    );
+    assert_eq!(r.status, 404);
+    // The owner still has everything.
+    assert_eq!(
+        server.get(&format!("/6/faces/{face_id}"), &owner.h()).json["lists"],
+        json!([list_id])
+    );
+    assert_eq!(
+        server
+            .get(&format!("/6/samples/faces/{sample}"), &owner.h())
+            .status,
+        200
+    );
+}

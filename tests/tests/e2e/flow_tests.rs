@@ -1,0 +1,162 @@
+//! The core flow of the API with real photos: account → detect → extract → list → faces → match; the request id
+//! is echoed; SIGTERM exits 0.
+
+use crate::server::{Account, Server, enrol_attribute};
+use serde_json::json;
+
+#[test]
+fn enrol_then_match_finds_the_same_person_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let me = Account::create(&server, "flow@argus.dev");
+    let list = server.post_json("/6/lists", &me.h(), &json!({"user_data": "staff"}));
+    assert_eq!(list.status, 201);
+    let list_id = list.json["list_id"].as_str().unwrap().to_string();
+
+    let mut faces = Vec::new();
+    for (name, person) in [
+        ("obama.jpg", "obama"),
+        ("biden.jpg", "biden"),
+        ("grace_hopper.jpg", "hopper"),
+    ] {
+        let (_, attribute) = enrol_attribute(&server, &me, name);
+        let r = server.post_json(
+            "/6/faces",
+            &me.h(),
+            &json!({"attribute": {"attribute_id": attribute}, "external_id": person, "lists": [list_id]}),
+        );
+        assert_eq!(r.status, 201, "{}", r.json);
+        faces.push((person, r.json["face_id"].as_str().unwrap().to_string()));
+    }
+    let listed = server.get(&format!("/6/faces?list_id={list_id}"), &me.h());
+    assert_eq!(listed.json["faces"].as_array().unwrap().len(), 3);
+
+    // A new photo of one of them, as a temporary attribute, matched against the list.
+    let (_, probe) = enrol_attribute(&server, &me, "obama2.jpg");
+    let r = server.post_json(
+        "/6/matcher/faces",
+        &me.h(),
+        &json!({"references": [{"type": "attribute", "id": probe}],
+                "candidates": [{"filters": {"origin": "faces", "list_id": list_id}, "limit": 3}]}),
+    );
+    assert_eq!(r.status, 200, "{}", r.json);
+    let result = r.json[0]["matches"][0]["result"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(result.len(), 3);
+    assert_eq!(
+        result[0]["face"]["face_id"],
+        json!(faces[0].1),
+        "obama first: {}",
+        r.json
+    );
+    let best = result[0]["similarity"].as_f64().unwrap();
+    let second = result[1]["similarity"].as_f64().unwrap();
+    assert!(best > 0.5 && second < 0.5, "{best} vs {second}");
+
+    // A threshold drops the other people; a face reference works too.
+    let r = server.post_json(
+        "/6/matcher/faces",
+        &me.h(),
+        &json!({"references": [{"type": "face", "id": faces[0].1}],
+                "candidates": [{"filters": {"origin": "faces", "list_id": list_id}, "threshold": 0.5}]}),
+    );
+    let result = r.json[0]["matches"][0]["result"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(result.len(), 1, "{}", r.json);
+
+    // Detached from the list, a face is no longer a candidate of that list.
+    let r = server.request(
+        "PATCH",
+        &format!("/6/lists/{list_id}/faces"),
+        &[
+            ("Authorization", me.auth.as_str()),
+            ("Content-Type", "application/json"),
+        ],
+        Some(
+            json!({"action": "detach", "face_ids": [faces[0].1]})
+                .to_string()
+                .as_bytes(),
+        ),
+    );
+    assert_eq!(r.status, 204, "{}", r.json);
+    let r = server.post_json(
+        "/6/matcher/faces",
+        &me.h(),
+        &json!({"references": [{"type": "attribute", "id": probe}],
+                "candidates": [{"filters": {"origin": "faces", "list_id": list_id}}]}),
+    );
+    let ids: Vec<_> = r.json[0]["matches"][0]["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["face"]["face_id"].clone())
+        .collect();
+    assert!(!ids.contains(&json!(faces[0].1)));
+
+    // Deleted faces are gone from matching too.
+    assert_eq!(
+        server
+            .request("DELETE", &format!("/6/faces/{}", faces[1].1), &me.h(), None)
+            .status,
+        204
+    );
+    assert_eq!(
+        server
+            .get(&format!("/6/faces/{}", faces[1].1), &me.h())
+            .status,
+        404
+    );
+    assert_eq!(server.stop(), Some(0));
+}
+
+#[test]
+fn samples_and_attributes_round_trip_and_the_request_id_is_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let me = Account::create(&server, "samples@argus.dev");
+    let (sample, attribute) = enrol_attribute(&server, &me, "biden.jpg");
+    let r = server.get(&format!("/6/samples/faces/{sample}"), &me.h());
+    assert_eq!(r.status, 200);
+    assert_eq!(&r.bytes[1..4], b"PNG");
+    // The stored sample can be uploaded back as a warp and extracted again.
+    let mut h = me.h();
+    h.push(("Content-Type", "image/png"));
+    let up = server.request("POST", "/6/samples/faces", &h, Some(&r.bytes));
+    assert_eq!(up.status, 201, "{}", up.json);
+    let a = server.get(&format!("/6/attributes/{attribute}"), &me.h());
+    assert_eq!(a.json["face_descriptor_samples"], json!([sample]));
+    assert!(a.json["face_descriptor"].as_str().unwrap().len() > 500);
+    let mut h = me.h();
+    h.push((
+        "Luna-Request-Id",
+        "1700000000,00000000-0000-4000-8000-000000000001",
+    ));
+    let r = server.get("/6/account", &h);
+    assert_eq!(
+        r.request_id.as_deref(),
+        Some("1700000000,00000000-0000-4000-8000-000000000001")
+    );
+    assert_eq!(r.json["login"], "samples@argus.dev");
+    assert!(server.get("/6/version", &[]).request_id.is_some());
+    assert_eq!(
+        server
+            .request(
+                "DELETE",
+                &format!("/6/samples/faces/{sample}"),
+                &me.h(),
+                None
+            )
+            .status,
+        204
+    );
+    assert_eq!(
+        server
+            .get(&format!("/6/samples/faces/{sample}"), &me.h())
+            .status,
+        404
+    );
+}

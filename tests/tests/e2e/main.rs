@@ -1,0 +1,8 @@
+//! End-to-end tests: each starts the real `argus serve` on a free port with a fresh data directory and talks to
+//! it over TCP. The binary is `$ARGUS_BIN`, else `target/debug/argus` (build it first: `make test` does).
+
+mod auth_tests;
+mod bad_input_tests;
+mod durability_tests;
+mod flow_tests;
+mod server;
