@@ -52,7 +52,8 @@ test-python: venv
 
 ## bench: the system benchmarks; tables go under bench/results/
 bench: setup models
-	bash bench/run.sh
+	bash bench/pipeline/run.sh
+	bash bench/index/run.sh
 
 clean-cache:
 	rm -rf "$(ARGUS_CACHE)"
