@@ -51,3 +51,51 @@ fn obama_box_matches_the_reference_implementation() {
         assert!((g - want).abs() < 2.0, "box {got:?}");
     }
 }
+
+#[test]
+fn roi_limits_the_search_and_keeps_image_coordinates() {
+    let image = photo("obama.jpg");
+    let engine = crate::common::engine();
+    let around = argus_engine::Rect {
+        x: 300.0,
+        y: 20.0,
+        width: 400.0,
+        height: 480.0,
+    };
+    let options = argus_engine::DetectOptions {
+        roi: Some(around),
+        ..Default::default()
+    };
+    let found = engine.detect(&image, &options).unwrap();
+    assert_eq!(found.len(), 1);
+    assert!(
+        (found[0].rect.x - 367.5).abs() < 2.0 && (found[0].rect.y - 79.0).abs() < 2.0,
+        "{:?}",
+        found[0].rect
+    );
+    let elsewhere = argus_engine::Rect {
+        x: 0.0,
+        y: 700.0,
+        width: 300.0,
+        height: 400.0,
+    };
+    let options = argus_engine::DetectOptions {
+        roi: Some(elsewhere),
+        ..Default::default()
+    };
+    assert!(engine.detect(&image, &options).unwrap().is_empty());
+    let tiny = argus_engine::Rect {
+        x: 0.0,
+        y: 0.0,
+        width: 5.0,
+        height: 5.0,
+    };
+    let options = argus_engine::DetectOptions {
+        roi: Some(tiny),
+        ..Default::default()
+    };
+    assert!(matches!(
+        engine.detect(&image, &options),
+        Err(argus_engine::EngineError::BadOption { .. })
+    ));
+}
