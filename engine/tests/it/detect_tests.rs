@@ -68,11 +68,12 @@ fn roi_limits_the_search_and_keeps_image_coordinates() {
     };
     let found = engine.detect(&image, &options).unwrap();
     assert_eq!(found.len(), 1);
-    assert!(
-        (found[0].rect.x - 367.5).abs() < 2.0 && (found[0].rect.y - 79.0).abs() < 2.0,
-        "{:?}",
-        found[0].rect
-    );
+    // The pyramid differs with the image size, so the box moves a little; it is the same face.
+    let (a, b) = (found[0].rect, faces(&image)[0].rect);
+    let iw = (a.x + a.width).min(b.x + b.width) - a.x.max(b.x);
+    let ih = (a.y + a.height).min(b.y + b.height) - a.y.max(b.y);
+    let iou = iw * ih / (a.width * a.height + b.width * b.height - iw * ih);
+    assert!(iou > 0.85, "{a:?} vs {b:?}");
     let elsewhere = argus_engine::Rect {
         x: 0.0,
         y: 700.0,
