@@ -490,19 +490,7 @@ impl Store for SqliteStore {
     }
 
     fn delete_attribute(&self, account: Uuid, id: Uuid) -> Result<()> {
-        self.write(|tx| {
-            let n = tx
-                .execute(
-                    "DELETE FROM attributes WHERE attribute_id = ?1 AND account_id = ?2",
-                    params![id.as_bytes(), account.as_bytes()],
-                )
-                .map_err(unavailable)?;
-            if n == 0 {
-                Err(not_found("attribute", id))
-            } else {
-                Ok(())
-            }
-        })
+        self.delete_owned("attributes", "attribute_id", "attribute", account, id)
     }
 
     fn purge_expired(&self, now_ms: i64) -> Result<u64> {
@@ -538,23 +526,35 @@ impl Store for SqliteStore {
     }
 
     fn delete_sample(&self, account: Uuid, id: Uuid) -> Result<()> {
+        self.delete_owned("samples", "sample_id", "sample", account, id)
+    }
+}
+
+impl SqliteStore {
+    /// Deletes the row `key = id` of `table` when it belongs to the account.
+    fn delete_owned(
+        &self,
+        table: &str,
+        key: &str,
+        entity: &'static str,
+        account: Uuid,
+        id: Uuid,
+    ) -> Result<()> {
         self.write(|tx| {
             let n = tx
                 .execute(
-                    "DELETE FROM samples WHERE sample_id = ?1 AND account_id = ?2",
+                    &format!("DELETE FROM {table} WHERE {key} = ?1 AND account_id = ?2"),
                     params![id.as_bytes(), account.as_bytes()],
                 )
                 .map_err(unavailable)?;
             if n == 0 {
-                Err(not_found("sample", id))
+                Err(not_found(entity, id))
             } else {
                 Ok(())
             }
         })
     }
-}
 
-impl SqliteStore {
     fn account_where(
         &self,
         condition: &str,

@@ -12,6 +12,16 @@ fn cache_dir(var: &str, leaf: &str) -> PathBuf {
     })
 }
 
+/// The test photos with exactly one face.
+pub const PORTRAITS: [&str; 6] = [
+    "obama.jpg",
+    "obama2.jpg",
+    "obama3.jpg",
+    "biden.jpg",
+    "grace_hopper.jpg",
+    "astronaut.png",
+];
+
 pub fn models_dir() -> PathBuf {
     let dir = cache_dir("ARGUS_MODELS_DIR", "models");
     assert!(

@@ -1,18 +1,11 @@
 //! Detection on real photos: one face where there is one, none where there is none, landmarks inside the box,
 //! and the reference box of obama.jpg.
 
-use crate::common::{faces, photo};
+use crate::common::{PORTRAITS, faces, photo};
 
 #[test]
 fn one_face_on_each_portrait_with_landmarks_inside_the_box() {
-    for name in [
-        "obama.jpg",
-        "obama2.jpg",
-        "obama3.jpg",
-        "biden.jpg",
-        "grace_hopper.jpg",
-        "astronaut.png",
-    ] {
+    for name in PORTRAITS {
         let found = faces(&photo(name));
         assert_eq!(found.len(), 1, "{name}: {found:?}");
         let face = &found[0];

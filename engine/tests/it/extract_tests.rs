@@ -1,7 +1,7 @@
 //! Descriptors on real photos: same person above the score threshold, different people below, transformed copies
 //! still match the original, and batching does not change results.
 
-use crate::common::{engine, faces, models_dir, photo};
+use crate::common::{PORTRAITS, engine, faces, models_dir, photo};
 use argus_engine::{Descriptor, Engine, EngineConfig, Image, similarity, similarity_to_score};
 use image::{DynamicImage, ImageFormat, RgbImage};
 use std::io::Cursor;
@@ -161,21 +161,14 @@ fn rotated_by_ten_degrees_still_matches() {
 #[test]
 fn batched_and_unbatched_extraction_agree_across_concurrent_callers() {
     let engine = engine();
-    let samples: Vec<Image> = [
-        "obama.jpg",
-        "obama2.jpg",
-        "obama3.jpg",
-        "biden.jpg",
-        "grace_hopper.jpg",
-        "astronaut.png",
-    ]
-    .iter()
-    .map(|n| {
-        let image = photo(n);
-        let face = faces(&image).remove(0);
-        engine.warp(&image, &face)
-    })
-    .collect();
+    let samples: Vec<Image> = PORTRAITS
+        .iter()
+        .map(|n| {
+            let image = photo(n);
+            let face = faces(&image).remove(0);
+            engine.warp(&image, &face)
+        })
+        .collect();
     let mut config = EngineConfig::new(models_dir());
     config.max_batch = 1;
     let unbatched_engine = Engine::open(config).unwrap();
