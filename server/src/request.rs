@@ -38,16 +38,34 @@ impl Request {
         self.path.split('/').filter(|s| !s.is_empty()).collect()
     }
 
-    /// The body as JSON of type `T`; unknown fields and wrong types name the failing path.
+    /// The body (JSON, or msgpack when the Content-Type says so) as `T`; unknown fields and wrong types name
+    /// the failing path.
     pub fn json<T: DeserializeOwned>(&self) -> ApiResult<T> {
-        let de = &mut serde_json::Deserializer::from_slice(&self.body);
-        serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = e.path().to_string();
+        let failed = |path: String, message: String| {
             ApiError::bad_json(format!(
-                "Failed to validate input json. Path: '{path}', message: '{}'",
-                e.inner()
+                "Failed to validate input json. Path: '{path}', message: '{message}'"
             ))
-        })
+        };
+        if self.is_msgpack_body() {
+            let value: serde_json::Value = rmp_serde::from_slice(&self.body)
+                .map_err(|e| failed(String::new(), format!("not msgpack: {e}")))?;
+            return serde_path_to_error::deserialize(value)
+                .map_err(|e| failed(e.path().to_string(), e.inner().to_string()));
+        }
+        let de = &mut serde_json::Deserializer::from_slice(&self.body);
+        serde_path_to_error::deserialize(de)
+            .map_err(|e| failed(e.path().to_string(), e.inner().to_string()))
+    }
+
+    fn is_msgpack_body(&self) -> bool {
+        self.header("content-type")
+            .is_some_and(|t| t.starts_with("application/msgpack"))
+    }
+
+    /// True when the client asks for msgpack answers.
+    pub fn wants_msgpack(&self) -> bool {
+        self.header("accept")
+            .is_some_and(|t| t.contains("application/msgpack"))
     }
 
     /// An optional query parameter parsed as `T`.

@@ -170,6 +170,10 @@ where
             )
         });
     let is_head = method == Method::HEAD;
+    let msgpack = headers
+        .get("accept")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/msgpack"));
     let reply = match read_body(body, limit).await {
         Err(e) => Err(e),
         Ok(body) => {
@@ -180,18 +184,19 @@ where
                 headers,
                 body,
             };
-            tokio::task::spawn_blocking(move || routes::route(&state, &req))
+            let shared = state.clone();
+            tokio::task::spawn_blocking(move || routes::route(&shared, &req))
                 .await
                 .unwrap_or_else(|panic| Err(ApiError::internal(format!("handler failed: {panic}"))))
         }
     };
     let mut response = match reply {
-        Ok(reply) => render(reply),
+        Ok(reply) => render(reply, msgpack),
         Err(e) => {
             if e.status.is_server_error() {
                 tracing::error!(request_id, %method, path, code = e.code, detail = e.detail, "request failed");
             }
-            json_response(e.status, &e.body())
+            body_response(e.status, &e.body(), msgpack)
         }
     };
     if is_head {
@@ -200,22 +205,29 @@ where
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("luna-request-id", v);
     }
-    tracing::info!(request_id, %method, path, status = response.status().as_u16(),
-                   ms = started.elapsed().as_secs_f64() * 1e3, "request");
+    let seconds = started.elapsed().as_secs_f64();
+    state
+        .metrics
+        .observe(method.as_str(), &path, response.status().as_u16(), seconds);
+    tracing::info!(request_id, %method, path, status = response.status().as_u16(), ms = seconds * 1e3, "request");
     response
 }
 
-fn json_response(status: StatusCode, value: &serde_json::Value) -> Response {
-    let mut r = Response::new(value.to_string().into());
+fn body_response(status: StatusCode, value: &serde_json::Value, msgpack: bool) -> Response {
+    let (bytes, content_type) = match rmp_serde::to_vec_named(value) {
+        Ok(packed) if msgpack => (packed, "application/msgpack"),
+        _ => (value.to_string().into_bytes(), "application/json"),
+    };
+    let mut r = Response::new(bytes.into());
     *r.status_mut() = status;
     r.headers_mut()
-        .insert("content-type", HeaderValue::from_static("application/json"));
+        .insert("content-type", HeaderValue::from_static(content_type));
     r
 }
 
-fn render(reply: Reply) -> Response {
+fn render(reply: Reply, msgpack: bool) -> Response {
     match reply {
-        Reply::Json(status, value) => json_response(status, &value),
+        Reply::Json(status, value) => body_response(status, &value, msgpack),
         Reply::Bytes(status, content_type, bytes) => {
             let mut r = Response::new(bytes.into());
             *r.status_mut() = status;

@@ -18,6 +18,8 @@ pub struct AppState {
     pub store: Box<dyn Store>,
     /// Face descriptors of every account, for 1:N matching.
     pub index: FlatIndex,
+    /// Request counters and latencies.
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl AppState {
@@ -64,6 +66,7 @@ impl AppState {
             engine,
             store: Box::new(store),
             index,
+            metrics: crate::metrics::Metrics::new()?,
         }))
     }
 }

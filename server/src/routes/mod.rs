@@ -20,6 +20,7 @@ pub fn route(state: &AppState, req: &Request) -> ApiResult<Reply> {
     match segments.as_slice() {
         ["healthcheck"] | ["6", "healthcheck"] if *m == Method::GET => service::healthcheck(state),
         ["6", "version"] if *m == Method::GET => service::version(state),
+        ["metrics"] if *m == Method::GET => service::metrics(state),
         ["6", "accounts"] if *m == Method::POST => accounts::create(state, req),
         ["6", "account"] if *m == Method::GET => accounts::get(state, req),
         ["6", "lists"] if *m == Method::POST => lists::create(state, req),

@@ -25,3 +25,12 @@ pub fn healthcheck(state: &AppState) -> ApiResult<Reply> {
         .map_err(|e| ApiError::internal(format!("engine: {e}")))?;
     Ok(Reply::Empty(StatusCode::OK))
 }
+
+/// `GET /metrics`: Prometheus text exposition.
+pub fn metrics(state: &AppState) -> ApiResult<Reply> {
+    Ok(Reply::Bytes(
+        StatusCode::OK,
+        "text/plain; version=0.0.4",
+        state.metrics.render(state.index.len()),
+    ))
+}

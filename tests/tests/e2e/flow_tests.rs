@@ -160,3 +160,36 @@ fn samples_and_attributes_round_trip_and_the_request_id_is_echoed() {
         404
     );
 }
+
+#[test]
+fn msgpack_both_ways_and_metrics_count_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let me = Account::create(&server, "msgpack@argus.dev");
+    let packed = rmp_serde::to_vec_named(&json!({"user_data": "packed"})).unwrap();
+    let h = [
+        ("Authorization", me.auth.as_str()),
+        ("Content-Type", "application/msgpack"),
+        ("Accept", "application/msgpack"),
+    ];
+    let r = server.request("POST", "/6/lists", &h, Some(&packed));
+    assert_eq!(r.status, 201);
+    let answer: serde_json::Value = rmp_serde::from_slice(&r.bytes).expect("a msgpack answer");
+    let list_id = answer["list_id"].as_str().unwrap().to_string();
+    let got = server.get(&format!("/6/lists/{list_id}"), &me.h());
+    assert_eq!(got.json["user_data"], "packed");
+    let bad = server.request("POST", "/6/lists", &h, Some(b"\xc1"));
+    let error: serde_json::Value = rmp_serde::from_slice(&bad.bytes).unwrap();
+    assert_eq!(
+        (bad.status, error["error_code"].as_u64()),
+        (400, Some(12022))
+    );
+
+    let metrics = String::from_utf8(server.get("/metrics", &[]).bytes).unwrap();
+    assert!(
+        metrics.contains(r#"argus_requests_total{route="POST /6/lists",status="201"} 1"#),
+        "{metrics}"
+    );
+    assert!(metrics.contains(r#"route="GET /6/lists/{id}""#));
+    assert!(metrics.contains("argus_index_faces 0"));
+}
