@@ -63,6 +63,8 @@ pub trait Store: Send + Sync {
     fn lists(&self, account: Uuid, page: Page) -> Result<Vec<List>>;
     /// How many lists the account has.
     fn count_lists(&self, account: Uuid) -> Result<u64>;
+    /// Replaces a list's user data.
+    fn update_list(&self, account: Uuid, id: Uuid, user_data: &str, now_ms: i64) -> Result<()>;
     /// Deletes a list and unlinks its faces.
     fn delete_list(&self, account: Uuid, id: Uuid) -> Result<()>;
 
@@ -72,6 +74,10 @@ pub trait Store: Send + Sync {
     fn face(&self, account: Uuid, id: Uuid) -> Result<Face>;
     /// The account's faces matching the filter, oldest first.
     fn faces(&self, account: Uuid, filter: &FaceFilter, page: Page) -> Result<Vec<Face>>;
+    /// How many of the account's faces match the filter.
+    fn count_faces(&self, account: Uuid, filter: &FaceFilter) -> Result<u64>;
+    /// Changes the given fields of a face.
+    fn update_face(&self, account: Uuid, id: Uuid, patch: &FacePatch) -> Result<()>;
     /// Deletes a face with its descriptor.
     fn delete_face(&self, account: Uuid, id: Uuid) -> Result<()>;
     /// Attaches or detaches faces to or from a list; all must be the account's. Returns each face's lists after.

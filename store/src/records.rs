@@ -155,3 +155,16 @@ impl Page {
         i64::from(self.page.max(1) - 1) * i64::from(self.page_size)
     }
 }
+
+/// Fields of a face that can change; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct FacePatch {
+    /// New user data.
+    pub user_data: Option<String>,
+    /// New external id.
+    pub external_id: Option<String>,
+    /// New event id (`Some(None)` clears it).
+    pub event_id: Option<Option<Uuid>>,
+    /// New avatar.
+    pub avatar: Option<String>,
+}

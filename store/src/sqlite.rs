@@ -135,6 +135,25 @@ fn owns_face(db: &Connection, account: Uuid, face: Uuid) -> Result<()> {
     .ok_or_else(|| not_found("face", face))
 }
 
+/// The WHERE clause and its values for the account's faces matching a filter.
+fn face_condition(account: Uuid, filter: &FaceFilter) -> (String, Vec<rusqlite::types::Value>) {
+    let mut sql = String::from("account_id = ?");
+    let mut values: Vec<rusqlite::types::Value> = vec![account.as_bytes().to_vec().into()];
+    if let Some(list) = filter.list_id {
+        sql += " AND face_id IN (SELECT face_id FROM list_faces WHERE list_id = ?)";
+        values.push(list.as_bytes().to_vec().into());
+    }
+    if let Some(ids) = &filter.face_ids {
+        sql += &format!(" AND face_id IN ({})", vec!["?"; ids.len()].join(","));
+        values.extend(ids.iter().map(|i| i.as_bytes().to_vec().into()));
+    }
+    if let Some(ids) = &filter.external_ids {
+        sql += &format!(" AND external_id IN ({})", vec!["?"; ids.len()].join(","));
+        values.extend(ids.iter().map(|i| i.clone().into()));
+    }
+    (sql, values)
+}
+
 const FACE_COLUMNS: &str =
     "face_id, account_id, user_data, external_id, event_id, avatar, create_time";
 
@@ -283,6 +302,18 @@ impl Store for SqliteStore {
         Ok(n.unsigned_abs())
     }
 
+    fn update_list(&self, account: Uuid, id: Uuid, user_data: &str, now_ms: i64) -> Result<()> {
+        self.write(|tx| {
+            owns_list(tx, account, id)?;
+            tx.execute(
+                "UPDATE lists SET user_data = ?1, last_update_time = ?2 WHERE list_id = ?3",
+                params![user_data, now_ms, id.as_bytes()],
+            )
+            .map_err(unavailable)?;
+            Ok(())
+        })
+    }
+
     fn delete_list(&self, account: Uuid, id: Uuid) -> Result<()> {
         self.write(|tx| {
             owns_list(tx, account, id)?;
@@ -341,20 +372,8 @@ impl Store for SqliteStore {
     }
 
     fn faces(&self, account: Uuid, filter: &FaceFilter, page: Page) -> Result<Vec<Face>> {
-        let mut sql = format!("SELECT {FACE_COLUMNS} FROM faces WHERE account_id = ?");
-        let mut values: Vec<rusqlite::types::Value> = vec![account.as_bytes().to_vec().into()];
-        if let Some(list) = filter.list_id {
-            sql += " AND face_id IN (SELECT face_id FROM list_faces WHERE list_id = ?)";
-            values.push(list.as_bytes().to_vec().into());
-        }
-        if let Some(ids) = &filter.face_ids {
-            sql += &format!(" AND face_id IN ({})", vec!["?"; ids.len()].join(","));
-            values.extend(ids.iter().map(|i| i.as_bytes().to_vec().into()));
-        }
-        if let Some(ids) = &filter.external_ids {
-            sql += &format!(" AND external_id IN ({})", vec!["?"; ids.len()].join(","));
-            values.extend(ids.iter().map(|i| i.clone().into()));
-        }
+        let (condition, mut values) = face_condition(account, filter);
+        let mut sql = format!("SELECT {FACE_COLUMNS} FROM faces WHERE {condition}");
         sql += " ORDER BY create_time, face_id LIMIT ? OFFSET ?";
         values.push(i64::from(page.page_size).into());
         values.push(page.offset().into());
@@ -368,6 +387,38 @@ impl Store for SqliteStore {
             face.lists = face_lists(&db, face.face_id)?;
         }
         Ok(faces)
+    }
+
+    fn count_faces(&self, account: Uuid, filter: &FaceFilter) -> Result<u64> {
+        let (condition, values) = face_condition(account, filter);
+        let n: i64 = self
+            .db()?
+            .query_row(
+                &format!("SELECT COUNT(*) FROM faces WHERE {condition}"),
+                params_from_iter(values),
+                |r| r.get(0),
+            )
+            .map_err(unavailable)?;
+        Ok(n.unsigned_abs())
+    }
+
+    fn update_face(&self, account: Uuid, id: Uuid, patch: &FacePatch) -> Result<()> {
+        self.write(|tx| {
+            owns_face(tx, account, id)?;
+            let key = id.as_bytes();
+            tx.execute(
+                "UPDATE faces SET user_data = COALESCE(?1, user_data), external_id = COALESCE(?2, external_id),
+                                  avatar = COALESCE(?3, avatar) WHERE face_id = ?4",
+                params![patch.user_data, patch.external_id, patch.avatar, key],
+            )
+            .map_err(unavailable)?;
+            if let Some(event) = &patch.event_id {
+                let event = event.map(|e| e.as_bytes().to_vec());
+                tx.execute("UPDATE faces SET event_id = ?1 WHERE face_id = ?2", params![event, key])
+                    .map_err(unavailable)?;
+            }
+            Ok(())
+        })
     }
 
     fn delete_face(&self, account: Uuid, id: Uuid) -> Result<()> {

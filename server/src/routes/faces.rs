@@ -7,7 +7,7 @@ use crate::request::{Reply, Request, now_ms, page, parse_id, time_text};
 use crate::state::AppState;
 use argus_engine::Descriptor;
 use argus_index::ItemMeta;
-use argus_store::{Face, FaceFilter};
+use argus_store::{Face, FaceFilter, FacePatch};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -90,6 +90,27 @@ pub fn create(state: &AppState, req: &Request) -> ApiResult<Reply> {
     ))
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PatchFace {
+    user_data: Option<String>,
+    external_id: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    event_id: Option<Option<Uuid>>,
+    avatar: Option<String>,
+}
+
+/// Tells a field given as `null` (Some(None)) from an absent one (None).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Uuid>>, D::Error> {
+    Option::<Uuid>::deserialize(d).map(Some)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeleteFaces {
+    face_ids: Vec<Uuid>,
+}
+
 fn id_list(req: &Request, name: &str) -> ApiResult<Option<Vec<Uuid>>> {
     req.query
         .get(name)
@@ -97,10 +118,8 @@ fn id_list(req: &Request, name: &str) -> ApiResult<Option<Vec<Uuid>>> {
         .transpose()
 }
 
-/// `GET /6/faces`.
-pub fn list(state: &AppState, req: &Request) -> ApiResult<Reply> {
-    let account = auth::account(state, req)?;
-    let filter = FaceFilter {
+fn filter(req: &Request) -> ApiResult<FaceFilter> {
+    Ok(FaceFilter {
         list_id: req
             .query
             .get("list_id")
@@ -111,8 +130,13 @@ pub fn list(state: &AppState, req: &Request) -> ApiResult<Reply> {
             .query
             .get("external_ids")
             .map(|v| v.split(',').map(str::to_string).collect()),
-    };
-    let faces = state.store.faces(account, &filter, page(req)?)?;
+    })
+}
+
+/// `GET /6/faces`.
+pub fn list(state: &AppState, req: &Request) -> ApiResult<Reply> {
+    let account = auth::account(state, req)?;
+    let faces = state.store.faces(account, &filter(req)?, page(req)?)?;
     Ok(Reply::Json(
         StatusCode::OK,
         json!({"faces": faces.iter().map(view).collect::<Vec<_>>()}),
@@ -134,5 +158,90 @@ pub fn delete(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
     let face = parse_id("face_id", id)?;
     state.store.delete_face(account, face)?;
     state.index.remove(face);
+    Ok(Reply::Empty(StatusCode::NO_CONTENT))
+}
+
+/// `GET /6/faces/count`.
+pub fn count(state: &AppState, req: &Request) -> ApiResult<Reply> {
+    let account = auth::account(state, req)?;
+    Ok(Reply::Json(
+        StatusCode::OK,
+        json!({"faces_count": state.store.count_faces(account, &filter(req)?)?}),
+    ))
+}
+
+/// `PATCH /6/faces/{id}`: user_data, external_id, event_id (or null), avatar.
+pub fn patch(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
+    let account = auth::account(state, req)?;
+    let face = parse_id("face_id", id)?;
+    let body: PatchFace = req.json()?;
+    if body.user_data.is_none()
+        && body.external_id.is_none()
+        && body.event_id.is_none()
+        && body.avatar.is_none()
+    {
+        return Err(ApiError::bad_json(
+            "Failed to validate input json. Path: '', message: 'nothing to change'",
+        ));
+    }
+    let too_long = |v: &Option<String>, n: usize| v.as_ref().is_some_and(|s| s.len() > n);
+    if too_long(&body.external_id, 36)
+        || too_long(&body.user_data, 128)
+        || too_long(&body.avatar, 256)
+    {
+        return Err(ApiError::bad_json(
+            "Failed to validate input json: external_id ≤ 36, user_data ≤ 128, avatar ≤ 256 characters",
+        ));
+    }
+    let patch = FacePatch {
+        user_data: body.user_data,
+        external_id: body.external_id.clone(),
+        event_id: body.event_id,
+        avatar: body.avatar,
+    };
+    state.store.update_face(account, face, &patch)?;
+    if let (Some(external_id), Some((mut meta, vector))) = (body.external_id, state.index.get(face))
+    {
+        meta.external_id = Some(external_id);
+        state.index.upsert(face, &vector, meta)?;
+    }
+    Ok(Reply::Empty(StatusCode::NO_CONTENT))
+}
+
+/// `DELETE /6/faces`: several faces; with `ignore=1` unknown ids are skipped, otherwise nothing is deleted.
+pub fn delete_many(state: &AppState, req: &Request) -> ApiResult<Reply> {
+    let account = auth::account(state, req)?;
+    let body: DeleteFaces = req.json()?;
+    if body.face_ids.is_empty() {
+        return Err(ApiError::bad_json(
+            "Failed to validate input json. Path: 'face_ids', message: 'empty'",
+        ));
+    }
+    let ignore = matches!(req.query::<u8>("ignore")?, Some(1));
+    let found = state.store.faces(
+        account,
+        &FaceFilter {
+            face_ids: Some(body.face_ids.clone()),
+            ..FaceFilter::default()
+        },
+        argus_store::Page {
+            page: 1,
+            page_size: u32::MAX,
+        },
+    )?;
+    if !ignore
+        && found.len()
+            != body
+                .face_ids
+                .iter()
+                .collect::<std::collections::HashSet<_>>()
+                .len()
+    {
+        return Err(ApiError::not_found("One or more faces not found"));
+    }
+    for face in found {
+        state.store.delete_face(account, face.face_id)?;
+        state.index.remove(face.face_id);
+    }
     Ok(Reply::Empty(StatusCode::NO_CONTENT))
 }

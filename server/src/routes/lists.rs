@@ -132,3 +132,18 @@ pub fn link(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
     }
     Ok(Reply::Empty(StatusCode::NO_CONTENT))
 }
+
+/// `PATCH /6/lists/{id}`: new user data.
+pub fn patch(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
+    let account = auth::account(state, req)?;
+    let body: NewList = req.json()?;
+    if body.user_data.len() > 128 {
+        return Err(ApiError::bad_json(
+            "Failed to validate input json. Path: 'user_data', message: 'at most 128 characters'",
+        ));
+    }
+    state
+        .store
+        .update_list(account, parse_id("list_id", id)?, &body.user_data, now_ms())?;
+    Ok(Reply::Empty(StatusCode::NO_CONTENT))
+}

@@ -235,3 +235,71 @@ fn attributes_expire_and_samples_round_trip() {
     s.delete_sample(me, Uuid::from_u128(7)).unwrap();
     assert!(s.sample(me, Uuid::from_u128(7)).is_err());
 }
+
+#[test]
+fn faces_are_counted_patched_and_lists_renamed() {
+    let (_d, s) = store();
+    let me = Uuid::new_v4();
+    let l = list(me);
+    s.create_list(&l).unwrap();
+    let faces: Vec<Face> = (0..6)
+        .map(|t| face(me, if t < 2 { vec![l.list_id] } else { vec![] }, t))
+        .collect();
+    for f in &faces {
+        s.create_face(f, None).unwrap();
+    }
+    assert_eq!(s.count_faces(me, &FaceFilter::default()).unwrap(), 6);
+    assert_eq!(
+        s.count_faces(
+            me,
+            &FaceFilter {
+                list_id: Some(l.list_id),
+                ..FaceFilter::default()
+            }
+        )
+        .unwrap(),
+        2
+    );
+    assert_eq!(
+        s.count_faces(Uuid::new_v4(), &FaceFilter::default())
+            .unwrap(),
+        0
+    );
+    let event = Uuid::new_v4();
+    let patch = FacePatch {
+        user_data: Some("renamed".into()),
+        event_id: Some(Some(event)),
+        ..FacePatch::default()
+    };
+    s.update_face(me, faces[0].face_id, &patch).unwrap();
+    let got = s.face(me, faces[0].face_id).unwrap();
+    assert_eq!(
+        (
+            got.user_data.as_str(),
+            got.event_id,
+            got.external_id.as_str()
+        ),
+        ("renamed", Some(event), "ext-0")
+    );
+    s.update_face(
+        me,
+        faces[0].face_id,
+        &FacePatch {
+            event_id: Some(None),
+            ..FacePatch::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(s.face(me, faces[0].face_id).unwrap().event_id, None);
+    assert!(
+        s.update_face(Uuid::new_v4(), faces[0].face_id, &patch)
+            .is_err()
+    );
+    s.update_list(me, l.list_id, "new name", 99).unwrap();
+    let got = s.list(me, l.list_id).unwrap();
+    assert_eq!(
+        (got.user_data.as_str(), got.last_update_time),
+        ("new name", 99)
+    );
+    assert!(s.update_list(Uuid::new_v4(), l.list_id, "x", 1).is_err());
+}

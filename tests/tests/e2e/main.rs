@@ -4,5 +4,6 @@
 mod auth_tests;
 mod bad_input_tests;
 mod durability_tests;
+mod faces_tests;
 mod flow_tests;
 mod server;
