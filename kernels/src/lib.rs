@@ -1,1 +1,18 @@
-pub fn x(){}
+//! GPU matcher kernels for Argus, written once in CubeCL so that the same source runs on CUDA
+//! (through NVRTC) and on wgpu (Vulkan, including Mesa's software lavapipe in CI).
+//!
+//! Every kernel has a plain scalar CPU reference named `*_ref` beside it; the tests compare the
+//! two on seeded random data and edge cases. [`GpuMatcher`] is the small host API the index will
+//! use: device-resident fp16 or int8 vectors, deletes through a bitmap, and a fused scan + top-k.
+//! Nothing here knows about HTTP, storage or images.
+
+mod error;
+pub mod l2;
+pub mod matcher;
+pub mod quantize;
+pub mod runtime;
+pub mod topk;
+
+pub use error::{KernelError, Result};
+pub use matcher::{GpuMatcher, Hit, Precision};
+pub use runtime::{GpuBackend, select_backend};

@@ -1,21 +1,26 @@
-//! Who is calling: Basic login/password or the `Luna-Account-Id` header. Bearer tokens are answered with a
-//! clear "not supported by this build" until tokens exist. Handlers ask for the caller's account; requests that
-//! change state without one are refused (catalogue §2.3).
+//! Who is calling, and may they: Basic login/password, Bearer tokens (signed by `jwt`, checked against the stored
+//! record, its expiry and its permissions) or the `Luna-Account-Id` header. Requests that change state without
+//! any of them are refused (catalogue §2.3).
+//!
+//! Token permissions map methods to actions (POST creation, GET/HEAD view, PUT/PATCH modification, DELETE
+//! deletion) on the resource named by the path (`/6/faces…` → `face`, see `resource`).
 
 use crate::error::{ApiError, ApiResult};
-use crate::request::Request;
+use crate::jwt;
+use crate::request::{Request, now_ms};
 use crate::state::AppState;
 use argus_store::verify_password;
 use base64::Engine as _;
 use uuid::Uuid;
+use warp::http::Method;
 
-/// The account a request acts for.
+/// The account a request acts for, after checking its credentials (and, for tokens, its permissions).
 pub fn account(state: &AppState, req: &Request) -> ApiResult<Uuid> {
     if let Some(auth) = req.header("authorization") {
         let (scheme, value) = auth.split_once(' ').unwrap_or((auth, ""));
         return match scheme.to_ascii_lowercase().as_str() {
             "basic" => basic(state, value.trim()),
-            "bearer" => Err(ApiError::unsupported("Bearer token authorization")),
+            "bearer" => bearer(state, req, value.trim()),
             _ => Err(ApiError::unauthorized(format!(
                 "unknown authorization scheme {scheme:?}"
             ))),
@@ -48,5 +53,56 @@ fn basic(state: &AppState, value: &str) -> ApiResult<Uuid> {
         Ok(account.account_id)
     } else {
         Err(failed())
+    }
+}
+
+fn bearer(state: &AppState, req: &Request, token: &str) -> ApiResult<Uuid> {
+    let invalid = || ApiError::unauthorized("invalid or revoked token");
+    let payload = jwt::verify(&state.jwt_secret, token).ok_or_else(invalid)?;
+    let id = payload["tokenId"]
+        .as_str()
+        .and_then(|s| Uuid::parse_str(s).ok())
+        .ok_or_else(invalid)?;
+    let record = state.store.token_by_id(id).map_err(|_| invalid())?;
+    if record.expiration_time.is_some_and(|t| t <= now_ms()) {
+        return Err(ApiError::unauthorized("token expired"));
+    }
+    let permissions: serde_json::Value =
+        serde_json::from_str(&record.permissions).map_err(|_| invalid())?;
+    let (resource, action) = (resource(req), action(&req.method));
+    let allowed = permissions[resource.as_str()]
+        .as_array()
+        .is_some_and(|actions| actions.iter().any(|a| a == action));
+    if !allowed {
+        return Err(ApiError::forbidden(format!(
+            "the token has no {action:?} permission on {resource:?}"
+        )));
+    }
+    Ok(record.account_id)
+}
+
+/// The permission resource a path belongs to.
+pub fn resource(req: &Request) -> String {
+    let segments = req.segments();
+    let first = segments.get(1).copied().unwrap_or("");
+    match first {
+        "faces" => "face",
+        "lists" => "list",
+        "attributes" | "extractor" => "attribute",
+        "samples" | "detector" => "face_sample",
+        "matcher" => "matching",
+        "tokens" => "token",
+        "account" | "accounts" => "account",
+        other => other,
+    }
+    .to_string()
+}
+
+fn action(method: &Method) -> &'static str {
+    match *method {
+        Method::POST => "creation",
+        Method::PUT | Method::PATCH => "modification",
+        Method::DELETE => "deletion",
+        _ => "view",
     }
 }

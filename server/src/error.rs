@@ -83,6 +83,11 @@ impl ApiError {
         )
     }
 
+    /// 12040: the credentials are valid but do not allow this.
+    pub fn forbidden(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, 12040, "Forbidden", detail)
+    }
+
     /// 11020: an object does not exist (for this account).
     pub fn not_found(detail: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, 11020, "Object not found", detail)

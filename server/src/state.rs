@@ -20,12 +20,15 @@ pub struct AppState {
     pub index: FlatIndex,
     /// Request counters and latencies.
     pub metrics: crate::metrics::Metrics,
+    /// The key Bearer tokens are signed with.
+    pub jwt_secret: Vec<u8>,
 }
 
 impl AppState {
     /// Opens the store and the engine and fills the index from the store.
     pub fn open(settings: Settings) -> anyhow::Result<Arc<AppState>> {
         let store = SqliteStore::open(&settings.data_dir)?;
+        let settings_dir = settings.data_dir.clone();
         let mut config = EngineConfig::new(settings.models_dir.clone());
         config.max_pixels = settings.max_image_pixels;
         config.max_batch = settings.max_batch;
@@ -67,6 +70,7 @@ impl AppState {
             store: Box::new(store),
             index,
             metrics: crate::metrics::Metrics::new()?,
+            jwt_secret: crate::jwt::load_secret(&settings_dir)?,
         }))
     }
 }

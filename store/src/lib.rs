@@ -55,6 +55,17 @@ pub trait Store: Send + Sync {
     /// An account by login.
     fn account_by_login(&self, login: &str) -> Result<Account>;
 
+    /// Stores a token record.
+    fn create_token(&self, token: &Token) -> Result<()>;
+    /// A token of the account.
+    fn token(&self, account: Uuid, id: Uuid) -> Result<Token>;
+    /// A token by id whatever its account (for authenticating a Bearer token).
+    fn token_by_id(&self, id: Uuid) -> Result<Token>;
+    /// The account's tokens, oldest first.
+    fn tokens(&self, account: Uuid, page: Page) -> Result<Vec<Token>>;
+    /// Revokes a token.
+    fn delete_token(&self, account: Uuid, id: Uuid) -> Result<()>;
+
     /// Creates a list.
     fn create_list(&self, list: &List) -> Result<()>;
     /// A list of the account.

@@ -168,3 +168,22 @@ pub struct FacePatch {
     /// New avatar.
     pub avatar: Option<String>,
 }
+
+/// An API token record; the signed token string is derived from it by the server.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Token {
+    /// Id.
+    pub token_id: Uuid,
+    /// Owner.
+    pub account_id: Uuid,
+    /// Permissions as the API's JSON object, kept as text.
+    pub permissions: String,
+    /// Free text.
+    pub description: String,
+    /// Expiry, or None for never.
+    pub expiration_time: Option<i64>,
+    /// "account" or "all".
+    pub visibility_area: String,
+    /// Creation time.
+    pub create_time: i64,
+}

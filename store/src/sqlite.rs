@@ -13,6 +13,9 @@ const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS accounts (
     account_id BLOB PRIMARY KEY, login TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,
     account_type TEXT NOT NULL, description TEXT NOT NULL, create_time INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens (
+    token_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, permissions TEXT NOT NULL, description TEXT NOT NULL,
+    expiration_time INTEGER, visibility_area TEXT NOT NULL, create_time INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS lists (
     list_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, user_data TEXT NOT NULL,
     create_time INTEGER NOT NULL, last_update_time INTEGER NOT NULL);
@@ -241,6 +244,57 @@ impl Store for SqliteStore {
                 entity: "account",
                 id: login.to_string(),
             })
+    }
+
+    fn create_token(&self, t: &Token) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO tokens VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    t.token_id.as_bytes(),
+                    t.account_id.as_bytes(),
+                    t.permissions,
+                    t.description,
+                    t.expiration_time,
+                    t.visibility_area,
+                    t.create_time
+                ],
+            )
+            .map_err(unavailable)?;
+            Ok(())
+        })
+    }
+
+    fn token(&self, account: Uuid, id: Uuid) -> Result<Token> {
+        self.token_where(
+            "token_id = ?1 AND account_id = ?2",
+            &[&id.as_bytes().as_slice(), &account.as_bytes().as_slice()],
+        )?
+        .into_iter()
+        .next()
+        .ok_or_else(|| not_found("token", id))
+    }
+
+    fn token_by_id(&self, id: Uuid) -> Result<Token> {
+        self.token_where("token_id = ?1", &[&id.as_bytes().as_slice()])?
+            .into_iter()
+            .next()
+            .ok_or_else(|| not_found("token", id))
+    }
+
+    fn tokens(&self, account: Uuid, page: Page) -> Result<Vec<Token>> {
+        self.token_where(
+            "account_id = ?1 ORDER BY create_time, token_id LIMIT ?2 OFFSET ?3",
+            &[
+                &account.as_bytes().as_slice(),
+                &page.page_size,
+                &page.offset(),
+            ],
+        )
+    }
+
+    fn delete_token(&self, account: Uuid, id: Uuid) -> Result<()> {
+        self.delete_owned("tokens", "token_id", "token", account, id)
     }
 
     fn create_list(&self, l: &List) -> Result<()> {
@@ -604,6 +658,30 @@ impl SqliteStore {
                 Ok(())
             }
         })
+    }
+
+    fn token_where(&self, condition: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<Token>> {
+        let db = self.db()?;
+        let mut stmt = db
+            .prepare(&format!(
+                "SELECT token_id, account_id, permissions, description, expiration_time, visibility_area, create_time
+                 FROM tokens WHERE {condition}"
+            ))
+            .map_err(unavailable)?;
+        let rows = stmt
+            .query_map(args, |r| {
+                Ok(Token {
+                    token_id: uuid_at(r, 0)?,
+                    account_id: uuid_at(r, 1)?,
+                    permissions: r.get(2)?,
+                    description: r.get(3)?,
+                    expiration_time: r.get(4)?,
+                    visibility_area: r.get(5)?,
+                    create_time: r.get(6)?,
+                })
+            })
+            .map_err(unavailable)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(unavailable)
     }
 
     fn account_where(

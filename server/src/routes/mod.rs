@@ -7,6 +7,7 @@ mod lists;
 mod matcher;
 mod samples;
 mod service;
+mod tokens;
 
 use crate::error::{ApiError, ApiResult};
 use crate::request::{Reply, Request};
@@ -23,6 +24,10 @@ pub fn route(state: &AppState, req: &Request) -> ApiResult<Reply> {
         ["metrics"] if *m == Method::GET => service::metrics(state),
         ["6", "accounts"] if *m == Method::POST => accounts::create(state, req),
         ["6", "account"] if *m == Method::GET => accounts::get(state, req),
+        ["6", "tokens"] if *m == Method::POST => tokens::create(state, req),
+        ["6", "tokens"] if *m == Method::GET => tokens::list(state, req),
+        ["6", "tokens", id] if *m == Method::GET => tokens::get(state, req, id),
+        ["6", "tokens", id] if *m == Method::DELETE => tokens::delete(state, req, id),
         ["6", "lists"] if *m == Method::POST => lists::create(state, req),
         ["6", "lists"] if *m == Method::GET => lists::list(state, req),
         ["6", "lists", "count"] if *m == Method::GET => lists::count(state, req),

@@ -303,3 +303,27 @@ fn faces_are_counted_patched_and_lists_renamed() {
     );
     assert!(s.update_list(Uuid::new_v4(), l.list_id, "x", 1).is_err());
 }
+
+#[test]
+fn tokens_are_kept_per_account_and_revoked() {
+    let (_d, s) = store();
+    let (me, other) = (Uuid::new_v4(), Uuid::new_v4());
+    let t = Token {
+        token_id: Uuid::new_v4(),
+        account_id: me,
+        permissions: r#"{"face":["view"]}"#.into(),
+        description: "reader".into(),
+        expiration_time: None,
+        visibility_area: "account".into(),
+        create_time: 5,
+    };
+    s.create_token(&t).unwrap();
+    assert_eq!(s.token(me, t.token_id).unwrap(), t);
+    assert_eq!(s.token_by_id(t.token_id).unwrap(), t);
+    assert_eq!(s.tokens(me, ALL).unwrap(), vec![t.clone()]);
+    assert!(s.token(other, t.token_id).is_err());
+    assert!(s.tokens(other, ALL).unwrap().is_empty());
+    assert!(s.delete_token(other, t.token_id).is_err());
+    s.delete_token(me, t.token_id).unwrap();
+    assert!(s.token_by_id(t.token_id).is_err());
+}

@@ -42,7 +42,7 @@ fn each_scheme_is_accepted_or_refused() {
     let bearer = server.post_json("/6/lists", &[("Authorization", "Bearer abc")], &body);
     assert_eq!(
         (bearer.status, bearer.json["error_code"].as_u64()),
-        (501, Some(19001))
+        (401, Some(11002))
     );
     let duplicate = server.post_json(
         "/6/accounts",
@@ -129,5 +129,107 @@ fn another_account_never_sees_or_changes_this_accounts_data() {
             .get(&format!("/6/samples/faces/{sample}"), &owner.h())
             .status,
         200
+    );
+}
+
+#[test]
+fn bearer_tokens_carry_permissions_expire_and_can_be_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let me = Account::create(&server, "tokens@argus.dev");
+    let r = server.post_json(
+        "/6/tokens",
+        &me.h(),
+        &json!({"permissions": {"face": ["view"], "list": ["view"]}, "expiration_time": null}),
+    );
+    assert_eq!(r.status, 201, "{}", r.json);
+    let (token, token_id) = (
+        r.json["token"].as_str().unwrap().to_string(),
+        r.json["token_id"].as_str().unwrap().to_string(),
+    );
+    let bearer = format!("Bearer {token}");
+    let h = [("Authorization", bearer.as_str())];
+    assert_eq!(server.get("/6/faces", &h).status, 200);
+    assert_eq!(server.get("/6/lists", &h).status, 200);
+    let denied = server.post_json("/6/lists", &h, &json!({}));
+    assert_eq!(
+        (denied.status, denied.json["error_code"].as_u64()),
+        (403, Some(12040))
+    );
+    let got = server.get(&format!("/6/tokens/{token_id}"), &me.h());
+    assert_eq!(
+        got.json["permissions"],
+        json!({"face": ["view"], "list": ["view"]})
+    );
+    assert_eq!(got.json["token"], json!(token));
+    // A tampered token is refused.
+    let tampered = format!("Bearer {}x", token);
+    assert_eq!(
+        server
+            .get("/6/faces", &[("Authorization", tampered.as_str())])
+            .status,
+        401
+    );
+    // An expired token is refused.
+    let old = server.post_json(
+        "/6/tokens?grant_all_permissions=1",
+        &me.h(),
+        &json!({"expiration_time": "2001-01-01T00:00:00+03:00"}),
+    );
+    let old = format!("Bearer {}", old.json["token"].as_str().unwrap());
+    assert_eq!(
+        server
+            .get("/6/faces", &[("Authorization", old.as_str())])
+            .status,
+        401
+    );
+    // All permissions allow writing; revoking stops the token at once.
+    let all = server.post_json(
+        "/6/tokens?grant_all_permissions=1",
+        &me.h(),
+        &json!({"expiration_time": null}),
+    );
+    let all_bearer = format!("Bearer {}", all.json["token"].as_str().unwrap());
+    assert_eq!(
+        server
+            .post_json(
+                "/6/lists",
+                &[("Authorization", all_bearer.as_str())],
+                &json!({})
+            )
+            .status,
+        201
+    );
+    assert_eq!(
+        server
+            .request("DELETE", &format!("/6/tokens/{token_id}"), &me.h(), None)
+            .status,
+        204
+    );
+    assert_eq!(server.get("/6/faces", &h).status, 401);
+    // Bad permissions and another account's token ids are refused.
+    assert_eq!(
+        server
+            .post_json(
+                "/6/tokens",
+                &me.h(),
+                &json!({"permissions": {"face": ["fly"]}, "expiration_time": null})
+            )
+            .status,
+        400
+    );
+    let other = Account::create(&server, "tokens2@argus.dev");
+    assert_eq!(
+        server
+            .get(
+                &format!("/6/tokens/{}", all.json["token_id"].as_str().unwrap()),
+                &other.h()
+            )
+            .status,
+        404
+    );
+    assert_eq!(
+        server.get("/6/tokens", &other.h()).json["tokens"],
+        json!([])
     );
 }

@@ -1,0 +1,215 @@
+//! `GpuMatcher`: the host API the index uses for GPU search. It owns a CubeCL client (CUDA when a
+//! driver is present, else wgpu), a host copy of the stored vectors in their compressed form,
+//! an alive bitmap, and the device buffers, which grow in whole chunks of [`CHUNK_ROWS`] rows.
+//!
+//! Upserts and removals change the host copy; the next search uploads the database when it
+//! changed since the last upload (the whole buffer: no partial writes yet, see README.md).
+
+use cubecl::prelude::*;
+use cubecl::server::Handle;
+use half::f16;
+
+use crate::quantize::{quantize_i8_ref, to_f16_ref};
+use crate::runtime::{GpuBackend, select_backend};
+use crate::topk::{DeviceRows, SearchRequest, i8_bytes, search_gpu};
+use crate::{KernelError, Result};
+
+pub use crate::topk::Hit;
+
+/// Device capacity grows by this many rows at a time.
+pub const CHUNK_ROWS: usize = 64 * 1024;
+
+/// How vectors are stored on the device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    /// IEEE half precision, 2 bytes per value.
+    F16,
+    /// Symmetric int8 with one f32 scale per vector, 1 byte per value.
+    I8,
+}
+
+/// Host copy of the stored vectors in device form.
+enum HostRows {
+    F16(Vec<f16>),
+    I8 { codes: Vec<i8>, scales: Vec<f32> },
+}
+
+/// Device copy, valid while `uploaded` is true.
+enum DeviceCopy {
+    F16(Handle),
+    I8 { codes: Handle, scales: Handle },
+}
+
+struct MatcherOn<R: Runtime> {
+    client: ComputeClient<R>,
+    device: Option<DeviceCopy>,
+}
+
+impl<R: Runtime> MatcherOn<R> {
+    fn upload(&mut self, host: &HostRows) {
+        self.device = Some(match host {
+            HostRows::F16(values) => DeviceCopy::F16(self.client.create_from_slice(f16::as_bytes(values))),
+            HostRows::I8 { codes, scales } => DeviceCopy::I8 {
+                codes: self.client.create_from_slice(i8_bytes(codes)),
+                scales: self.client.create_from_slice(f32::as_bytes(scales)),
+            },
+        });
+    }
+
+    fn search(&self, request: &SearchRequest<'_>) -> Result<Vec<Vec<Hit>>> {
+        let rows = match &self.device {
+            Some(DeviceCopy::F16(values)) => DeviceRows::F16 { values },
+            Some(DeviceCopy::I8 { codes, scales }) => DeviceRows::I8 { codes, scales },
+            None => {
+                return Err(KernelError::Internal {
+                    kernel: "search",
+                    detail: "database not uploaded".to_string(),
+                });
+            }
+        };
+        search_gpu(&self.client, rows, request)
+    }
+}
+
+enum Runtimes {
+    Cuda(MatcherOn<cubecl::cuda::CudaRuntime>),
+    Wgpu(MatcherOn<cubecl::wgpu::WgpuRuntime>),
+}
+
+/// Exact GPU matcher over slots `0..capacity` with deletes and per-search filters.
+pub struct GpuMatcher {
+    runtime: Runtimes,
+    dim: usize,
+    host: HostRows,
+    alive: Vec<u32>,
+    capacity: usize,
+    uploaded: bool,
+}
+
+impl GpuMatcher {
+    /// A matcher on the best runtime found (CUDA, then wgpu); `NoGpuRuntime` says why not.
+    pub fn new(dim: usize, precision: Precision) -> Result<Self> {
+        Self::with_backend(select_backend()?, dim, precision)
+    }
+
+    /// A matcher on a given backend.
+    pub fn with_backend(backend: GpuBackend, dim: usize, precision: Precision) -> Result<Self> {
+        if dim == 0 {
+            return Err(KernelError::BadInput("dimension is 0".to_string()));
+        }
+        let runtime = match backend {
+            GpuBackend::Cuda(client) => Runtimes::Cuda(MatcherOn { client, device: None }),
+            GpuBackend::Wgpu(client) => Runtimes::Wgpu(MatcherOn { client, device: None }),
+        };
+        let host = match precision {
+            Precision::F16 => HostRows::F16(Vec::new()),
+            Precision::I8 => HostRows::I8 { codes: Vec::new(), scales: Vec::new() },
+        };
+        Ok(GpuMatcher { runtime, dim, host, alive: Vec::new(), capacity: 0, uploaded: false })
+    }
+
+    /// "cuda" or "wgpu".
+    pub fn backend_name(&self) -> &'static str {
+        match self.runtime {
+            Runtimes::Cuda(_) => "cuda",
+            Runtimes::Wgpu(_) => "wgpu",
+        }
+    }
+
+    /// Slots the device buffers hold now (a multiple of [`CHUNK_ROWS`]).
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Stores `vector` (length `dim`, f32) at `slot`, growing capacity by whole chunks.
+    pub fn upsert(&mut self, slot: u32, vector: &[f32]) -> Result<()> {
+        if vector.len() != self.dim {
+            return Err(KernelError::BadInput(format!(
+                "vector has {} values, dimension is {}",
+                vector.len(),
+                self.dim
+            )));
+        }
+        if slot == u32::MAX {
+            return Err(KernelError::BadInput("slot u32::MAX is reserved".to_string()));
+        }
+        let slot = slot as usize;
+        if slot >= self.capacity {
+            self.grow(slot + 1);
+        }
+        let range = slot * self.dim..(slot + 1) * self.dim;
+        match &mut self.host {
+            HostRows::F16(values) => values[range].copy_from_slice(&to_f16_ref(vector)),
+            HostRows::I8 { codes, scales } => {
+                let (row_codes, row_scales) = quantize_i8_ref(vector, self.dim);
+                codes[range].copy_from_slice(&row_codes);
+                scales[slot] = row_scales[0];
+            }
+        }
+        self.alive[slot / 32] |= 1 << (slot % 32);
+        self.uploaded = false;
+        Ok(())
+    }
+
+    /// Marks `slot` deleted; it is never returned again until upserted. Unknown slots are a no-op.
+    pub fn remove(&mut self, slot: u32) {
+        let slot = slot as usize;
+        if let Some(word) = self.alive.get_mut(slot / 32) {
+            *word &= !(1 << (slot % 32));
+        }
+    }
+
+    /// Top-k of each query (`[q, dim]` row-major) among alive slots whose bit is set in
+    /// `filter_bits` (one bit per slot; `None` = no filter; missing words count as zero).
+    pub fn search(
+        &mut self,
+        queries: &[f32],
+        k: usize,
+        filter_bits: Option<&[u32]>,
+    ) -> Result<Vec<Vec<Hit>>> {
+        if queries.len() % self.dim != 0 {
+            return Err(KernelError::BadInput(format!(
+                "{} query values is not a multiple of dimension {}",
+                queries.len(),
+                self.dim
+            )));
+        }
+        if self.capacity == 0 {
+            return Ok(vec![Vec::new(); queries.len() / self.dim]);
+        }
+        let filter: Vec<u32> = match filter_bits {
+            None => self.alive.clone(),
+            Some(bits) => self
+                .alive
+                .iter()
+                .enumerate()
+                .map(|(i, alive)| alive & bits.get(i).copied().unwrap_or(0))
+                .collect(),
+        };
+        if !self.uploaded {
+            match &mut self.runtime {
+                Runtimes::Cuda(on) => on.upload(&self.host),
+                Runtimes::Wgpu(on) => on.upload(&self.host),
+            }
+            self.uploaded = true;
+        }
+        let request = SearchRequest { rows: self.capacity, dim: self.dim, queries, filter: &filter, k };
+        match &self.runtime {
+            Runtimes::Cuda(on) => on.search(&request),
+            Runtimes::Wgpu(on) => on.search(&request),
+        }
+    }
+
+    fn grow(&mut self, rows: usize) {
+        let capacity = rows.div_ceil(CHUNK_ROWS) * CHUNK_ROWS;
+        match &mut self.host {
+            HostRows::F16(values) => values.resize(capacity * self.dim, f16::ZERO),
+            HostRows::I8 { codes, scales } => {
+                codes.resize(capacity * self.dim, 0);
+                scales.resize(capacity, 0.0);
+            }
+        }
+        self.alive.resize(capacity / 32, 0);
+        self.capacity = capacity;
+    }
+}

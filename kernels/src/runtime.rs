@@ -1,0 +1,141 @@
+//! Choosing a GPU runtime at run time (CUDA when a driver is present, else wgpu, else a typed
+//! error with the reasons) and the small read-back helpers the launchers share. CubeCL panics
+//! when it cannot open a device; this module probes first and also catches such a panic, so no
+//! panic reaches a caller.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use cubecl::cuda::{CudaDevice, CudaRuntime};
+use cubecl::prelude::*;
+use cubecl::server::Handle;
+use cubecl::wgpu::{WgpuDevice, WgpuRuntime};
+
+use crate::{KernelError, Result};
+
+/// A CubeCL client on the runtime that was found.
+pub enum GpuBackend {
+    /// NVIDIA GPU through the CUDA driver (kernels compiled by NVRTC).
+    Cuda(ComputeClient<CudaRuntime>),
+    /// Any Vulkan/Metal/DX12 device through wgpu (lavapipe in CI).
+    Wgpu(ComputeClient<WgpuRuntime>),
+}
+
+impl GpuBackend {
+    /// "cuda" or "wgpu".
+    pub fn name(&self) -> &'static str {
+        match self {
+            GpuBackend::Cuda(_) => "cuda",
+            GpuBackend::Wgpu(_) => "wgpu",
+        }
+    }
+}
+
+/// CUDA when the driver library loads and a device opens, else wgpu; otherwise
+/// [`KernelError::NoGpuRuntime`] with the reason for each runtime.
+pub fn select_backend() -> Result<GpuBackend> {
+    let cuda_reason = match cuda_client() {
+        Ok(client) => return Ok(GpuBackend::Cuda(client)),
+        Err(reason) => reason,
+    };
+    match wgpu_client() {
+        Ok(client) => Ok(GpuBackend::Wgpu(client)),
+        Err(reason) => Err(KernelError::NoGpuRuntime(format!(
+            "cuda: {cuda_reason}; wgpu: {reason}"
+        ))),
+    }
+}
+
+/// Whether the CUDA driver library (`libcuda.so.1`) can be loaded on this machine.
+pub fn cuda_driver_present() -> bool {
+    // SAFETY: loading the driver library runs its initialisers only; it is unloaded right away.
+    unsafe { libloading::Library::new("libcuda.so.1") }.is_ok()
+}
+
+/// A client on CUDA device 0, or why there is none.
+pub fn cuda_client() -> std::result::Result<ComputeClient<CudaRuntime>, String> {
+    if !cuda_driver_present() {
+        return Err("libcuda.so.1 not found (no NVIDIA driver)".to_string());
+    }
+    catch_unwind(AssertUnwindSafe(|| {
+        CudaRuntime::client(&CudaDevice::new(0))
+    }))
+    .map_err(|panic| format!("CUDA device 0 did not open: {}", panic_text(&panic)))
+}
+
+/// A client on the default wgpu adapter, or why there is none.
+pub fn wgpu_client() -> std::result::Result<ComputeClient<WgpuRuntime>, String> {
+    catch_unwind(AssertUnwindSafe(|| {
+        WgpuRuntime::client(&WgpuDevice::DefaultDevice)
+    }))
+    .map_err(|panic| format!("no wgpu adapter: {}", panic_text(&panic)))
+}
+
+fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(text) = panic.downcast_ref::<&str>() {
+        (*text).to_string()
+    } else if let Some(text) = panic.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}
+
+/// Fails with `BadInput` unless `len` is a multiple of a non-zero `dim`.
+pub(crate) fn check_len(what: &str, len: usize, dim: usize) -> Result<()> {
+    if dim == 0 || len % dim != 0 {
+        return Err(KernelError::BadInput(format!(
+            "{what} has {len} values, not a multiple of dimension {dim}"
+        )));
+    }
+    Ok(())
+}
+
+fn read_bytes<R: Runtime>(
+    client: &ComputeClient<R>,
+    handle: Handle,
+    kernel: &'static str,
+) -> Result<Vec<u8>> {
+    client
+        .read_one(handle)
+        .map(|bytes| bytes.to_vec())
+        .map_err(|e| KernelError::Internal {
+            kernel,
+            detail: e.to_string(),
+        })
+}
+
+/// Reads a whole f32 buffer back (waits for the kernels writing it).
+pub(crate) fn read_f32<R: Runtime>(
+    client: &ComputeClient<R>,
+    handle: Handle,
+    kernel: &'static str,
+) -> Result<Vec<f32>> {
+    let bytes = read_bytes(client, handle, kernel)?;
+    Ok(bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect())
+}
+
+/// Reads a whole u32 buffer back.
+pub(crate) fn read_u32<R: Runtime>(
+    client: &ComputeClient<R>,
+    handle: Handle,
+    kernel: &'static str,
+) -> Result<Vec<u32>> {
+    let bytes = read_bytes(client, handle, kernel)?;
+    Ok(bytes
+        .chunks_exact(4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect())
+}
+
+/// Reads a whole i8 buffer back.
+pub(crate) fn read_i8<R: Runtime>(
+    client: &ComputeClient<R>,
+    handle: Handle,
+    kernel: &'static str,
+) -> Result<Vec<i8>> {
+    let bytes = read_bytes(client, handle, kernel)?;
+    Ok(bytes.into_iter().map(|b| b as i8).collect())
+}

@@ -1,0 +1,540 @@
+//! Exact top-k search over a device-resident database: a scan kernel per storage type (fp16,
+//! int8) fused with a per-cube top-k kept in shared memory, and a merge kernel that reduces the
+//! per-cube lists to the global top-k of each query. A filter bitmap (one bit per slot: alive
+//! and inside the caller's list/account filter) is read inside the scan, so deleted or filtered
+//! slots cost one bit test and no vector load. The CPU references are [`scan_topk_f16_ref`] and
+//! [`scan_topk_i8_ref`].
+//!
+//! Order: a higher score wins; equal scores go to the lower slot. Both the kernels and the
+//! references use this order, so top-k ids are deterministic and compared exactly.
+
+use cubecl::prelude::*;
+use cubecl::server::Handle;
+use half::f16;
+
+use crate::runtime::{read_f32, read_u32};
+use crate::{KernelError, Result};
+
+/// Score of an empty list entry; no real dot product of finite vectors reaches it.
+pub const EMPTY_SCORE: f32 = f32::MIN;
+/// Slot of an empty list entry.
+pub const EMPTY_SLOT: u32 = u32::MAX;
+/// The largest k a search accepts (the shared-memory lists hold `threads * k` entries).
+pub const MAX_K: usize = 256;
+/// Shared-memory budget for one cube's lists, in bytes (fits every Vulkan and CUDA device).
+const LIST_BYTES: usize = 16 * 1024;
+/// Most cubes along x for the scan; more rows per thread beyond that.
+const MAX_SCAN_CUBES: usize = 1024;
+/// Most queries per launch (the y dimension of the grid).
+pub const MAX_QUERIES: usize = 65_535;
+
+/// One match: the database slot and its similarity score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hit {
+    /// Slot index in the database.
+    pub slot: u32,
+    /// Dot product of the query and the stored vector (cosine for normalised vectors).
+    pub score: f32,
+}
+
+/// True when (score, slot) ranks before (other_score, other_slot).
+#[cube]
+fn ranks_before(score: f32, slot: u32, other_score: f32, other_slot: u32) -> bool {
+    let mut before = score > other_score;
+    if score == other_score {
+        before = slot < other_slot;
+    }
+    before
+}
+
+/// Inserts (score, slot) into the sorted list of thread `lane`, whose entry `i` lives at
+/// `i * stride + lane`, if it ranks before the list's last entry.
+#[cube]
+fn insert(
+    scores: &mut SharedMemory<f32>,
+    slots: &mut SharedMemory<u32>,
+    lane: usize,
+    stride: usize,
+    score: f32,
+    slot: u32,
+    #[comptime] k: usize,
+) {
+    let last = (k - 1) * stride + lane;
+    if ranks_before(score, slot, scores[last], slots[last]) {
+        let mut position = k - 1;
+        let mut shifting = true;
+        while shifting {
+            if position == 0 {
+                shifting = false;
+            } else {
+                let previous = (position - 1) * stride + lane;
+                if ranks_before(score, slot, scores[previous], slots[previous]) {
+                    scores[position * stride + lane] = scores[previous];
+                    slots[position * stride + lane] = slots[previous];
+                    position -= 1;
+                } else {
+                    shifting = false;
+                }
+            }
+        }
+        scores[position * stride + lane] = score;
+        slots[position * stride + lane] = slot;
+    }
+}
+
+/// Fills the list of thread `lane` with empty entries.
+#[cube]
+fn clear_list(
+    scores: &mut SharedMemory<f32>,
+    slots: &mut SharedMemory<u32>,
+    lane: usize,
+    #[comptime] threads: usize,
+    #[comptime] k: usize,
+) {
+    for i in 0..k {
+        scores[i * threads + lane] = -3.402_823_5e38f32;
+        slots[i * threads + lane] = 4_294_967_295u32;
+    }
+}
+
+/// Tree reduction of the `threads` per-thread lists into list 0, then writes list 0 to
+/// `out_*[out_base..out_base + k]`.
+#[cube]
+fn reduce_and_write(
+    scores: &mut SharedMemory<f32>,
+    slots: &mut SharedMemory<u32>,
+    out_scores: &mut Array<f32>,
+    out_slots: &mut Array<u32>,
+    out_base: usize,
+    #[comptime] threads: usize,
+    #[comptime] k: usize,
+) {
+    let lane = UNIT_POS as usize;
+    sync_cube();
+    let mut half = threads / 2;
+    while half > 0 {
+        if lane < half {
+            let mut taking = true;
+            for i in 0..k {
+                if taking {
+                    let source = i * threads + lane + half;
+                    let last = (k - 1) * threads + lane;
+                    let score = scores[source];
+                    let slot = slots[source];
+                    if ranks_before(score, slot, scores[last], slots[last]) {
+                        insert(scores, slots, lane, threads, score, slot, k);
+                    } else {
+                        taking = false;
+                    }
+                }
+            }
+        }
+        sync_cube();
+        half /= 2;
+    }
+    let mut i = lane;
+    while i < k {
+        out_scores[out_base + i] = scores[i * threads];
+        out_slots[out_base + i] = slots[i * threads];
+        i += threads;
+    }
+}
+
+/// True when bit `row` of the filter bitmap is set.
+#[cube]
+fn passes(filter: &Array<u32>, row: usize) -> bool {
+    let word = filter[row / 32];
+    ((word >> (row % 32) as u32) & 1u32) == 1u32
+}
+
+/// Scan of an fp16 database `[rows, dim]` (as `dim_vectors` vectors of N lanes per row) against
+/// f32 queries; grid (cubes, queries). Cube x keeps the top-k of rows x*threads + t + j*stride.
+#[cube(launch)]
+pub fn scan_topk_f16<N: Size>(
+    database: &Array<Vector<f16, N>>,
+    queries: &Array<Vector<f32, N>>,
+    filter: &Array<u32>,
+    out_scores: &mut Array<f32>,
+    out_slots: &mut Array<u32>,
+    rows: u32,
+    #[comptime] dim_vectors: usize,
+    #[comptime] threads: usize,
+    #[comptime] k: usize,
+) {
+    let lane = UNIT_POS as usize;
+    let mut scores = SharedMemory::<f32>::new(threads * k);
+    let mut slots = SharedMemory::<u32>::new(threads * k);
+    clear_list(&mut scores, &mut slots, lane, threads, k);
+
+    let query_base = CUBE_POS_Y * dim_vectors;
+    let stride = CUBE_COUNT_X * threads;
+    let mut row = CUBE_POS_X * threads + lane;
+    while row < rows as usize {
+        if passes(filter, row) {
+            let base = row * dim_vectors;
+            let mut acc = Vector::<f32, N>::new(0.0f32);
+            for j in 0..dim_vectors {
+                acc += Vector::<f32, N>::cast_from(database[base + j]) * queries[query_base + j];
+            }
+            let mut score = 0.0f32;
+            #[unroll]
+            for lane_index in 0..N::value() {
+                score += acc[lane_index];
+            }
+            insert(&mut scores, &mut slots, lane, threads, score, row as u32, k);
+        }
+        row += stride;
+    }
+    let out_base = (CUBE_POS_Y * CUBE_COUNT_X + CUBE_POS_X) * k;
+    reduce_and_write(&mut scores, &mut slots, out_scores, out_slots, out_base, threads, k);
+}
+
+/// Scan of an int8 database (codes `[rows, dim]`, one scale per row) against int8 queries (one
+/// scale per query). The dot product is exact in i32; score = dot * row scale * query scale.
+#[cube(launch)]
+pub fn scan_topk_i8<N: Size>(
+    database: &Array<Vector<i8, N>>,
+    row_scales: &Array<f32>,
+    queries: &Array<Vector<i8, N>>,
+    query_scales: &Array<f32>,
+    filter: &Array<u32>,
+    out_scores: &mut Array<f32>,
+    out_slots: &mut Array<u32>,
+    rows: u32,
+    #[comptime] dim_vectors: usize,
+    #[comptime] threads: usize,
+    #[comptime] k: usize,
+) {
+    let lane = UNIT_POS as usize;
+    let mut scores = SharedMemory::<f32>::new(threads * k);
+    let mut slots = SharedMemory::<u32>::new(threads * k);
+    clear_list(&mut scores, &mut slots, lane, threads, k);
+
+    let query_base = CUBE_POS_Y * dim_vectors;
+    let query_scale = query_scales[CUBE_POS_Y];
+    let stride = CUBE_COUNT_X * threads;
+    let mut row = CUBE_POS_X * threads + lane;
+    while row < rows as usize {
+        if passes(filter, row) {
+            let base = row * dim_vectors;
+            let mut acc = Vector::<i32, N>::new(0i32);
+            for j in 0..dim_vectors {
+                acc += Vector::<i32, N>::cast_from(database[base + j])
+                    * Vector::<i32, N>::cast_from(queries[query_base + j]);
+            }
+            let mut dot = 0i32;
+            #[unroll]
+            for lane_index in 0..N::value() {
+                dot += acc[lane_index];
+            }
+            let score = f32::cast_from(dot) * row_scales[row] * query_scale;
+            insert(&mut scores, &mut slots, lane, threads, score, row as u32, k);
+        }
+        row += stride;
+    }
+    let out_base = (CUBE_POS_Y * CUBE_COUNT_X + CUBE_POS_X) * k;
+    reduce_and_write(&mut scores, &mut slots, out_scores, out_slots, out_base, threads, k);
+}
+
+/// Second pass: reduces `candidates` (score, slot) pairs per query to the top-k; grid (1, queries).
+#[cube(launch)]
+pub fn merge_topk(
+    in_scores: &Array<f32>,
+    in_slots: &Array<u32>,
+    out_scores: &mut Array<f32>,
+    out_slots: &mut Array<u32>,
+    candidates: u32,
+    #[comptime] threads: usize,
+    #[comptime] k: usize,
+) {
+    let lane = UNIT_POS as usize;
+    let mut scores = SharedMemory::<f32>::new(threads * k);
+    let mut slots = SharedMemory::<u32>::new(threads * k);
+    clear_list(&mut scores, &mut slots, lane, threads, k);
+    let base = CUBE_POS_Y * candidates as usize;
+    let mut i = lane;
+    while i < candidates as usize {
+        let slot = in_slots[base + i];
+        if slot != 4_294_967_295u32 {
+            insert(&mut scores, &mut slots, lane, threads, in_scores[base + i], slot, k);
+        }
+        i += threads;
+    }
+    reduce_and_write(&mut scores, &mut slots, out_scores, out_slots, CUBE_POS_Y * k, threads, k);
+}
+
+/// Launch shape of one search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScanShape {
+    /// Threads per cube (a power of two); each thread keeps its own list of k entries.
+    pub threads: usize,
+    /// Cubes along x in the scan.
+    pub cubes: usize,
+}
+
+impl ScanShape {
+    /// The shape for `rows` database rows and top-`k` (1 <= k <= [`MAX_K`]).
+    pub fn new(rows: usize, k: usize) -> Self {
+        let fit = (LIST_BYTES / (8 * k.max(1))).clamp(1, 256);
+        let threads = 1usize << fit.ilog2();
+        let cubes = rows.div_ceil(threads).clamp(1, MAX_SCAN_CUBES);
+        ScanShape { threads, cubes }
+    }
+}
+
+/// The stored form of a database on the device, with its row count and dimension.
+pub enum DeviceRows<'a> {
+    /// fp16 values `[rows, dim]`.
+    F16 {
+        /// The values.
+        values: &'a Handle,
+    },
+    /// int8 codes `[rows, dim]` and one f32 scale per row.
+    I8 {
+        /// The codes.
+        codes: &'a Handle,
+        /// One scale per row.
+        scales: &'a Handle,
+    },
+}
+
+/// Everything a search needs besides the database itself.
+pub struct SearchRequest<'a> {
+    /// Rows stored (slots 0..rows).
+    pub rows: usize,
+    /// Vector dimension.
+    pub dim: usize,
+    /// Queries, `[q, dim]` row-major, f32.
+    pub queries: &'a [f32],
+    /// One bit per slot, `rows.div_ceil(32)` words: set = the slot may be returned.
+    pub filter: &'a [u32],
+    /// How many hits per query.
+    pub k: usize,
+}
+
+/// Widest vector (lanes) the client loads efficiently for `elem_bytes` that divides `dim`.
+pub fn vector_width<R: Runtime>(client: &ComputeClient<R>, elem_bytes: usize, dim: usize) -> usize {
+    client
+        .io_optimized_vector_sizes(elem_bytes)
+        .filter(|width| *width > 0 && dim % width == 0)
+        .max()
+        .unwrap_or(1)
+}
+
+fn validate(request: &SearchRequest<'_>) -> Result<usize> {
+    if request.dim == 0 {
+        return Err(KernelError::BadInput("dimension is 0".to_string()));
+    }
+    if request.queries.len() % request.dim != 0 {
+        return Err(KernelError::BadInput(format!(
+            "{} query values is not a multiple of dimension {}",
+            request.queries.len(),
+            request.dim
+        )));
+    }
+    let queries = request.queries.len() / request.dim;
+    if queries > MAX_QUERIES {
+        return Err(KernelError::BadInput(format!(
+            "{queries} queries in one batch; at most {MAX_QUERIES}"
+        )));
+    }
+    if request.k > MAX_K {
+        return Err(KernelError::BadInput(format!("k = {} exceeds {MAX_K}", request.k)));
+    }
+    if request.filter.len() < request.rows.div_ceil(32) {
+        return Err(KernelError::BadInput(format!(
+            "filter has {} words, {} rows need {}",
+            request.filter.len(),
+            request.rows,
+            request.rows.div_ceil(32)
+        )));
+    }
+    if request.rows > u32::MAX as usize - 1 {
+        return Err(KernelError::BadInput(format!("{} rows exceed u32 slots", request.rows)));
+    }
+    Ok(queries)
+}
+
+/// Runs the scan and merge kernels; returns the top-k hits of every query, best first. Queries
+/// with fewer than k eligible slots get fewer hits.
+pub fn search_gpu<R: Runtime>(
+    client: &ComputeClient<R>,
+    database: DeviceRows<'_>,
+    request: &SearchRequest<'_>,
+) -> Result<Vec<Vec<Hit>>> {
+    let queries = validate(request)?;
+    if queries == 0 || request.k == 0 || request.rows == 0 {
+        return Ok(vec![Vec::new(); queries]);
+    }
+    let k = request.k;
+    let shape = ScanShape::new(request.rows, k);
+    let candidates = shape.cubes * k;
+    let dim = request.dim;
+    let filter_words = request.rows.div_ceil(32);
+    let filter = client.create_from_slice(u32::as_bytes(&request.filter[..filter_words]));
+    let block_scores = client.empty(queries * candidates * size_of::<f32>());
+    let block_slots = client.empty(queries * candidates * size_of::<u32>());
+    let grid = CubeCount::Static(shape.cubes as u32, queries as u32, 1);
+    let cube_dim = CubeDim::new_1d(shape.threads as u32);
+    let rows = request.rows as u32;
+    // SAFETY (all `from_raw_parts` below): every handle was created for exactly the length given,
+    // counted in elements of the kernel's array type.
+    match database {
+        DeviceRows::F16 { values } => {
+            let width = vector_width(client, size_of::<f16>(), dim);
+            let query_handle = client.create_from_slice(f32::as_bytes(request.queries));
+            scan_topk_f16::launch::<R>(
+                client,
+                grid,
+                cube_dim,
+                width,
+                unsafe { ArrayArg::from_raw_parts(values.clone(), request.rows * dim / width) },
+                unsafe { ArrayArg::from_raw_parts(query_handle, queries * dim / width) },
+                unsafe { ArrayArg::from_raw_parts(filter, filter_words) },
+                unsafe { ArrayArg::from_raw_parts(block_scores.clone(), queries * candidates) },
+                unsafe { ArrayArg::from_raw_parts(block_slots.clone(), queries * candidates) },
+                rows,
+                dim / width,
+                shape.threads,
+                k,
+            );
+        }
+        DeviceRows::I8 { codes, scales } => {
+            let width = vector_width(client, 1, dim);
+            let (query_codes, query_scales) = crate::quantize::quantize_i8_ref(request.queries, dim);
+            let code_handle = client.create_from_slice(i8_bytes(&query_codes));
+            let scale_handle = client.create_from_slice(f32::as_bytes(&query_scales));
+            scan_topk_i8::launch::<R>(
+                client,
+                grid,
+                cube_dim,
+                width,
+                unsafe { ArrayArg::from_raw_parts(codes.clone(), request.rows * dim / width) },
+                unsafe { ArrayArg::from_raw_parts(scales.clone(), request.rows) },
+                unsafe { ArrayArg::from_raw_parts(code_handle, queries * dim / width) },
+                unsafe { ArrayArg::from_raw_parts(scale_handle, queries) },
+                unsafe { ArrayArg::from_raw_parts(filter, filter_words) },
+                unsafe { ArrayArg::from_raw_parts(block_scores.clone(), queries * candidates) },
+                unsafe { ArrayArg::from_raw_parts(block_slots.clone(), queries * candidates) },
+                rows,
+                dim / width,
+                shape.threads,
+                k,
+            );
+        }
+    }
+    let final_scores = client.empty(queries * k * size_of::<f32>());
+    let final_slots = client.empty(queries * k * size_of::<u32>());
+    let merge_threads = ScanShape::new(candidates, k).threads;
+    merge_topk::launch::<R>(
+        client,
+        CubeCount::Static(1, queries as u32, 1),
+        CubeDim::new_1d(merge_threads as u32),
+        unsafe { ArrayArg::from_raw_parts(block_scores, queries * candidates) },
+        unsafe { ArrayArg::from_raw_parts(block_slots, queries * candidates) },
+        unsafe { ArrayArg::from_raw_parts(final_scores.clone(), queries * k) },
+        unsafe { ArrayArg::from_raw_parts(final_slots.clone(), queries * k) },
+        candidates as u32,
+        merge_threads,
+        k,
+    );
+    let scores = read_f32(client, final_scores, "merge_topk")?;
+    let slots = read_u32(client, final_slots, "merge_topk")?;
+    if scores.len() < queries * k || slots.len() < queries * k {
+        return Err(KernelError::Internal {
+            kernel: "merge_topk",
+            detail: "short read-back".to_string(),
+        });
+    }
+    Ok((0..queries)
+        .map(|q| {
+            (q * k..(q + 1) * k)
+                .filter(|&i| slots[i] != EMPTY_SLOT)
+                .map(|i| Hit {
+                    slot: slots[i],
+                    score: scores[i],
+                })
+                .collect()
+        })
+        .collect())
+}
+
+/// The bytes of an i8 slice.
+pub fn i8_bytes(values: &[i8]) -> &[u8] {
+    // SAFETY: i8 and u8 have the same size and alignment, and every bit pattern is valid for both.
+    unsafe { std::slice::from_raw_parts(values.as_ptr().cast::<u8>(), values.len()) }
+}
+
+/// True when bit `row` of `filter` is set.
+pub fn bit_set(filter: &[u32], row: usize) -> bool {
+    filter
+        .get(row / 32)
+        .is_some_and(|word| (word >> (row % 32)) & 1 == 1)
+}
+
+/// The top-k of `(slot, score)` pairs in the kernels' order.
+fn top_k(mut hits: Vec<Hit>, k: usize) -> Vec<Hit> {
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.slot.cmp(&b.slot)));
+    hits.truncate(k);
+    hits
+}
+
+/// CPU reference of the fp16 scan + merge. `width` is the kernel's vector width: lane `l` sums
+/// products `j * width + l` in order, then the lanes are added in order, as the kernel does.
+pub fn scan_topk_f16_ref(
+    database: &[f16],
+    request: &SearchRequest<'_>,
+    width: usize,
+) -> Vec<Vec<Hit>> {
+    let dim = request.dim;
+    request
+        .queries
+        .chunks_exact(dim)
+        .map(|query| {
+            let hits = (0..request.rows)
+                .filter(|&row| bit_set(request.filter, row))
+                .map(|row| {
+                    let stored = &database[row * dim..(row + 1) * dim];
+                    let mut lanes = vec![0.0f32; width];
+                    for (i, (s, q)) in stored.iter().zip(query).enumerate() {
+                        lanes[i % width] += s.to_f32() * q;
+                    }
+                    let score = lanes.iter().fold(0.0f32, |acc, v| acc + v);
+                    Hit {
+                        slot: row as u32,
+                        score,
+                    }
+                })
+                .collect();
+            top_k(hits, request.k)
+        })
+        .collect()
+}
+
+/// CPU reference of the int8 scan + merge (queries quantised with `quantize_i8_ref`).
+pub fn scan_topk_i8_ref(codes: &[i8], scales: &[f32], request: &SearchRequest<'_>) -> Vec<Vec<Hit>> {
+    let dim = request.dim;
+    let (query_codes, query_scales) = crate::quantize::quantize_i8_ref(request.queries, dim);
+    query_codes
+        .chunks_exact(dim)
+        .zip(query_scales)
+        .map(|(query, query_scale)| {
+            let hits = (0..request.rows)
+                .filter(|&row| bit_set(request.filter, row))
+                .map(|row| {
+                    let stored = &codes[row * dim..(row + 1) * dim];
+                    let dot: i32 = stored
+                        .iter()
+                        .zip(query)
+                        .map(|(s, q)| i32::from(*s) * i32::from(*q))
+                        .sum();
+                    Hit {
+                        slot: row as u32,
+                        score: dot as f32 * scales[row] * query_scale,
+                    }
+                })
+                .collect();
+            top_k(hits, request.k)
+        })
+        .collect()
+}

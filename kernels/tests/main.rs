@@ -1,0 +1,8 @@
+//! Integration tests of argus-kernels: every kernel against its CPU reference on wgpu (Mesa
+//! lavapipe in CI), plus the `GpuMatcher` host API. One test binary, one module per kernel.
+
+mod common;
+mod l2;
+mod matcher;
+mod quantize;
+mod topk;

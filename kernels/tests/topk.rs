@@ -1,0 +1,174 @@
+//! `scan_topk_*` + `merge_topk` against their references: seeded random data, exact dyadic
+//! data, and the edge cases (empty index, all deleted, N not a multiple of the cube, k > N,
+//! a filter matching nothing, k large enough to shrink the cube).
+
+use argus_kernels::Result;
+use argus_kernels::quantize::{quantize_i8_ref, to_f16_ref};
+use argus_kernels::topk::{
+    DeviceRows, Hit, SearchRequest, i8_bytes, scan_topk_f16_ref, scan_topk_i8_ref, search_gpu,
+    vector_width,
+};
+use cubecl::prelude::*;
+use cubecl::wgpu::WgpuRuntime;
+use half::f16;
+
+use crate::common::{F16_SCORE_ABS, Rng, bitmap, wgpu};
+
+struct Case {
+    rows: usize,
+    dim: usize,
+    queries: usize,
+    k: usize,
+    seed: u64,
+    dyadic: bool,
+    filter: Vec<u32>,
+}
+
+impl Case {
+    fn new(rows: usize, dim: usize, queries: usize, k: usize, seed: u64) -> Self {
+        Case { rows, dim, queries, k, seed, dyadic: false, filter: bitmap(rows, |_| true) }
+    }
+
+    fn data(&self) -> (Vec<f32>, Vec<f32>) {
+        let mut rng = Rng::new(self.seed);
+        if self.dyadic {
+            (rng.dyadic_vectors(self.rows, self.dim), rng.dyadic_vectors(self.queries, self.dim))
+        } else {
+            (rng.vectors(self.rows, self.dim), rng.vectors(self.queries, self.dim))
+        }
+    }
+}
+
+fn run_f16(client: &ComputeClient<WgpuRuntime>, case: &Case) -> Result<(Vec<Vec<Hit>>, Vec<Vec<Hit>>)> {
+    let (database, queries) = case.data();
+    let packed = to_f16_ref(&database);
+    let handle = client.create_from_slice(f16::as_bytes(&packed));
+    let request = SearchRequest { rows: case.rows, dim: case.dim, queries: &queries, filter: &case.filter, k: case.k };
+    let gpu = search_gpu(client, DeviceRows::F16 { values: &handle }, &request)?;
+    let width = vector_width(client, 2, case.dim);
+    Ok((gpu, scan_topk_f16_ref(&packed, &request, width)))
+}
+
+fn run_i8(client: &ComputeClient<WgpuRuntime>, case: &Case) -> Result<(Vec<Vec<Hit>>, Vec<Vec<Hit>>)> {
+    let (database, queries) = case.data();
+    let (codes, scales) = quantize_i8_ref(&database, case.dim);
+    let codes_handle = client.create_from_slice(i8_bytes(&codes));
+    let scales_handle = client.create_from_slice(f32::as_bytes(&scales));
+    let request = SearchRequest { rows: case.rows, dim: case.dim, queries: &queries, filter: &case.filter, k: case.k };
+    let rows = DeviceRows::I8 { codes: &codes_handle, scales: &scales_handle };
+    let gpu = search_gpu(client, rows, &request)?;
+    Ok((gpu, scan_topk_i8_ref(&codes, &scales, &request)))
+}
+
+/// Ids and scores equal, bit for bit.
+fn assert_exact(gpu: &[Vec<Hit>], reference: &[Vec<Hit>], what: &str) {
+    assert_eq!(gpu.len(), reference.len(), "{what}: query count");
+    for (q, (g, r)) in gpu.iter().zip(reference).enumerate() {
+        let g_ids: Vec<u32> = g.iter().map(|h| h.slot).collect();
+        let r_ids: Vec<u32> = r.iter().map(|h| h.slot).collect();
+        assert_eq!(g_ids, r_ids, "{what}: query {q} ids");
+        let g_scores: Vec<u32> = g.iter().map(|h| h.score.to_bits()).collect();
+        let r_scores: Vec<u32> = r.iter().map(|h| h.score.to_bits()).collect();
+        assert_eq!(g_scores, r_scores, "{what}: query {q} scores");
+    }
+}
+
+/// Same length; scores within `tolerance`; an id may differ from the reference only where the
+/// reference holds a near-tie (two scores closer than the tolerance) at that rank.
+fn assert_close(gpu: &[Vec<Hit>], reference: &[Vec<Hit>], tolerance: f32, what: &str) {
+    assert_eq!(gpu.len(), reference.len(), "{what}: query count");
+    for (q, (g, r)) in gpu.iter().zip(reference).enumerate() {
+        assert_eq!(g.len(), r.len(), "{what}: query {q} hit count");
+        for (rank, (gh, rh)) in g.iter().zip(r).enumerate() {
+            assert!((gh.score - rh.score).abs() <= tolerance, "{what}: q {q} rank {rank}: {gh:?} vs {rh:?}");
+            if gh.slot != rh.slot {
+                let tie = r.iter().any(|o| o.slot == gh.slot && (o.score - rh.score).abs() <= tolerance);
+                assert!(tie, "{what}: q {q} rank {rank}: slot {} vs {}", gh.slot, rh.slot);
+            }
+        }
+    }
+}
+
+#[test]
+fn f16_scan_matches_reference_on_random_data() {
+    let Some(client) = wgpu() else { return };
+    for case in [Case::new(1000, 128, 1, 10, 30), Case::new(3001, 512, 3, 10, 31), Case::new(777, 128, 5, 1, 32)] {
+        let (gpu, reference) = run_f16(&client, &case).expect("search");
+        assert_close(&gpu, &reference, F16_SCORE_ABS * case.dim as f32 / 8.0, &format!("seed {}", case.seed));
+    }
+}
+
+#[test]
+fn f16_scan_is_exact_on_dyadic_data() {
+    let Some(client) = wgpu() else { return };
+    // 70_001 rows: more than MAX_SCAN_CUBES cubes' worth, so threads stride; not a multiple of 32.
+    for (rows, k, seed) in [(70_001, 10, 40), (257, 100, 41), (5, 3, 42)] {
+        let mut case = Case::new(rows, 128, 2, k, seed);
+        case.dyadic = true; // many exact ties: the slot order decides
+        let (gpu, reference) = run_f16(&client, &case).expect("search");
+        assert_exact(&gpu, &reference, &format!("dyadic seed {seed}"));
+        assert_eq!(gpu[0].len(), k.min(rows));
+    }
+}
+
+#[test]
+fn i8_scan_is_exact() {
+    let Some(client) = wgpu() else { return };
+    for (rows, dim, queries, k, seed) in [(1000, 128, 1, 10, 50), (4099, 512, 2, 10, 51), (100, 128, 3, 32, 52)] {
+        let case = Case::new(rows, dim, queries, k, seed);
+        let (gpu, reference) = run_i8(&client, &case).expect("search");
+        assert_exact(&gpu, &reference, &format!("i8 seed {seed}"));
+    }
+}
+
+#[test]
+fn filters_and_deletes_are_honoured_inside_the_scan() {
+    let Some(client) = wgpu() else { return };
+    let mut case = Case::new(2000, 128, 2, 10, 60);
+    case.filter = bitmap(case.rows, |row| row % 100 == 7); // a 1 % list filter
+    let (gpu, reference) = run_f16(&client, &case).expect("search");
+    assert_close(&gpu, &reference, F16_SCORE_ABS * 16.0, "1% filter");
+    assert!(gpu.iter().flatten().all(|hit| hit.slot % 100 == 7));
+    let (gpu, reference) = run_i8(&client, &case).expect("search");
+    assert_exact(&gpu, &reference, "1% filter i8");
+}
+
+#[test]
+fn a_filter_that_matches_nothing_returns_no_hits() {
+    let Some(client) = wgpu() else { return };
+    let mut case = Case::new(1000, 128, 3, 10, 70);
+    case.filter = bitmap(case.rows, |_| false); // also "every slot deleted"
+    let (gpu, _) = run_f16(&client, &case).expect("search");
+    assert_eq!(gpu, vec![Vec::new(); 3]);
+    let (gpu, _) = run_i8(&client, &case).expect("search");
+    assert_eq!(gpu, vec![Vec::new(); 3]);
+}
+
+#[test]
+fn k_larger_than_the_index_returns_every_eligible_slot() {
+    let Some(client) = wgpu() else { return };
+    let mut case = Case::new(37, 128, 2, 50, 80);
+    case.filter = bitmap(case.rows, |row| row != 3);
+    let (gpu, reference) = run_i8(&client, &case).expect("search");
+    assert_exact(&gpu, &reference, "k > N");
+    assert_eq!(gpu[0].len(), 36);
+}
+
+#[test]
+fn an_empty_index_returns_no_hits() {
+    let Some(client) = wgpu() else { return };
+    let case = Case::new(0, 128, 2, 10, 90);
+    let (gpu, reference) = run_f16(&client, &case).expect("search");
+    assert_eq!(gpu, vec![Vec::new(); 2]);
+    assert_eq!(reference, gpu);
+}
+
+#[test]
+fn bad_requests_are_typed_errors() {
+    let Some(client) = wgpu() else { return };
+    let mut case = Case::new(10, 128, 1, 300, 100);
+    assert!(run_f16(&client, &case).is_err(), "k above MAX_K");
+    case.k = 10;
+    case.filter = Vec::new();
+    assert!(run_f16(&client, &case).is_err(), "filter shorter than the rows");
+}
