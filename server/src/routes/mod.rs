@@ -2,6 +2,7 @@
 //! on the blocking pool) from the shared state and the request to a reply or an `ApiError`.
 
 mod accounts;
+pub mod catalog;
 mod faces;
 mod lists;
 mod matcher;
@@ -12,7 +13,7 @@ mod tokens;
 use crate::error::{ApiError, ApiResult};
 use crate::request::{Reply, Request};
 use crate::state::AppState;
-use warp::http::Method;
+use warp::http::{Method, StatusCode};
 
 /// Routes a request to its handler.
 pub fn route(state: &AppState, req: &Request) -> ApiResult<Reply> {
@@ -22,6 +23,14 @@ pub fn route(state: &AppState, req: &Request) -> ApiResult<Reply> {
         ["healthcheck"] | ["6", "healthcheck"] if *m == Method::GET => service::healthcheck(state),
         ["6", "version"] if *m == Method::GET => service::version(state),
         ["metrics"] if *m == Method::GET => service::metrics(state),
+        ["6", "docs", "spec"] if *m == Method::GET => {
+            Ok(Reply::Json(StatusCode::OK, catalog::openapi()))
+        }
+        ["6", "docs"] if *m == Method::GET => Ok(Reply::Bytes(
+            StatusCode::OK,
+            "text/html; charset=utf-8",
+            catalog::page().into_bytes(),
+        )),
         ["6", "accounts"] if *m == Method::POST => accounts::create(state, req),
         ["6", "account"] if *m == Method::GET => accounts::get(state, req),
         ["6", "tokens"] if *m == Method::POST => tokens::create(state, req),

@@ -193,3 +193,46 @@ fn msgpack_both_ways_and_metrics_count_requests() {
     assert!(metrics.contains(r#"route="GET /6/lists/{id}""#));
     assert!(metrics.contains("argus_index_faces 0"));
 }
+
+#[test]
+fn every_documented_route_is_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let me = Account::create(&server, "docs@argus.dev");
+    let spec = server.get("/6/docs/spec", &[]);
+    assert_eq!(spec.json["openapi"], "3.0.3");
+    let paths = spec.json["paths"].as_object().unwrap();
+    assert!(paths.len() >= 20);
+    let mut checked = 0;
+    for (path, methods) in paths {
+        let concrete = path
+            .split('/')
+            .map(|s| {
+                if s.starts_with('{') {
+                    "00000000-0000-4000-8000-000000000000"
+                } else {
+                    s
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        for method in methods.as_object().unwrap().keys() {
+            let mut h = me.h();
+            h.push(("Content-Type", "application/json"));
+            let r = server.request(&method.to_uppercase(), &concrete, &h, Some(b"{}"));
+            assert_ne!(
+                r.json["error_code"].as_u64(),
+                Some(12001),
+                "{method} {path} is documented but not served"
+            );
+            assert_ne!(r.status, 500, "{method} {path}: {}", r.json);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 30);
+    assert!(
+        String::from_utf8(server.get("/6/docs", &[]).bytes)
+            .unwrap()
+            .contains("/6/matcher/faces")
+    );
+}

@@ -1,0 +1,140 @@
+//! The documented routes, for `GET /6/docs/spec` (OpenAPI 3) and `GET /6/docs`. The end-to-end tests call every
+//! route listed here and fail if one is not served, so the document cannot list what the server does not answer.
+
+use serde_json::{Map, Value, json};
+
+/// (method, path, summary) of every served route.
+pub const ROUTES: &[(&str, &str, &str)] = &[
+    (
+        "get",
+        "/6/version",
+        "Versions of the service, the descriptor and the backend",
+    ),
+    ("get", "/6/healthcheck", "Store and networks answer"),
+    ("get", "/metrics", "Prometheus metrics"),
+    ("get", "/6/docs/spec", "This OpenAPI document"),
+    ("get", "/6/docs", "Route list for people"),
+    ("post", "/6/accounts", "Create an account"),
+    ("get", "/6/account", "The caller's account"),
+    ("post", "/6/tokens", "Create a token (returns a signed JWT)"),
+    ("get", "/6/tokens", "The caller's tokens"),
+    ("get", "/6/tokens/{token_id}", "A token"),
+    ("delete", "/6/tokens/{token_id}", "Revoke a token"),
+    ("post", "/6/lists", "Create a list"),
+    ("get", "/6/lists", "Lists, paged"),
+    ("get", "/6/lists/count", "Number of lists"),
+    ("get", "/6/lists/{list_id}", "A list"),
+    ("patch", "/6/lists/{list_id}", "Change a list's user data"),
+    (
+        "delete",
+        "/6/lists/{list_id}",
+        "Delete a list (its faces stay)",
+    ),
+    (
+        "patch",
+        "/6/lists/{list_id}/faces",
+        "Attach or detach faces",
+    ),
+    (
+        "post",
+        "/6/faces",
+        "Create a face, optionally from a temporary attribute and into lists",
+    ),
+    ("get", "/6/faces", "Faces, filtered and paged"),
+    ("delete", "/6/faces", "Delete several faces"),
+    (
+        "get",
+        "/6/faces/count",
+        "Number of faces matching the filters",
+    ),
+    ("get", "/6/faces/{face_id}", "A face"),
+    ("patch", "/6/faces/{face_id}", "Change a face's fields"),
+    ("delete", "/6/faces/{face_id}", "Delete a face"),
+    (
+        "post",
+        "/6/detector",
+        "Detect faces in an image and store a sample per face",
+    ),
+    (
+        "post",
+        "/6/samples/faces",
+        "Store a ready 250x250 face sample",
+    ),
+    ("get", "/6/samples/faces/{sample_id}", "A sample (PNG)"),
+    (
+        "head",
+        "/6/samples/faces/{sample_id}",
+        "Whether a sample exists",
+    ),
+    ("delete", "/6/samples/faces/{sample_id}", "Delete a sample"),
+    (
+        "post",
+        "/6/extractor",
+        "Descriptors of samples, as temporary attributes",
+    ),
+    (
+        "get",
+        "/6/attributes/{attribute_id}",
+        "A temporary attribute",
+    ),
+    (
+        "head",
+        "/6/attributes/{attribute_id}",
+        "Whether a temporary attribute exists",
+    ),
+    (
+        "delete",
+        "/6/attributes/{attribute_id}",
+        "Delete a temporary attribute",
+    ),
+    (
+        "post",
+        "/6/matcher/faces",
+        "Match references against candidate faces",
+    ),
+];
+
+/// The OpenAPI 3 document of `ROUTES`.
+pub fn openapi() -> Value {
+    let mut paths = Map::new();
+    for (method, path, summary) in ROUTES {
+        let parameters: Vec<Value> = path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}))
+            .collect();
+        let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
+        entry[*method] = json!({
+            "summary": summary,
+            "parameters": parameters,
+            "responses": {"default": {"description": "JSON, or the error envelope {error_code, desc, detail}"}},
+        });
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {"title": "Argus — LUNA PLATFORM 5 API v6", "version": env!("CARGO_PKG_VERSION")},
+        "components": {"securitySchemes": {
+            "BasicAuth": {"type": "http", "scheme": "basic"},
+            "BearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+            "LunaAccountIdAuth": {"type": "apiKey", "in": "header", "name": "Luna-Account-Id"}}},
+        "paths": paths,
+    })
+}
+
+/// A plain HTML page listing the routes.
+pub fn page() -> String {
+    let rows: String = ROUTES
+        .iter()
+        .map(|(m, p, s)| {
+            format!(
+                "<tr><td>{}</td><td><code>{p}</code></td><td>{s}</td></tr>",
+                m.to_uppercase()
+            )
+        })
+        .collect();
+    format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Argus API</title></head><body>\
+         <h1>Argus — LUNA PLATFORM 5 API v6</h1><p>OpenAPI: <a href=\"/6/docs/spec\">/6/docs/spec</a></p>\
+         <table>{rows}</table></body></html>"
+    )
+}
