@@ -151,6 +151,23 @@ impl GpuMatcher {
         Ok(())
     }
 
+    /// Stores `vectors` (`[m, dim]` row-major) at slots `first_slot..first_slot + m`.
+    pub fn upsert_batch(&mut self, first_slot: u32, vectors: &[f32]) -> Result<()> {
+        if vectors.len() % self.dim != 0 {
+            return Err(KernelError::BadInput(format!(
+                "{} values is not a multiple of dimension {}",
+                vectors.len(),
+                self.dim
+            )));
+        }
+        for (offset, vector) in vectors.chunks_exact(self.dim).enumerate() {
+            let slot = u32::try_from(first_slot as usize + offset)
+                .map_err(|_| KernelError::BadInput("slot beyond u32".to_string()))?;
+            self.upsert(slot, vector)?;
+        }
+        Ok(())
+    }
+
     /// Marks `slot` deleted; it is never returned again until upserted. Unknown slots are a no-op.
     pub fn remove(&mut self, slot: u32) {
         let slot = slot as usize;

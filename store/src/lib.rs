@@ -66,6 +66,15 @@ pub trait Store: Send + Sync {
     /// Revokes a token.
     fn delete_token(&self, account: Uuid, id: Uuid) -> Result<()>;
 
+    /// Stores a verifier.
+    fn create_verifier(&self, verifier: &Verifier) -> Result<()>;
+    /// A verifier of the account.
+    fn verifier(&self, account: Uuid, id: Uuid) -> Result<Verifier>;
+    /// The account's verifiers, oldest first.
+    fn verifiers(&self, account: Uuid, page: Page) -> Result<Vec<Verifier>>;
+    /// Deletes a verifier.
+    fn delete_verifier(&self, account: Uuid, id: Uuid) -> Result<()>;
+
     /// Creates a list.
     fn create_list(&self, list: &List) -> Result<()>;
     /// A list of the account.

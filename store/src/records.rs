@@ -187,3 +187,18 @@ pub struct Token {
     /// Creation time.
     pub create_time: i64,
 }
+
+/// A 1:1 verifier: its policies as the API's JSON, kept as text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verifier {
+    /// Id.
+    pub verifier_id: Uuid,
+    /// Owner.
+    pub account_id: Uuid,
+    /// Free text.
+    pub description: String,
+    /// Policies JSON.
+    pub policies: String,
+    /// Creation time.
+    pub create_time: i64,
+}

@@ -16,6 +16,9 @@ CREATE TABLE IF NOT EXISTS accounts (
 CREATE TABLE IF NOT EXISTS tokens (
     token_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, permissions TEXT NOT NULL, description TEXT NOT NULL,
     expiration_time INTEGER, visibility_area TEXT NOT NULL, create_time INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS verifiers (
+    verifier_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, description TEXT NOT NULL, policies TEXT NOT NULL,
+    create_time INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS lists (
     list_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, user_data TEXT NOT NULL,
     create_time INTEGER NOT NULL, last_update_time INTEGER NOT NULL);
@@ -295,6 +298,48 @@ impl Store for SqliteStore {
 
     fn delete_token(&self, account: Uuid, id: Uuid) -> Result<()> {
         self.delete_owned("tokens", "token_id", "token", account, id)
+    }
+
+    fn create_verifier(&self, v: &Verifier) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO verifiers VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    v.verifier_id.as_bytes(),
+                    v.account_id.as_bytes(),
+                    v.description,
+                    v.policies,
+                    v.create_time
+                ],
+            )
+            .map_err(unavailable)?;
+            Ok(())
+        })
+    }
+
+    fn verifier(&self, account: Uuid, id: Uuid) -> Result<Verifier> {
+        self.verifier_where(
+            "verifier_id = ?1 AND account_id = ?2",
+            &[&id.as_bytes().as_slice(), &account.as_bytes().as_slice()],
+        )?
+        .into_iter()
+        .next()
+        .ok_or_else(|| not_found("verifier", id))
+    }
+
+    fn verifiers(&self, account: Uuid, page: Page) -> Result<Vec<Verifier>> {
+        self.verifier_where(
+            "account_id = ?1 ORDER BY create_time, verifier_id LIMIT ?2 OFFSET ?3",
+            &[
+                &account.as_bytes().as_slice(),
+                &page.page_size,
+                &page.offset(),
+            ],
+        )
+    }
+
+    fn delete_verifier(&self, account: Uuid, id: Uuid) -> Result<()> {
+        self.delete_owned("verifiers", "verifier_id", "verifier", account, id)
     }
 
     fn create_list(&self, l: &List) -> Result<()> {
@@ -658,6 +703,31 @@ impl SqliteStore {
                 Ok(())
             }
         })
+    }
+
+    fn verifier_where(
+        &self,
+        condition: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<Verifier>> {
+        let db = self.db()?;
+        let mut stmt = db
+            .prepare(&format!(
+                "SELECT verifier_id, account_id, description, policies, create_time FROM verifiers WHERE {condition}"
+            ))
+            .map_err(unavailable)?;
+        let rows = stmt
+            .query_map(args, |r| {
+                Ok(Verifier {
+                    verifier_id: uuid_at(r, 0)?,
+                    account_id: uuid_at(r, 1)?,
+                    description: r.get(2)?,
+                    policies: r.get(3)?,
+                    create_time: r.get(4)?,
+                })
+            })
+            .map_err(unavailable)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(unavailable)
     }
 
     fn token_where(&self, condition: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<Token>> {

@@ -9,6 +9,7 @@ mod matcher;
 mod samples;
 mod service;
 mod tokens;
+mod verifiers;
 
 use crate::error::{ApiError, ApiResult};
 use crate::request::{Reply, Request};
@@ -66,6 +67,15 @@ pub fn route(state: &AppState, req: &Request) -> ApiResult<Reply> {
             samples::delete_attribute(state, req, id)
         }
         ["6", "matcher", "faces"] if *m == Method::POST => matcher::faces(state, req),
+        ["6", "verifiers"] if *m == Method::POST => verifiers::create(state, req),
+        ["6", "verifiers"] if *m == Method::GET => verifiers::list(state, req),
+        ["6", "verifiers", id] if *m == Method::GET || *m == Method::HEAD => {
+            verifiers::get(state, req, id)
+        }
+        ["6", "verifiers", id] if *m == Method::DELETE => verifiers::delete(state, req, id),
+        ["6", "verifiers", id, "verifications"] if *m == Method::POST => {
+            verifiers::verify(state, req, id)
+        }
         _ => Err(ApiError::no_route(m.as_str(), &req.path)),
     }
 }

@@ -327,3 +327,24 @@ fn tokens_are_kept_per_account_and_revoked() {
     s.delete_token(me, t.token_id).unwrap();
     assert!(s.token_by_id(t.token_id).is_err());
 }
+
+#[test]
+fn verifiers_are_kept_per_account() {
+    let (_d, s) = store();
+    let (me, other) = (Uuid::new_v4(), Uuid::new_v4());
+    let v = Verifier {
+        verifier_id: Uuid::new_v4(),
+        account_id: me,
+        description: "door".into(),
+        policies: r#"{"verification_threshold":0.8}"#.into(),
+        create_time: 3,
+    };
+    s.create_verifier(&v).unwrap();
+    assert_eq!(s.verifier(me, v.verifier_id).unwrap(), v);
+    assert_eq!(s.verifiers(me, ALL).unwrap(), vec![v.clone()]);
+    assert!(s.verifier(other, v.verifier_id).is_err());
+    assert!(s.verifiers(other, ALL).unwrap().is_empty());
+    assert!(s.delete_verifier(other, v.verifier_id).is_err());
+    s.delete_verifier(me, v.verifier_id).unwrap();
+    assert!(s.verifier(me, v.verifier_id).is_err());
+}

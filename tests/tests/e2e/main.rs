@@ -7,3 +7,4 @@ mod durability_tests;
 mod faces_tests;
 mod flow_tests;
 mod server;
+mod verifier_tests;

@@ -1,0 +1,132 @@
+//! M2 benchmark, Argus side: exact top-k on the GPU through `GpuMatcher` (fp16 storage) for
+//! N x d x Q shapes with and without a 1 % list filter. Prints CSV rows in the same format as
+//! `bench/gpu/torch_anchor.py`. Time = one `search` call (query upload, scan, merge, read-back),
+//! median of 10 after 3 warm-ups; the database upload happens in the warm-up. Recall@k is
+//! against an fp64 exact search on the CPU for the first 10 queries.
+//!
+//! Usage: `cargo run --release --example m2_bench -- [--allow-wgpu] [--n 1000000 ...]
+//! [--d 128 ...] [--q 1 ...]`. Without `--allow-wgpu` it refuses to run on anything but CUDA.
+
+use std::time::Instant;
+
+use argus_kernels::{GpuMatcher, Precision};
+
+const K: usize = 10;
+const WARMUP: usize = 3;
+const REPEATS: usize = 10;
+const RECALL_QUERIES: usize = 10;
+
+struct Args {
+    allow_wgpu: bool,
+    n: Vec<usize>,
+    d: Vec<usize>,
+    q: Vec<usize>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        allow_wgpu: false,
+        n: vec![1_000_000, 10_000_000],
+        d: vec![128, 512],
+        q: vec![1, 100, 1000],
+    };
+    let mut list: Option<&mut Vec<usize>> = None;
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "--allow-wgpu" => args.allow_wgpu = true,
+            "--n" => { args.n.clear(); list = Some(&mut args.n) }
+            "--d" => { args.d.clear(); list = Some(&mut args.d) }
+            "--q" => { args.q.clear(); list = Some(&mut args.q) }
+            value => {
+                let number = value.parse().map_err(|_| format!("not a number: {value}"))?;
+                list.as_mut().ok_or(format!("value {value} before any --n/--d/--q"))?.push(number);
+            }
+        }
+    }
+    Ok(args)
+}
+
+/// Unit-norm rows from a seeded splitmix64 stream (uniform in [-1, 1) per value, normalised).
+fn unit_rows(count: usize, dim: usize, seed: u64) -> Vec<f32> {
+    let mut state = seed;
+    let mut values: Vec<f32> = (0..count * dim)
+        .map(|_| {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            ((z ^ (z >> 31)) >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+        })
+        .collect();
+    argus_kernels::l2::l2_normalize_ref(&mut values, dim);
+    values
+}
+
+/// fp64 exact top-k of one query among rows passing `keep`.
+fn exact_top_k(database: &[f32], query: &[f32], keep: &dyn Fn(usize) -> bool) -> Vec<u32> {
+    let dim = query.len();
+    let mut scored: Vec<(f64, u32)> = database
+        .chunks_exact(dim)
+        .enumerate()
+        .filter(|(row, _)| keep(*row))
+        .map(|(row, stored)| {
+            let dot: f64 = stored.iter().zip(query).map(|(a, b)| f64::from(*a) * f64::from(*b)).sum();
+            (dot, row as u32)
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored.into_iter().take(K).map(|(_, row)| row).collect()
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = parse_args().map_err(anyhow::Error::msg)?;
+    println!("engine,n,d,q,k,filter,ms_median,ms_min,recall_at_k");
+    for &n in &args.n {
+        for &d in &args.d {
+            let database = unit_rows(n, d, 2026);
+            let mut matcher = GpuMatcher::new(d, Precision::F16)?;
+            if matcher.backend_name() != "cuda" && !args.allow_wgpu {
+                anyhow::bail!("runtime is {}, not cuda (pass --allow-wgpu to run anyway)", matcher.backend_name());
+            }
+            matcher.upsert_batch(0, &database)?;
+            let capacity = matcher.capacity();
+            let list_filter: Vec<u32> = (0..capacity.div_ceil(32))
+                .map(|word| (0..32).filter(|bit| (word * 32 + bit) % 100 == 7).fold(0u32, |acc, bit| acc | 1 << bit))
+                .collect();
+            for &q in &args.q {
+                let queries = unit_rows(q, d, 7 + q as u64);
+                for (name, filter) in [("none", None), ("1pct", Some(list_filter.as_slice()))] {
+                    for _ in 0..WARMUP {
+                        matcher.search(&queries, K, filter)?;
+                    }
+                    let mut times = Vec::with_capacity(REPEATS);
+                    let mut hits = Vec::new();
+                    for _ in 0..REPEATS {
+                        let start = Instant::now();
+                        hits = matcher.search(&queries, K, filter)?;
+                        times.push(start.elapsed().as_secs_f64() * 1e3);
+                    }
+                    times.sort_by(f64::total_cmp);
+                    let keep = |row: usize| filter.is_none() || row % 100 == 7;
+                    let found: usize = queries
+                        .chunks_exact(d)
+                        .zip(&hits)
+                        .take(RECALL_QUERIES)
+                        .map(|(query, got)| {
+                            let truth = exact_top_k(&database, query, &keep);
+                            got.iter().filter(|hit| truth.contains(&hit.slot)).count()
+                        })
+                        .sum();
+                    let recall = found as f64 / (K * RECALL_QUERIES.min(q)) as f64;
+                    println!(
+                        "argus-{}-fp16,{n},{d},{q},{K},{name},{:.4},{:.4},{recall:.4}",
+                        matcher.backend_name(),
+                        times[times.len() / 2],
+                        times[0]
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
