@@ -9,6 +9,13 @@ VENV="${VENV:-$HOME/.cache/argus/venv}"
 PYTHON="${PYTHON:-$VENV/bin/python}"
 export CUDARC_CUDA_VERSION=13000
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+# CubeCL's CUDA runtime compiles kernels with NVRTC at first use and needs the CUDA headers:
+# both come from the PyPI wheels (nvidia-cuda-nvrtc, nvidia-cuda-nvcc 13.0.x) in the venv.
+CU13="$(ls -d "$VENV"/lib/python3*/site-packages/nvidia/cu13 2>/dev/null | head -n 1)"
+if [[ -n "$CU13" ]]; then
+    export CUDA_PATH="${CUDA_PATH:-$CU13}"
+    export LD_LIBRARY_PATH="$CU13/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+fi
 
 if ! nvidia-smi > /dev/null 2>&1; then
     echo "bench/gpu: no NVIDIA GPU here (nvidia-smi failed); M2 needs one" >&2

@@ -51,10 +51,32 @@ pub fn cuda_driver_present() -> bool {
     unsafe { libloading::Library::new("libcuda.so.1") }.is_ok()
 }
 
+/// Whether the CUDA headers CubeCL compiles kernels against exist (CubeCL panics at the first
+/// kernel compile otherwise): `$CUDA_PATH/include`, else `/usr/local/cuda/include` or
+/// `/opt/cuda/include`, the places CubeCL looks.
+pub fn cuda_headers_present() -> bool {
+    let root = match std::env::var_os("CUDA_PATH") {
+        Some(path) => std::path::PathBuf::from(path),
+        None => ["/usr/local/cuda", "/opt/cuda"]
+            .iter()
+            .map(std::path::PathBuf::from)
+            .find(|path| path.exists())
+            .unwrap_or_default(),
+    };
+    root.join("include").join("cuda.h").exists() || root.join("include").join("cuda_fp16.h").exists()
+}
+
 /// A client on CUDA device 0, or why there is none.
 pub fn cuda_client() -> std::result::Result<ComputeClient<CudaRuntime>, String> {
     if !cuda_driver_present() {
         return Err("libcuda.so.1 not found (no NVIDIA driver)".to_string());
+    }
+    if !cuda_headers_present() {
+        return Err(
+            "CUDA headers not found: CubeCL's NVRTC step needs $CUDA_PATH/include (or \
+             /usr/local/cuda); point CUDA_PATH at the nvidia-cuda-nvcc wheel's nvidia/cu13"
+                .to_string(),
+        );
     }
     catch_unwind(AssertUnwindSafe(|| {
         CudaRuntime::client(&CudaDevice::new(0))

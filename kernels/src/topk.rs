@@ -61,7 +61,7 @@ fn insert(
 ) {
     let last = (k - 1) * stride + lane;
     if ranks_before(score, slot, scores[last], slots[last]) {
-        let mut position = k - 1;
+        let mut position = (k - 1).runtime();
         let mut shifting = true;
         while shifting {
             if position == 0 {
@@ -111,7 +111,7 @@ fn reduce_and_write(
 ) {
     let lane = UNIT_POS as usize;
     sync_cube();
-    let mut half = threads / 2;
+    let mut half = (threads / 2).runtime();
     while half > 0 {
         if lane < half {
             let mut taking = true;
@@ -166,9 +166,9 @@ pub fn scan_topk_f16<N: Size>(
     let mut slots = SharedMemory::<u32>::new(threads * k);
     clear_list(&mut scores, &mut slots, lane, threads, k);
 
-    let query_base = CUBE_POS_Y * dim_vectors;
-    let stride = CUBE_COUNT_X * threads;
-    let mut row = CUBE_POS_X * threads + lane;
+    let query_base = (CUBE_POS_Y as usize) * dim_vectors;
+    let stride = (CUBE_COUNT_X as usize) * threads;
+    let mut row = (CUBE_POS_X as usize) * threads + lane;
     while row < rows as usize {
         if passes(filter, row) {
             let base = row * dim_vectors;
@@ -185,7 +185,7 @@ pub fn scan_topk_f16<N: Size>(
         }
         row += stride;
     }
-    let out_base = (CUBE_POS_Y * CUBE_COUNT_X + CUBE_POS_X) * k;
+    let out_base = ((CUBE_POS_Y as usize) * (CUBE_COUNT_X as usize) + (CUBE_POS_X as usize)) * k;
     reduce_and_write(&mut scores, &mut slots, out_scores, out_slots, out_base, threads, k);
 }
 
@@ -210,10 +210,10 @@ pub fn scan_topk_i8<N: Size>(
     let mut slots = SharedMemory::<u32>::new(threads * k);
     clear_list(&mut scores, &mut slots, lane, threads, k);
 
-    let query_base = CUBE_POS_Y * dim_vectors;
-    let query_scale = query_scales[CUBE_POS_Y];
-    let stride = CUBE_COUNT_X * threads;
-    let mut row = CUBE_POS_X * threads + lane;
+    let query_base = (CUBE_POS_Y as usize) * dim_vectors;
+    let query_scale = query_scales[CUBE_POS_Y as usize];
+    let stride = (CUBE_COUNT_X as usize) * threads;
+    let mut row = (CUBE_POS_X as usize) * threads + lane;
     while row < rows as usize {
         if passes(filter, row) {
             let base = row * dim_vectors;
@@ -232,7 +232,7 @@ pub fn scan_topk_i8<N: Size>(
         }
         row += stride;
     }
-    let out_base = (CUBE_POS_Y * CUBE_COUNT_X + CUBE_POS_X) * k;
+    let out_base = ((CUBE_POS_Y as usize) * (CUBE_COUNT_X as usize) + (CUBE_POS_X as usize)) * k;
     reduce_and_write(&mut scores, &mut slots, out_scores, out_slots, out_base, threads, k);
 }
 
@@ -251,7 +251,7 @@ pub fn merge_topk(
     let mut scores = SharedMemory::<f32>::new(threads * k);
     let mut slots = SharedMemory::<u32>::new(threads * k);
     clear_list(&mut scores, &mut slots, lane, threads, k);
-    let base = CUBE_POS_Y * candidates as usize;
+    let base = (CUBE_POS_Y as usize) * candidates as usize;
     let mut i = lane;
     while i < candidates as usize {
         let slot = in_slots[base + i];
@@ -260,7 +260,7 @@ pub fn merge_topk(
         }
         i += threads;
     }
-    reduce_and_write(&mut scores, &mut slots, out_scores, out_slots, CUBE_POS_Y * k, threads, k);
+    reduce_and_write(&mut scores, &mut slots, out_scores, out_slots, (CUBE_POS_Y as usize) * k, threads, k);
 }
 
 /// Launch shape of one search.

@@ -1,0 +1,145 @@
+//! Emits the CUDA C of every kernel without a GPU, and compiles it with NVRTC to sm_90 PTX.
+//! Each kernel's definition is built against the wgpu client (lavapipe's device properties: an
+//! approximation of an H100's) and compiled with `cubecl::cuda::CudaCompiler`.
+//!
+//! Usage: `emit_cuda <out dir> <CUDA include dir>`; writes `<kernel>.<variant>.cu` and `.ptx`.
+//! Run by `kernels/ptx-check.sh`, which then runs ptxas on the PTX.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use argus_kernels::l2::{ROW_CUBE_DIM, l2_normalize};
+use argus_kernels::quantize::{quantize_i8, to_f16};
+use argus_kernels::topk::{ScanShape, merge_topk, scan_topk_f16, scan_topk_i8};
+use cubecl::CubeTask;
+use cubecl::cuda::CudaCompiler;
+use cubecl::prelude::*;
+use cubecl::server::ExecutionMode;
+use cubecl::wgpu::WgpuRuntime;
+use half::f16;
+
+type Client = ComputeClient<WgpuRuntime>;
+
+/// The vector width CUDA would pick for 16-byte loads of `elem_bytes` elements.
+const CUDA_LOAD_BYTES: usize = 16;
+const K: usize = 10;
+
+fn settings(threads: u32) -> KernelSettings {
+    KernelSettings::default()
+        .cube_dim(CubeDim::new_1d(threads))
+        .address_type(AddressType::U32)
+}
+
+fn launcher(client: &Client, settings: &KernelSettings) -> KernelLauncher<WgpuRuntime> {
+    let mut launcher = KernelLauncher::<WgpuRuntime>::new(settings.clone());
+    launcher.with_scope(|scope| scope.device_properties(client.properties()));
+    launcher
+}
+
+/// A dummy buffer argument: definitions only need the argument's type, not its contents.
+fn array(client: &Client) -> ArrayArg<WgpuRuntime> {
+    // SAFETY: the kernel is only defined and compiled, never launched on this buffer.
+    unsafe { ArrayArg::from_raw_parts(client.empty(64), 1) }
+}
+
+fn cuda_source<K: CubeKernel + 'static>(kernel: K) -> anyhow::Result<String> {
+    let address_type = kernel.address_type();
+    let task = KernelTask::<CudaCompiler, K>::new(kernel);
+    let compiled = task
+        .compile(&mut Default::default(), &Default::default(), ExecutionMode::Checked, address_type)
+        .map_err(|e| anyhow::anyhow!("CudaCompiler: {e}"))?;
+    Ok(compiled.source)
+}
+
+fn sources(client: &Client) -> anyhow::Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    let dim = 512;
+
+    let s = settings(ROW_CUBE_DIM);
+    let mut l = launcher(client, &s);
+    let a0 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
+    out.push(("l2_normalize.d512".into(), cuda_source(l2_normalize::L2Normalize::<WgpuRuntime>::new(s, client.clone(), a0, dim))?));
+
+    let s = settings(ROW_CUBE_DIM);
+    let mut l = launcher(client, &s);
+    let a0 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
+    let a1 = <Array<i8> as LaunchArg>::register(array(client), &mut l);
+    let a2 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
+    out.push(("quantize_i8.d512".into(), cuda_source(quantize_i8::QuantizeI8::<WgpuRuntime>::new(s, client.clone(), a0, a1, a2, dim))?));
+
+    let s = settings(ROW_CUBE_DIM);
+    let mut l = launcher(client, &s);
+    let a0 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
+    let a1 = <Array<f16> as LaunchArg>::register(array(client), &mut l);
+    out.push(("to_f16.any".into(), cuda_source(to_f16::ToF16::<WgpuRuntime>::new(s, client.clone(), a0, a1))?));
+
+    let shape = ScanShape::new(10_000_000, K);
+    let threads = shape.threads;
+
+    let width = CUDA_LOAD_BYTES / 2;
+    let s = settings(threads as u32);
+    let mut l = launcher(client, &s);
+    l.with_scope(|scope| scope.register_size::<scan_topk_f16::N>(width));
+    let a0 = <Array<Vector<f16, scan_topk_f16::N>> as LaunchArg>::register(array(client), &mut l);
+    let a1 = <Array<Vector<f32, scan_topk_f16::N>> as LaunchArg>::register(array(client), &mut l);
+    let a2 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
+    let a3 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
+    let a4 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
+    let a5 = <u32 as LaunchArg>::register(1u32, &mut l);
+    let kernel = scan_topk_f16::ScanTopkF16::<WgpuRuntime>::new(s, client.clone(), a0, a1, a2, a3, a4, a5, dim / width, threads, K, width);
+    out.push((format!("scan_topk_f16.d512_w{width}_t{threads}_k{K}"), cuda_source(kernel)?));
+
+    let width = CUDA_LOAD_BYTES;
+    let s = settings(threads as u32);
+    let mut l = launcher(client, &s);
+    l.with_scope(|scope| scope.register_size::<scan_topk_i8::N>(width));
+    let a0 = <Array<Vector<i8, scan_topk_i8::N>> as LaunchArg>::register(array(client), &mut l);
+    let a1 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
+    let a2 = <Array<Vector<i8, scan_topk_i8::N>> as LaunchArg>::register(array(client), &mut l);
+    let a3 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
+    let a4 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
+    let a5 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
+    let a6 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
+    let a7 = <u32 as LaunchArg>::register(1u32, &mut l);
+    let kernel = scan_topk_i8::ScanTopkI8::<WgpuRuntime>::new(s, client.clone(), a0, a1, a2, a3, a4, a5, a6, a7, dim / width, threads, K, width);
+    out.push((format!("scan_topk_i8.d512_w{width}_t{threads}_k{K}"), cuda_source(kernel)?));
+
+    let merge_threads = ScanShape::new(shape.cubes * K, K).threads;
+    let s = settings(merge_threads as u32);
+    let mut l = launcher(client, &s);
+    let a0 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
+    let a1 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
+    let a2 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
+    let a3 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
+    let a4 = <u32 as LaunchArg>::register(1u32, &mut l);
+    let kernel = merge_topk::MergeTopk::<WgpuRuntime>::new(s, client.clone(), a0, a1, a2, a3, a4, merge_threads, K);
+    out.push((format!("merge_topk.t{merge_threads}_k{K}"), cuda_source(kernel)?));
+    Ok(out)
+}
+
+fn compile_ptx(name: &str, source: &str, include: &Path) -> anyhow::Result<String> {
+    let options = cudarc::nvrtc::CompileOptions {
+        arch: Some("sm_90"),
+        include_paths: vec![include.display().to_string()],
+        ..Default::default()
+    };
+    let ptx = cudarc::nvrtc::compile_ptx_with_opts(source, options).map_err(|e| anyhow::anyhow!("NVRTC failed on {name}: {e:?}"))?;
+    Ok(ptx.to_src())
+}
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let (Some(out), Some(include)) = (args.next(), args.next()) else {
+        bail!("usage: emit_cuda <out dir> <CUDA include dir>");
+    };
+    let out = PathBuf::from(out);
+    let include = PathBuf::from(include);
+    let client = argus_kernels::runtime::wgpu_client().map_err(anyhow::Error::msg)?;
+    for (name, source) in sources(&client)? {
+        std::fs::write(out.join(format!("{name}.cu")), &source).with_context(|| format!("writing {name}.cu"))?;
+        let ptx = compile_ptx(&name, &source, &include)?;
+        std::fs::write(out.join(format!("{name}.ptx")), ptx).with_context(|| format!("writing {name}.ptx"))?;
+        eprintln!("emit_cuda: {name}: CUDA C {} bytes, PTX written", source.len());
+    }
+    Ok(())
+}
