@@ -20,10 +20,15 @@ mkdir -p "$OUT"
 
 cargo run --quiet --example emit_cuda -- "$OUT" "$CU13/include"
 
+# The first number in the first match of pattern $1 in text $2 (empty when absent).
+figure() {
+    { grep -o "$1" <<< "$2" || true; } | head -n 1 | grep -o '[0-9][0-9]*' | head -n 1 || true
+}
+
 TABLE="$OUT/table.md"
 {
-    echo "| kernel | variant | registers | spill stores (B) | spill loads (B) | shared memory (B) | stack (B) |"
-    echo "|---|---|---|---|---|---|---|"
+    echo "| kernel | variant | registers | spill stores (B) | spill loads (B) | static shared (B) | dynamic shared (B) | stack (B) |"
+    echo "|---|---|---|---|---|---|---|---|"
 } > "$TABLE"
 for ptx in "$OUT"/*.ptx; do
     name="$(basename "$ptx" .ptx)"
@@ -33,14 +38,16 @@ for ptx in "$OUT"/*.ptx; do
         exit 1
     }
     info="$(cat "$OUT/$name.ptxas.txt")"
-    regs="$(grep -o 'Used [0-9]* registers' <<< "$info" | grep -o '[0-9]*' | head -n 1)"
-    spill_st="$(grep -o '[0-9]* bytes spill stores' <<< "$info" | grep -o '^[0-9]*' | head -n 1)"
-    spill_ld="$(grep -o '[0-9]* bytes spill loads' <<< "$info" | grep -o '^[0-9]*' | head -n 1)"
-    smem="$(grep -o '[0-9]* bytes smem' <<< "$info" | grep -o '^[0-9]*' | head -n 1)"
-    stack="$(grep -o '[0-9]* bytes stack frame' <<< "$info" | grep -o '^[0-9]*' | head -n 1)"
+    regs="$(figure 'Used [0-9]* registers' "$info")"
+    spill_st="$(figure '[0-9]* bytes spill stores' "$info")"
+    spill_ld="$(figure '[0-9]* bytes spill loads' "$info")"
+    smem="$(figure '[0-9]* bytes smem' "$info")"
+    stack="$(figure '[0-9]* bytes stack frame' "$info")"
+    # CubeCL declares shared memory as one dynamic block; its arrays are listed in comments.
+    dynamic="$({ grep -o 'Shared array size: [0-9]*, [0-9]* bytes' "$OUT/$name.cu" || true; } | awk '{ sum += $5 } END { print sum + 0 }')"
     kernel="${name%%.*}"
     variant="${name#*.}"
-    echo "| $kernel | $variant | ${regs:-?} | ${spill_st:-0} | ${spill_ld:-0} | ${smem:-0} | ${stack:-0} |" >> "$TABLE"
+    echo "| $kernel | $variant | ${regs:-?} | ${spill_st:-0} | ${spill_ld:-0} | ${smem:-0} | $dynamic | ${stack:-0} |" >> "$TABLE"
 done
 cat "$TABLE"
 

@@ -51,6 +51,15 @@ fn cuda_source<K: CubeKernel + 'static>(kernel: K) -> anyhow::Result<String> {
     Ok(compiled.source)
 }
 
+/// The generated constructor takes the vector width before the comptime arguments; a wrong
+/// order compiles but defines another kernel. The entry point's `_n_<width>` suffix tells.
+fn checked_width(source: String, width: usize) -> anyhow::Result<String> {
+    if !source.contains(&format!("_n_{width} (")) {
+        bail!("emitted kernel does not have vector width {width}: arguments out of order");
+    }
+    Ok(source)
+}
+
 fn sources(client: &Client) -> anyhow::Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     let dim = 512;
@@ -86,8 +95,8 @@ fn sources(client: &Client) -> anyhow::Result<Vec<(String, String)>> {
     let a3 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
     let a4 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
     let a5 = <u32 as LaunchArg>::register(1u32, &mut l);
-    let kernel = scan_topk_f16::ScanTopkF16::<WgpuRuntime>::new(s, client.clone(), a0, a1, a2, a3, a4, a5, dim / width, threads, K, width);
-    out.push((format!("scan_topk_f16.d512_w{width}_t{threads}_k{K}"), cuda_source(kernel)?));
+    let kernel = scan_topk_f16::ScanTopkF16::<WgpuRuntime>::new(s, client.clone(), a0, a1, a2, a3, a4, a5, width, dim / width, threads, K);
+    out.push((format!("scan_topk_f16.d512_w{width}_t{threads}_k{K}"), checked_width(cuda_source(kernel)?, width)?));
 
     let width = CUDA_LOAD_BYTES;
     let s = settings(threads as u32);
@@ -101,8 +110,8 @@ fn sources(client: &Client) -> anyhow::Result<Vec<(String, String)>> {
     let a5 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
     let a6 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
     let a7 = <u32 as LaunchArg>::register(1u32, &mut l);
-    let kernel = scan_topk_i8::ScanTopkI8::<WgpuRuntime>::new(s, client.clone(), a0, a1, a2, a3, a4, a5, a6, a7, dim / width, threads, K, width);
-    out.push((format!("scan_topk_i8.d512_w{width}_t{threads}_k{K}"), cuda_source(kernel)?));
+    let kernel = scan_topk_i8::ScanTopkI8::<WgpuRuntime>::new(s, client.clone(), a0, a1, a2, a3, a4, a5, a6, a7, width, dim / width, threads, K);
+    out.push((format!("scan_topk_i8.d512_w{width}_t{threads}_k{K}"), checked_width(cuda_source(kernel)?, width)?));
 
     let merge_threads = ScanShape::new(shape.cubes * K, K).threads;
     let s = settings(merge_threads as u32);
