@@ -60,6 +60,7 @@ pub fn route(state: &AppState, req: &Request) -> ApiResult<Reply> {
         ["6", "samples", "faces", id] if *m == Method::DELETE => samples::delete(state, req, id),
         ["6", "samples", "bodies", ..] => Err(ApiError::unsupported("body samples")),
         ["6", "extractor"] if *m == Method::POST => samples::extract(state, req),
+        ["6", "attributes"] if *m == Method::POST => samples::create_attribute(state, req),
         ["6", "attributes", id] if *m == Method::GET || *m == Method::HEAD => {
             samples::attribute(state, req, id)
         }

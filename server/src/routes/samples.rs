@@ -9,6 +9,7 @@ use crate::state::AppState;
 use argus_engine::{DetectOptions, Detection};
 use argus_store::{Attribute, StoredDescriptor};
 use base64::Engine as _;
+use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 use warp::http::StatusCode;
@@ -177,6 +178,76 @@ pub fn extract(state: &AppState, req: &Request) -> ApiResult<Reply> {
                         "samples": [sample]}));
     }
     Ok(Reply::Json(StatusCode::CREATED, Value::Array(out)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewAttribute {
+    face_descriptors: Option<Vec<ExternalDescriptor>>,
+    #[serde(default)]
+    face_descriptor_samples: Vec<Uuid>,
+    basic_attributes: Option<Value>,
+    #[serde(default)]
+    basic_attributes_samples: Vec<Uuid>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExternalDescriptor {
+    descriptor: String,
+    version: u32,
+}
+
+/// `POST /6/attributes`: a temporary attribute from a descriptor computed elsewhere (base64, this build's layout or
+/// bare f32 values, of this build's version).
+pub fn create_attribute(state: &AppState, req: &Request) -> ApiResult<Reply> {
+    let account = auth::account(state, req)?;
+    let body: NewAttribute = req.json()?;
+    if body.basic_attributes.is_some() || !body.basic_attributes_samples.is_empty() {
+        return Err(ApiError::unsupported("basic_attributes"));
+    }
+    let descriptors = body.face_descriptors.unwrap_or_default();
+    let [given] = descriptors.as_slice() else {
+        return Err(ApiError::bad_json(
+            "Failed to validate input json. Path: 'face_descriptors', message: 'exactly one descriptor'",
+        ));
+    };
+    if given.version != state.engine.descriptor_version() {
+        return Err(ApiError::bad_input(format!(
+            "Descriptor version {} is not registered in the system",
+            given.version
+        )));
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(&given.descriptor)
+        .map_err(|_| ApiError::bad_input("descriptor is not base64"))?;
+    let descriptor = argus_engine::Descriptor::from_bytes(&bytes)?;
+    if descriptor.version != given.version {
+        return Err(ApiError::bad_input(
+            "the descriptor's header and version disagree",
+        ));
+    }
+    let ttl = req.query::<i64>("ttl")?.unwrap_or(300);
+    if !(1..=86_400).contains(&ttl) {
+        return Err(ApiError::bad_query("ttl must be in 1..86400 seconds"));
+    }
+    let now = now_ms();
+    let attribute = Attribute {
+        attribute_id: Uuid::new_v4(),
+        account_id: account,
+        descriptor: Some(StoredDescriptor {
+            version: descriptor.version,
+            bytes: descriptor.to_bytes(),
+        }),
+        samples: body.face_descriptor_samples,
+        create_time: now,
+        expire_time: now + ttl * 1000,
+    };
+    state.store.put_attribute(&attribute)?;
+    Ok(Reply::Json(
+        StatusCode::CREATED,
+        json!({"attribute_id": attribute.attribute_id, "url": format!("/6/attributes/{}", attribute.attribute_id)}),
+    ))
 }
 
 /// `GET` / `HEAD /6/attributes/{id}`.
