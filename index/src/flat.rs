@@ -4,9 +4,10 @@
 //! all queries. A filter on lists that selects few items walks only those items' slots.
 
 use crate::dot::Kernels;
+use crate::query::Query;
 use crate::segment::Segment;
 use crate::topk::TopK;
-use crate::{Filter, Hit, IndexConfig, IndexError, ItemId, ItemMeta, MAX_K, Result};
+use crate::{Filter, Hit, IndexConfig, IndexError, ItemId, ItemMeta, MAX_DIM, MAX_K, Result};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use uuid::Uuid;
@@ -52,7 +53,7 @@ impl FlatIndex {
 
     /// An empty index using at most `threads` threads per search.
     pub fn with_threads(config: IndexConfig, threads: usize) -> Result<FlatIndex> {
-        if config.dim == 0 {
+        if config.dim == 0 || config.dim > MAX_DIM {
             return Err(IndexError::BadConfig);
         }
         Ok(FlatIndex {
@@ -237,9 +238,9 @@ impl FlatIndex {
         filter: &Filter,
     ) -> Result<Vec<Vec<Hit>>> {
         FlatIndex::check_k(k)?;
-        let queries: Vec<Vec<f32>> = queries
+        let queries: Vec<Query> = queries
             .iter()
-            .map(|q| self.normalised(q))
+            .map(|q| self.normalised(q).map(Query::new))
             .collect::<Result<_>>()?;
         if queries.is_empty() {
             return Ok(Vec::new());
@@ -327,7 +328,7 @@ impl FlatIndex {
         &self,
         s: &Segment,
         slots: impl Iterator<Item = usize>,
-        queries: &[Vec<f32>],
+        queries: &[Query],
         filter: &Filter,
         tops: &mut [TopK],
     ) {

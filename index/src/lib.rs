@@ -5,6 +5,7 @@
 
 mod dot;
 mod flat;
+mod query;
 mod segment;
 mod topk;
 
@@ -103,12 +104,15 @@ pub enum IndexError {
     #[error("item {0} is not in the index")]
     NotFound(ItemId),
     /// The configuration is unusable.
-    #[error("dimension must be at least 1")]
+    #[error("dimension must be in 1..={MAX_DIM}")]
     BadConfig,
 }
 
 /// Result alias of the index.
 pub type Result<T> = std::result::Result<T, IndexError>;
+
+/// The longest descriptor an index accepts (keeps int8 dot products within i32).
+pub const MAX_DIM: usize = 65_536;
 
 /// The most results one search may ask for.
 pub const MAX_K: usize = 10_000;

@@ -3,9 +3,11 @@
 //!
 //! int8 storage keeps a per-vector scale s = max|vᵢ| / 127 and qᵢ = round(vᵢ / s). Each component is off by at most
 //! s / 2, so a dot product with a unit query is off by at most (s / 2)·Σ|queryᵢ| ≤ (s / 2)·√d; for unit 128-d
-//! descriptors (max|vᵢ| ≈ 0.3) that bound is ≈ 0.013 and the typical error is below 0.002.
+//! descriptors (max|vᵢ| ≈ 0.3) that bound is ≈ 0.013 and the typical error is below 0.002. The query side is
+//! rounded to i16 (see `Query`), which adds at most 1/32 767 of the largest query component per value.
 
 use crate::dot::Kernels;
+use crate::query::Query;
 use crate::{ItemId, ItemMeta};
 
 /// Slots per segment.
@@ -115,12 +117,14 @@ impl Segment {
 
     /// Similarity of the query with a slot's vector.
     #[inline]
-    pub(crate) fn score(&self, kernels: &Kernels, query: &[f32], slot: usize) -> f32 {
+    pub(crate) fn score(&self, kernels: &Kernels, query: &Query, slot: usize) -> f32 {
         let range = slot * self.dim..(slot + 1) * self.dim;
         match &self.vectors {
-            Vectors::F32(data) => (kernels.f32)(query, &data[range]),
-            Vectors::F16(data) => (kernels.f16)(query, &data[range]),
-            Vectors::I8 { values, scales } => (kernels.i8)(query, &values[range]) * scales[slot],
+            Vectors::F32(data) => (kernels.f32)(&query.values, &data[range]),
+            Vectors::F16(data) => (kernels.f16)(&query.values, &data[range]),
+            Vectors::I8 { values, scales } => {
+                (kernels.i8)(&query.quantised, &values[range]) as f32 * query.unscale * scales[slot]
+            }
         }
     }
 
