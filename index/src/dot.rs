@@ -14,7 +14,12 @@ mod neon;
 #[derive(Clone, Copy)]
 pub(crate) struct Kernels {
     pub f32: fn(&[f32], &[f32]) -> f32,
+    /// Four queries against one vector; each result equals `f32` on that query bit for bit.
+    pub f32x4: fn([&[f32]; 4], &[f32]) -> [f32; 4],
+    /// Equals `f32` on the widened vector bit for bit (same products, same order of sums).
     pub f16: fn(&[f32], &[u16]) -> f32,
+    /// Widens f16 bits to f32 (exact).
+    pub widen_f16: fn(&[u16], &mut [f32]),
     /// Exact integer dot product of a quantised query with an int8 vector (the caller keeps it within i32).
     pub i8: fn(&[i16], &[i8]) -> i32,
     pub name: &'static str,
@@ -37,7 +42,9 @@ impl Kernels {
     pub(crate) fn scalar() -> Kernels {
         Kernels {
             f32: dot_f32_ref,
+            f32x4: dot_f32x4_ref,
             f16: dot_f16_ref,
+            widen_f16: widen_f16_ref,
             i8: dot_i8_ref,
             name: "scalar",
         }
@@ -46,6 +53,16 @@ impl Kernels {
 
 pub(crate) fn dot_f32_ref(q: &[f32], x: &[f32]) -> f32 {
     q.iter().zip(x).map(|(a, b)| a * b).sum()
+}
+
+pub(crate) fn dot_f32x4_ref(qs: [&[f32]; 4], x: &[f32]) -> [f32; 4] {
+    qs.map(|q| dot_f32_ref(q, x))
+}
+
+pub(crate) fn widen_f16_ref(x: &[u16], out: &mut [f32]) {
+    for (o, &b) in out.iter_mut().zip(x) {
+        *o = half::f16::from_bits(b).to_f32();
+    }
 }
 
 pub(crate) fn dot_f16_ref(q: &[f32], x: &[u16]) -> f32 {
@@ -102,6 +119,22 @@ mod tests {
                 "f16 n={n}"
             );
             assert_eq!((fast.i8)(&qi, &i), dot_i8_ref(&qi, &i), "i8 n={n}");
+            let mut wide = vec![0f32; n];
+            (fast.widen_f16)(&h, &mut wide);
+            let mut wide_ref = vec![0f32; n];
+            widen_f16_ref(&h, &mut wide_ref);
+            assert_eq!(wide, wide_ref, "widen f16 n={n}");
+            assert_eq!(
+                (fast.f16)(&q, &h),
+                (fast.f32)(&q, &wide),
+                "f16 = f32 on widened, n={n}"
+            );
+            let others = [data(n, 3), data(n, 4), data(n, 5)];
+            let four = (fast.f32x4)([&q, &others[0], &others[1], &others[2]], &x);
+            assert!((four[0] - dot_f32_ref(&q, &x)).abs() < tol, "f32x4 n={n}");
+            for (got, query) in four.iter().zip([&q, &others[0], &others[1], &others[2]]) {
+                assert_eq!(*got, (fast.f32)(query, &x), "f32x4 = f32, n={n}");
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
 //! AVX2 + FMA + F16C dot products (x86_64): f32 and f16 eight or sixteen lanes at a time, int8 sixteen at a
 //! time with integer multiply-adds; each with a scalar tail.
 
-use super::{Kernels, dot_f16_ref, dot_f32_ref, dot_i8_ref};
+use super::{Kernels, dot_f16_ref, dot_f32_ref, dot_i8_ref, widen_f16_ref};
 use std::arch::x86_64::*;
 
 pub(super) fn kernels() -> Option<Kernels> {
@@ -10,7 +10,9 @@ pub(super) fn kernels() -> Option<Kernels> {
         && is_x86_feature_detected!("f16c");
     ok.then_some(Kernels {
         f32: f32_dot,
+        f32x4: f32x4_dot,
         f16: f16_dot,
+        widen_f16,
         i8: i8_dot,
         name: "avx2+fma+f16c",
     })
@@ -19,6 +21,16 @@ pub(super) fn kernels() -> Option<Kernels> {
 fn f32_dot(q: &[f32], x: &[f32]) -> f32 {
     // Safety: only reachable through `kernels()`, which checked the CPU features.
     unsafe { f32_dot_avx2(q, x) }
+}
+
+fn f32x4_dot(qs: [&[f32]; 4], x: &[f32]) -> [f32; 4] {
+    // Safety: as above.
+    unsafe { f32x4_dot_avx2(qs, x) }
+}
+
+fn widen_f16(x: &[u16], out: &mut [f32]) {
+    // Safety: as above.
+    unsafe { widen_f16_avx2(x, out) }
 }
 
 fn f16_dot(q: &[f32], x: &[u16]) -> f32 {
@@ -66,21 +78,71 @@ fn f32_dot_avx2(q: &[f32], x: &[f32]) -> f32 {
     hsum(_mm256_add_ps(a0, a1)) + dot_f32_ref(&q[body..n], &x[body..n])
 }
 
+/// Four queries against one vector: the vector is loaded once for all four. Each query keeps the two
+/// accumulators and the tail of `f32_dot_avx2`, so every result equals that function's bit for bit.
+#[target_feature(enable = "avx2,fma")]
+fn f32x4_dot_avx2(qs: [&[f32]; 4], x: &[f32]) -> [f32; 4] {
+    let n = qs.iter().fold(x.len(), |m, q| m.min(q.len()));
+    let body = n - n % 16;
+    let mut acc = [[_mm256_setzero_ps(); 2]; 4];
+    let mut i = 0;
+    while i < body {
+        // Safety: i + 16 <= n, every slice holds at least n values.
+        unsafe {
+            let x0 = _mm256_loadu_ps(x.as_ptr().add(i));
+            let x1 = _mm256_loadu_ps(x.as_ptr().add(i + 8));
+            for (a, q) in acc.iter_mut().zip(qs) {
+                a[0] = _mm256_fmadd_ps(_mm256_loadu_ps(q.as_ptr().add(i)), x0, a[0]);
+                a[1] = _mm256_fmadd_ps(_mm256_loadu_ps(q.as_ptr().add(i + 8)), x1, a[1]);
+            }
+        }
+        i += 16;
+    }
+    let mut out = [0f32; 4];
+    for ((o, a), q) in out.iter_mut().zip(acc).zip(qs) {
+        *o = hsum(_mm256_add_ps(a[0], a[1])) + dot_f32_ref(&q[body..n], &x[body..n]);
+    }
+    out
+}
+
+/// Same accumulators and tail as `f32_dot_avx2`, with each half vector widened by F16C on the way.
 #[target_feature(enable = "avx2,fma,f16c")]
 fn f16_dot_avx2(q: &[f32], x: &[u16]) -> f32 {
     let n = q.len().min(x.len());
-    let body = n - n % 8;
-    let mut acc = _mm256_setzero_ps();
+    let body = n - n % 16;
+    let (mut a0, mut a1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
     let mut i = 0;
     while i < body {
-        // Safety: i + 8 <= n.
+        // Safety: i + 16 <= n; the 16-byte loads read x[i..i + 8] and x[i + 8..i + 16].
+        unsafe {
+            let h0 = _mm_loadu_si128(x.as_ptr().add(i) as *const __m128i);
+            let h1 = _mm_loadu_si128(x.as_ptr().add(i + 8) as *const __m128i);
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q.as_ptr().add(i)), _mm256_cvtph_ps(h0), a0);
+            a1 = _mm256_fmadd_ps(
+                _mm256_loadu_ps(q.as_ptr().add(i + 8)),
+                _mm256_cvtph_ps(h1),
+                a1,
+            );
+        }
+        i += 16;
+    }
+    hsum(_mm256_add_ps(a0, a1)) + dot_f16_ref(&q[body..n], &x[body..n])
+}
+
+#[target_feature(enable = "avx2,f16c")]
+fn widen_f16_avx2(x: &[u16], out: &mut [f32]) {
+    let n = x.len().min(out.len());
+    let body = n - n % 8;
+    let mut i = 0;
+    while i < body {
+        // Safety: i + 8 <= n; reads x[i..i + 8], writes out[i..i + 8].
         unsafe {
             let h = _mm_loadu_si128(x.as_ptr().add(i) as *const __m128i);
-            acc = _mm256_fmadd_ps(_mm256_loadu_ps(q.as_ptr().add(i)), _mm256_cvtph_ps(h), acc);
+            _mm256_storeu_ps(out.as_mut_ptr().add(i), _mm256_cvtph_ps(h));
         }
         i += 8;
     }
-    hsum(acc) + dot_f16_ref(&q[body..n], &x[body..n])
+    widen_f16_ref(&x[body..n], &mut out[body..n]);
 }
 
 /// Sixteen values at a time: the int8 bytes are widened to i16 and `madd` multiplies them with the i16 query and

@@ -332,12 +332,19 @@ impl FlatIndex {
         filter: &Filter,
         tops: &mut [TopK],
     ) {
+        let mut scratch = vec![0f32; self.config.dim];
+        let mut scores = vec![0f32; queries.len()];
         for slot in slots {
             if slot >= s.len() || !s.alive[slot] || !filter.accepts(&s.ids[slot], &s.meta[slot]) {
                 continue;
             }
-            for (q, top) in queries.iter().zip(tops.iter_mut()) {
-                top.push(s.ids[slot], s.score(&self.kernels, q, slot));
+            if let ([query], [top]) = (queries, &mut *tops) {
+                top.push(s.ids[slot], s.score(&self.kernels, query, slot));
+                continue;
+            }
+            s.score_many(&self.kernels, queries, slot, &mut scratch, &mut scores);
+            for (top, &score) in tops.iter_mut().zip(&scores) {
+                top.push(s.ids[slot], score);
             }
         }
     }

@@ -128,6 +128,47 @@ impl Segment {
         }
     }
 
+    /// Similarities of every query with a slot's vector, one per query into `out`, equal to `score` bit for bit.
+    /// The vector is read once for all queries: f16 is widened once into `scratch` (`dim` long), and f32 queries
+    /// go four at a time through one kernel call.
+    pub(crate) fn score_many(
+        &self,
+        kernels: &Kernels,
+        queries: &[Query],
+        slot: usize,
+        scratch: &mut [f32],
+        out: &mut [f32],
+    ) {
+        let range = slot * self.dim..(slot + 1) * self.dim;
+        let x: &[f32] = match &self.vectors {
+            Vectors::F32(data) => &data[range],
+            Vectors::F16(data) => {
+                (kernels.widen_f16)(&data[range], scratch);
+                scratch
+            }
+            Vectors::I8 { .. } => {
+                for (o, q) in out.iter_mut().zip(queries) {
+                    *o = self.score(kernels, q, slot);
+                }
+                return;
+            }
+        };
+        let mut groups = queries.chunks_exact(4);
+        let mut outs = out.chunks_exact_mut(4);
+        for (group, o) in (&mut groups).zip(&mut outs) {
+            let values = [
+                &group[0].values[..],
+                &group[1].values,
+                &group[2].values,
+                &group[3].values,
+            ];
+            o.copy_from_slice(&(kernels.f32x4)(values, x));
+        }
+        for (q, o) in groups.remainder().iter().zip(outs.into_remainder()) {
+            *o = (kernels.f32)(&q.values, x);
+        }
+    }
+
     /// The stored vector of a slot, decoded to f32.
     pub(crate) fn vector(&self, slot: usize) -> Vec<f32> {
         let range = slot * self.dim..(slot + 1) * self.dim;

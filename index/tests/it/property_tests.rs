@@ -69,15 +69,16 @@ proptest! {
     }
 
     #[test]
-    fn batch_search_equals_single_searches(seed in 1u64.., n in 1usize..300, q in 1usize..8) {
+    fn batch_search_equals_single_searches(seed in 1u64.., n in 1usize..300, q in 1usize..10,
+                                           dim in 1usize..70, storage in storage()) {
         let mut rng = Rng(seed);
         let account = [rng.id()];
-        let data = items(&mut rng, n, 16, &account, &[]);
-        let index = FlatIndex::new(IndexConfig { dim: 16, storage: Storage::F32 }).unwrap();
+        let data = items(&mut rng, n, dim, &account, &[]);
+        let index = FlatIndex::new(IndexConfig { dim, storage }).unwrap();
         for item in &data {
             index.upsert(item.id, &item.v, item.meta.clone()).unwrap();
         }
-        let queries: Vec<Vec<f32>> = (0..q).map(|_| rng.vector(16)).collect();
+        let queries: Vec<Vec<f32>> = (0..q).map(|_| rng.vector(dim)).collect();
         let batch = index.search_batch(&queries, 5, &Filter::default()).unwrap();
         for (query, hits) in queries.iter().zip(batch) {
             prop_assert_eq!(hits, index.search(query, 5, &Filter::default()).unwrap());
