@@ -1,14 +1,18 @@
-//! Durable records for the API: accounts, lists, faces with their descriptors, temporary attributes and face
-//! samples. One trait, `Store`, with no SQL in it, so that another backend can follow; `SqliteStore` is the
-//! embedded backend. The store knows no pixels (samples are opaque bytes) and no HTTP. Every write returns only
-//! after it is durable.
+//! Durable records for the API: accounts, tokens, verifiers, lists, faces with their attributes, temporary
+//! attributes, face samples and the Image Store's images and objects. One trait, `Store`, with no SQL in it, so
+//! that another backend (ScyllaDB) can follow: ids are UUIDs, pages are `page`/`page_size` as the API has them,
+//! and faces and lists also take keyset bounds (`face_id_gte`/`_lt`). `SqliteStore` is the embedded backend.
+//! The store knows no pixels (samples and images are opaque bytes) and no HTTP. Every write returns only after
+//! it is durable.
 #![warn(missing_docs)]
 
 mod password;
+mod queries;
 mod records;
 mod sqlite;
 
 pub use password::{hash_password, verify_password};
+pub use queries::*;
 pub use records::*;
 pub use sqlite::SqliteStore;
 
@@ -119,7 +123,7 @@ pub trait Store: Send + Sync {
     fn attribute(&self, account: Uuid, id: Uuid, now_ms: i64) -> Result<Attribute>;
     /// Deletes a temporary attribute.
     fn delete_attribute(&self, account: Uuid, id: Uuid) -> Result<()>;
-    /// Removes attributes expired at `now_ms`; returns how many.
+    /// Removes temporary attributes, images and objects expired at `now_ms`; returns how many.
     fn purge_expired(&self, now_ms: i64) -> Result<u64>;
 
     /// Stores a face sample's bytes.
@@ -128,4 +132,69 @@ pub trait Store: Send + Sync {
     fn sample(&self, account: Uuid, id: Uuid) -> Result<Vec<u8>>;
     /// Deletes a face sample.
     fn delete_sample(&self, account: Uuid, id: Uuid) -> Result<()>;
+    /// Accounts matching the filter, oldest first.
+    fn accounts(&self, filter: &AccountFilter, page: Page) -> Result<Vec<Account>>;
+    /// How many accounts match the filter.
+    fn count_accounts(&self, filter: &AccountFilter) -> Result<u64>;
+    /// Changes the given fields of an account; a new login must be free.
+    fn update_account(&self, id: Uuid, patch: &AccountPatch) -> Result<()>;
+    /// Deletes an account and everything it owns; returns the ids of the faces deleted with it.
+    fn delete_account(&self, id: Uuid) -> Result<Vec<Uuid>>;
+    /// Changes the given fields of a token.
+    fn update_token(&self, account: Uuid, id: Uuid, patch: &TokenPatch) -> Result<()>;
+    /// Changes the given fields of a verifier.
+    fn update_verifier(&self, account: Uuid, id: Uuid, patch: &VerifierPatch) -> Result<()>;
+    /// How many verifiers the account has.
+    fn count_verifiers(&self, account: Uuid) -> Result<u64>;
+
+    /// The account's faces matching every condition of the query; oldest first, or in id order when the
+    /// query has an id bound.
+    fn faces_matching(&self, account: Uuid, query: &FaceQuery, page: Page) -> Result<Vec<Face>>;
+    /// How many of the account's faces match the query.
+    fn count_faces_matching(&self, account: Uuid, query: &FaceQuery) -> Result<u64>;
+    /// Deletes those of the faces that are the account's (with their attributes); returns the ids deleted.
+    fn delete_faces(&self, account: Uuid, ids: &[Uuid]) -> Result<Vec<Uuid>>;
+    /// The lists a face of the account is in.
+    fn lists_of_face(&self, account: Uuid, face: Uuid) -> Result<Vec<Uuid>>;
+    /// A face's attribute; NotFound when the face has none.
+    fn face_attribute(&self, account: Uuid, face: Uuid) -> Result<FaceAttribute>;
+    /// Replaces all of a face's attribute data.
+    fn put_face_attribute(
+        &self,
+        account: Uuid,
+        face: Uuid,
+        attribute: &FaceAttribute,
+    ) -> Result<()>;
+    /// Removes a face's attribute data (descriptor included).
+    fn delete_face_attribute(&self, account: Uuid, face: Uuid) -> Result<()>;
+    /// How many of the account's faces have a descriptor or basic attributes.
+    fn count_faces_with_attributes(&self, account: Uuid) -> Result<u64>;
+
+    /// The account's lists matching the filter; oldest first, or in id order when the filter has an id bound.
+    fn lists_matching(&self, account: Uuid, filter: &ListFilter, page: Page) -> Result<Vec<List>>;
+    /// How many of the account's lists match the filter.
+    fn count_lists_matching(&self, account: Uuid, filter: &ListFilter) -> Result<u64>;
+    /// How many faces a list of the account holds.
+    fn count_list_faces(&self, account: Uuid, list: Uuid) -> Result<u64>;
+    /// Deletes a list and the faces in it; returns the ids of the faces deleted.
+    fn delete_list_with_faces(&self, account: Uuid, id: Uuid) -> Result<Vec<Uuid>>;
+
+    /// True when the account has this sample.
+    fn sample_exists(&self, account: Uuid, id: Uuid) -> Result<bool>;
+
+    /// Stores an image or object; the id must be free in its bucket.
+    fn put_object(&self, object: &StoredObject) -> Result<()>;
+    /// An image or object that has not expired at `now_ms`.
+    fn object(
+        &self,
+        account: Uuid,
+        kind: ObjectKind,
+        id: Uuid,
+        now_ms: i64,
+    ) -> Result<StoredObject>;
+    /// True when the account has this image or object and it has not expired at `now_ms`.
+    fn object_exists(&self, account: Uuid, kind: ObjectKind, id: Uuid, now_ms: i64)
+    -> Result<bool>;
+    /// Deletes an image or object.
+    fn delete_object(&self, account: Uuid, kind: ObjectKind, id: Uuid) -> Result<()>;
 }

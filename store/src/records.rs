@@ -202,3 +202,65 @@ pub struct Verifier {
     /// Creation time.
     pub create_time: i64,
 }
+
+/// Everything a face's attribute holds (`PUT /faces/{id}/attributes`): the descriptor, basic attributes and
+/// the samples each came from.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FaceAttribute {
+    /// The descriptor, if any.
+    pub descriptor: Option<StoredDescriptor>,
+    /// Basic attributes (age, gender, ethnicity) as the API's JSON, kept as text.
+    pub basic_attributes: Option<String>,
+    /// Samples the descriptor came from.
+    pub descriptor_samples: Vec<Uuid>,
+    /// Samples the basic attributes came from.
+    pub basic_attributes_samples: Vec<Uuid>,
+    /// When the attribute was set.
+    pub create_time: i64,
+}
+
+/// The two buckets of the Image Store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObjectKind {
+    /// `/images`.
+    Image,
+    /// `/objects`.
+    Object,
+}
+
+impl ObjectKind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            ObjectKind::Image => "image",
+            ObjectKind::Object => "object",
+        }
+    }
+}
+
+/// An image or object of the Image Store: opaque bytes with their content type and user metadata.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredObject {
+    /// Id.
+    pub object_id: Uuid,
+    /// Owner.
+    pub account_id: Uuid,
+    /// Bucket.
+    pub kind: ObjectKind,
+    /// The bytes as uploaded.
+    pub bytes: Vec<u8>,
+    /// The Content-Type to replay.
+    pub content_type: String,
+    /// User metadata (`X-Luna-Meta-*`) as a JSON object, kept as text.
+    pub meta: String,
+    /// Creation time.
+    pub create_time: i64,
+    /// Expiry time, or None for never (`ttl=-1`).
+    pub expire_time: Option<i64>,
+}
+
+impl StoredObject {
+    /// The expiry for a TTL in days as the API gives it: -1 means never.
+    pub fn expiry_for_ttl_days(create_time: i64, ttl_days: i64) -> Option<i64> {
+        (ttl_days >= 0).then(|| create_time.saturating_add(ttl_days.saturating_mul(86_400_000)))
+    }
+}

@@ -1,52 +1,8 @@
 //! CRUD, filters, pagination, account isolation and TTL of every record, through the trait.
 
+use crate::support::*;
 use argus_store::*;
 use uuid::Uuid;
-
-fn store() -> (tempfile::TempDir, Box<dyn Store>) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path()).unwrap();
-    (dir, Box::new(store))
-}
-
-fn account(login: &str) -> Account {
-    Account {
-        account_id: Uuid::new_v4(),
-        login: login.into(),
-        password_hash: hash_password("pw"),
-        account_type: AccountType::User,
-        description: String::new(),
-        create_time: 1,
-    }
-}
-
-fn face(account: Uuid, lists: Vec<Uuid>, t: i64) -> Face {
-    Face {
-        face_id: Uuid::new_v4(),
-        account_id: account,
-        user_data: format!("face {t}"),
-        external_id: format!("ext-{}", t % 2),
-        event_id: None,
-        avatar: String::new(),
-        create_time: t,
-        lists,
-    }
-}
-
-fn list(account: Uuid) -> List {
-    List {
-        list_id: Uuid::new_v4(),
-        account_id: account,
-        user_data: "l".into(),
-        create_time: 1,
-        last_update_time: 1,
-    }
-}
-
-const ALL: Page = Page {
-    page: 1,
-    page_size: 1000,
-};
 
 #[test]
 fn accounts_are_unique_by_login_and_found_by_login() {

@@ -2,41 +2,21 @@
 //! write survives a crash, every write in one transaction. One connection behind a mutex: SQLite serialises
 //! writers anyway, and reads here are short.
 
+use crate::queries::*;
 use crate::records::*;
 use crate::{Result, Store, StoreError};
-use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS accounts (
-    account_id BLOB PRIMARY KEY, login TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,
-    account_type TEXT NOT NULL, description TEXT NOT NULL, create_time INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS tokens (
-    token_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, permissions TEXT NOT NULL, description TEXT NOT NULL,
-    expiration_time INTEGER, visibility_area TEXT NOT NULL, create_time INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS verifiers (
-    verifier_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, description TEXT NOT NULL, policies TEXT NOT NULL,
-    create_time INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS lists (
-    list_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, user_data TEXT NOT NULL,
-    create_time INTEGER NOT NULL, last_update_time INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS lists_by_account ON lists (account_id, create_time);
-CREATE TABLE IF NOT EXISTS faces (
-    face_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, user_data TEXT NOT NULL, external_id TEXT NOT NULL,
-    event_id BLOB, avatar TEXT NOT NULL, create_time INTEGER NOT NULL,
-    descriptor_version INTEGER, descriptor BLOB);
-CREATE INDEX IF NOT EXISTS faces_by_account ON faces (account_id, create_time);
-CREATE TABLE IF NOT EXISTS list_faces (
-    list_id BLOB NOT NULL, face_id BLOB NOT NULL, PRIMARY KEY (list_id, face_id));
-CREATE INDEX IF NOT EXISTS list_faces_by_face ON list_faces (face_id);
-CREATE TABLE IF NOT EXISTS attributes (
-    attribute_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, descriptor_version INTEGER, descriptor BLOB,
-    samples TEXT NOT NULL, create_time INTEGER NOT NULL, expire_time INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS samples (
-    sample_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, bytes BLOB NOT NULL, create_time INTEGER NOT NULL);
-";
+mod accounts;
+mod conditions;
+mod face_attributes;
+mod face_queries;
+mod list_queries;
+mod objects;
+mod schema;
 
 /// SQLite-backed `Store`.
 pub struct SqliteStore {
@@ -77,6 +57,54 @@ fn uuids(text: &str) -> Vec<Uuid> {
         .collect()
 }
 
+/// Ids as the comma-separated text that `uuids` reads back.
+fn uuid_text(ids: &[Uuid]) -> String {
+    ids.iter()
+        .map(Uuid::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// An INSERT's error: a taken id is the caller's conflict, anything else the database's trouble.
+fn insert_error(e: rusqlite::Error, entity: &'static str, id: Uuid) -> StoreError {
+    match e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            StoreError::Conflict {
+                entity,
+                field: "id",
+                value: id.to_string(),
+            }
+        }
+        other => unavailable(other),
+    }
+}
+
+const ACCOUNT_COLUMNS: &str =
+    "account_id, login, password_hash, account_type, description, create_time";
+
+fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
+    let kind: String = r.get(3)?;
+    let account_type = AccountType::parse(&kind).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            3,
+            rusqlite::types::Type::Text,
+            format!("unknown account type {kind:?}").into(),
+        )
+    })?;
+    Ok(Account {
+        account_id: uuid_at(r, 0)?,
+        login: r.get(1)?,
+        password_hash: r.get(2)?,
+        account_type,
+        description: r.get(4)?,
+        create_time: r.get(5)?,
+    })
+}
+
+const LIST_COLUMNS: &str = "list_id, account_id, user_data, create_time, last_update_time";
+
 impl SqliteStore {
     /// Opens (creating if needed) `argus.sqlite3` in the data directory.
     pub fn open(data_dir: &Path) -> Result<SqliteStore> {
@@ -88,7 +116,9 @@ impl SqliteStore {
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
             )
             .map_err(unavailable)?;
-        connection.execute_batch(SCHEMA).map_err(unavailable)?;
+        connection
+            .execute_batch(schema::SCHEMA)
+            .map_err(unavailable)?;
         Ok(SqliteStore {
             connection: Mutex::new(connection),
         })
@@ -139,25 +169,6 @@ fn owns_face(db: &Connection, account: Uuid, face: Uuid) -> Result<()> {
     .optional()
     .map_err(unavailable)?
     .ok_or_else(|| not_found("face", face))
-}
-
-/// The WHERE clause and its values for the account's faces matching a filter.
-fn face_condition(account: Uuid, filter: &FaceFilter) -> (String, Vec<rusqlite::types::Value>) {
-    let mut sql = String::from("account_id = ?");
-    let mut values: Vec<rusqlite::types::Value> = vec![account.as_bytes().to_vec().into()];
-    if let Some(list) = filter.list_id {
-        sql += " AND face_id IN (SELECT face_id FROM list_faces WHERE list_id = ?)";
-        values.push(list.as_bytes().to_vec().into());
-    }
-    if let Some(ids) = &filter.face_ids {
-        sql += &format!(" AND face_id IN ({})", vec!["?"; ids.len()].join(","));
-        values.extend(ids.iter().map(|i| i.as_bytes().to_vec().into()));
-    }
-    if let Some(ids) = &filter.external_ids {
-        sql += &format!(" AND external_id IN ({})", vec!["?"; ids.len()].join(","));
-        values.extend(ids.iter().map(|i| i.clone().into()));
-    }
-    (sql, values)
 }
 
 const FACE_COLUMNS: &str =
@@ -263,7 +274,7 @@ impl Store for SqliteStore {
                     t.create_time
                 ],
             )
-            .map_err(unavailable)?;
+            .map_err(|e| insert_error(e, "token", t.token_id))?;
             Ok(())
         })
     }
@@ -312,7 +323,7 @@ impl Store for SqliteStore {
                     v.create_time
                 ],
             )
-            .map_err(unavailable)?;
+            .map_err(|e| insert_error(e, "verifier", v.verifier_id))?;
             Ok(())
         })
     }
@@ -354,7 +365,7 @@ impl Store for SqliteStore {
                     l.last_update_time
                 ],
             )
-            .map_err(unavailable)?;
+            .map_err(|e| insert_error(e, "list", l.list_id))?;
             Ok(())
         })
     }
@@ -362,8 +373,7 @@ impl Store for SqliteStore {
     fn list(&self, account: Uuid, id: Uuid) -> Result<List> {
         self.db()?
             .query_row(
-                "SELECT list_id, account_id, user_data, create_time, last_update_time FROM lists
-                 WHERE list_id = ?1 AND account_id = ?2",
+                &format!("SELECT {LIST_COLUMNS} FROM lists WHERE list_id = ?1 AND account_id = ?2"),
                 params![id.as_bytes(), account.as_bytes()],
                 list_row,
             )
@@ -373,32 +383,11 @@ impl Store for SqliteStore {
     }
 
     fn lists(&self, account: Uuid, page: Page) -> Result<Vec<List>> {
-        let db = self.db()?;
-        let mut stmt = db
-            .prepare_cached(
-                "SELECT list_id, account_id, user_data, create_time, last_update_time FROM lists
-                 WHERE account_id = ?1 ORDER BY create_time, list_id LIMIT ?2 OFFSET ?3",
-            )
-            .map_err(unavailable)?;
-        let rows = stmt
-            .query_map(
-                params![account.as_bytes(), page.page_size, page.offset()],
-                list_row,
-            )
-            .map_err(unavailable)?;
-        rows.collect::<rusqlite::Result<_>>().map_err(unavailable)
+        self.lists_matching(account, &ListFilter::default(), page)
     }
 
     fn count_lists(&self, account: Uuid) -> Result<u64> {
-        let n: i64 = self
-            .db()?
-            .query_row(
-                "SELECT COUNT(*) FROM lists WHERE account_id = ?1",
-                [account.as_bytes()],
-                |r| r.get(0),
-            )
-            .map_err(unavailable)?;
-        Ok(n.unsigned_abs())
+        self.count_lists_matching(account, &ListFilter::default())
     }
 
     fn update_list(&self, account: Uuid, id: Uuid, user_data: &str, now_ms: i64) -> Result<()> {
@@ -443,7 +432,7 @@ impl Store for SqliteStore {
                     descriptor.map(|d| d.bytes.as_slice()),
                 ],
             )
-            .map_err(unavailable)?;
+            .map_err(|e| insert_error(e, "face", f.face_id))?;
             for list in &f.lists {
                 tx.execute(
                     "INSERT OR IGNORE INTO list_faces VALUES (?1, ?2)",
@@ -471,34 +460,19 @@ impl Store for SqliteStore {
     }
 
     fn faces(&self, account: Uuid, filter: &FaceFilter, page: Page) -> Result<Vec<Face>> {
-        let (condition, mut values) = face_condition(account, filter);
-        let mut sql = format!("SELECT {FACE_COLUMNS} FROM faces WHERE {condition}");
-        sql += " ORDER BY create_time, face_id LIMIT ? OFFSET ?";
-        values.push(i64::from(page.page_size).into());
-        values.push(page.offset().into());
-        let db = self.db()?;
-        let mut stmt = db.prepare(&sql).map_err(unavailable)?;
-        let rows = stmt
-            .query_map(params_from_iter(values), face_row)
-            .map_err(unavailable)?;
-        let mut faces: Vec<Face> = rows.collect::<rusqlite::Result<_>>().map_err(unavailable)?;
-        for face in &mut faces {
-            face.lists = face_lists(&db, face.face_id)?;
-        }
-        Ok(faces)
+        let query = FaceQuery {
+            base: filter.clone(),
+            ..FaceQuery::default()
+        };
+        self.faces_matching(account, &query, page)
     }
 
     fn count_faces(&self, account: Uuid, filter: &FaceFilter) -> Result<u64> {
-        let (condition, values) = face_condition(account, filter);
-        let n: i64 = self
-            .db()?
-            .query_row(
-                &format!("SELECT COUNT(*) FROM faces WHERE {condition}"),
-                params_from_iter(values),
-                |r| r.get(0),
-            )
-            .map_err(unavailable)?;
-        Ok(n.unsigned_abs())
+        let query = FaceQuery {
+            base: filter.clone(),
+            ..FaceQuery::default()
+        };
+        self.count_faces_matching(account, &query)
     }
 
     fn update_face(&self, account: Uuid, id: Uuid, patch: &FacePatch) -> Result<()> {
@@ -523,11 +497,7 @@ impl Store for SqliteStore {
     fn delete_face(&self, account: Uuid, id: Uuid) -> Result<()> {
         self.write(|tx| {
             owns_face(tx, account, id)?;
-            tx.execute("DELETE FROM list_faces WHERE face_id = ?1", [id.as_bytes()])
-                .map_err(unavailable)?;
-            tx.execute("DELETE FROM faces WHERE face_id = ?1", [id.as_bytes()])
-                .map_err(unavailable)?;
-            Ok(())
+            face_queries::delete_face_rows(tx, id)
         })
     }
 
@@ -597,7 +567,6 @@ impl Store for SqliteStore {
     }
 
     fn put_attribute(&self, a: &Attribute) -> Result<()> {
-        let samples: Vec<String> = a.samples.iter().map(Uuid::to_string).collect();
         self.write(|tx| {
             tx.execute(
                 "INSERT OR REPLACE INTO attributes VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -606,7 +575,7 @@ impl Store for SqliteStore {
                     a.account_id.as_bytes(),
                     a.descriptor.as_ref().map(|d| d.version),
                     a.descriptor.as_ref().map(|d| d.bytes.as_slice()),
-                    samples.join(","),
+                    uuid_text(&a.samples),
                     a.create_time,
                     a.expire_time
                 ],
@@ -648,7 +617,7 @@ impl Store for SqliteStore {
             let n = tx
                 .execute("DELETE FROM attributes WHERE expire_time <= ?1", [now_ms])
                 .map_err(unavailable)?;
-            Ok(n as u64)
+            Ok(n as u64 + objects::purge_expired_objects(tx, now_ms)?)
         })
     }
 
@@ -658,7 +627,7 @@ impl Store for SqliteStore {
                 "INSERT INTO samples VALUES (?1, ?2, ?3, ?4)",
                 params![id.as_bytes(), account.as_bytes(), bytes, now_ms],
             )
-            .map_err(unavailable)?;
+            .map_err(|e| insert_error(e, "sample", id))?;
             Ok(())
         })
     }
@@ -677,6 +646,175 @@ impl Store for SqliteStore {
 
     fn delete_sample(&self, account: Uuid, id: Uuid) -> Result<()> {
         self.delete_owned("samples", "sample_id", "sample", account, id)
+    }
+
+    fn accounts(&self, filter: &AccountFilter, page: Page) -> Result<Vec<Account>> {
+        accounts::accounts(&*self.db()?, filter, page)
+    }
+
+    fn count_accounts(&self, filter: &AccountFilter) -> Result<u64> {
+        accounts::count_accounts(&*self.db()?, filter)
+    }
+
+    fn update_account(&self, id: Uuid, patch: &AccountPatch) -> Result<()> {
+        self.write(|tx| accounts::update_account(tx, id, patch))
+    }
+
+    fn delete_account(&self, id: Uuid) -> Result<Vec<Uuid>> {
+        self.write(|tx| accounts::delete_account(tx, id))
+    }
+
+    fn update_token(&self, account: Uuid, id: Uuid, patch: &TokenPatch) -> Result<()> {
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "UPDATE tokens SET permissions = COALESCE(?1, permissions), description = COALESCE(?2, description),
+                                       visibility_area = COALESCE(?3, visibility_area)
+                     WHERE token_id = ?4 AND account_id = ?5",
+                    params![
+                        patch.permissions,
+                        patch.description,
+                        patch.visibility_area,
+                        id.as_bytes(),
+                        account.as_bytes()
+                    ],
+                )
+                .map_err(unavailable)?;
+            if n == 0 {
+                return Err(not_found("token", id));
+            }
+            if let Some(expiry) = patch.expiration_time {
+                tx.execute(
+                    "UPDATE tokens SET expiration_time = ?1 WHERE token_id = ?2",
+                    params![expiry, id.as_bytes()],
+                )
+                .map_err(unavailable)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn update_verifier(&self, account: Uuid, id: Uuid, patch: &VerifierPatch) -> Result<()> {
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "UPDATE verifiers SET description = COALESCE(?1, description), policies = COALESCE(?2, policies)
+                     WHERE verifier_id = ?3 AND account_id = ?4",
+                    params![patch.description, patch.policies, id.as_bytes(), account.as_bytes()],
+                )
+                .map_err(unavailable)?;
+            if n == 0 {
+                Err(not_found("verifier", id))
+            } else {
+                Ok(())
+            }
+        })
+    }
+
+    fn count_verifiers(&self, account: Uuid) -> Result<u64> {
+        let n: i64 = self
+            .db()?
+            .query_row(
+                "SELECT COUNT(*) FROM verifiers WHERE account_id = ?1",
+                [account.as_bytes()],
+                |r| r.get(0),
+            )
+            .map_err(unavailable)?;
+        Ok(n.unsigned_abs())
+    }
+
+    fn faces_matching(&self, account: Uuid, query: &FaceQuery, page: Page) -> Result<Vec<Face>> {
+        face_queries::faces_matching(&*self.db()?, account, query, page)
+    }
+
+    fn count_faces_matching(&self, account: Uuid, query: &FaceQuery) -> Result<u64> {
+        face_queries::count_faces_matching(&*self.db()?, account, query)
+    }
+
+    fn delete_faces(&self, account: Uuid, ids: &[Uuid]) -> Result<Vec<Uuid>> {
+        self.write(|tx| face_queries::delete_faces(tx, account, ids))
+    }
+
+    fn lists_of_face(&self, account: Uuid, face: Uuid) -> Result<Vec<Uuid>> {
+        list_queries::lists_of_face(&*self.db()?, account, face)
+    }
+
+    fn face_attribute(&self, account: Uuid, face: Uuid) -> Result<FaceAttribute> {
+        face_attributes::face_attribute(&*self.db()?, account, face)
+    }
+
+    fn put_face_attribute(
+        &self,
+        account: Uuid,
+        face: Uuid,
+        attribute: &FaceAttribute,
+    ) -> Result<()> {
+        self.write(|tx| face_attributes::put_face_attribute(tx, account, face, attribute))
+    }
+
+    fn delete_face_attribute(&self, account: Uuid, face: Uuid) -> Result<()> {
+        self.write(|tx| face_attributes::delete_face_attribute(tx, account, face))
+    }
+
+    fn count_faces_with_attributes(&self, account: Uuid) -> Result<u64> {
+        face_attributes::count_faces_with_attributes(&*self.db()?, account)
+    }
+
+    fn lists_matching(&self, account: Uuid, filter: &ListFilter, page: Page) -> Result<Vec<List>> {
+        list_queries::lists_matching(&*self.db()?, account, filter, page)
+    }
+
+    fn count_lists_matching(&self, account: Uuid, filter: &ListFilter) -> Result<u64> {
+        list_queries::count_lists_matching(&*self.db()?, account, filter)
+    }
+
+    fn count_list_faces(&self, account: Uuid, list: Uuid) -> Result<u64> {
+        list_queries::count_list_faces(&*self.db()?, account, list)
+    }
+
+    fn delete_list_with_faces(&self, account: Uuid, id: Uuid) -> Result<Vec<Uuid>> {
+        self.write(|tx| list_queries::delete_list_with_faces(tx, account, id))
+    }
+
+    fn sample_exists(&self, account: Uuid, id: Uuid) -> Result<bool> {
+        let found = self
+            .db()?
+            .query_row(
+                "SELECT 1 FROM samples WHERE sample_id = ?1 AND account_id = ?2",
+                params![id.as_bytes(), account.as_bytes()],
+                |_| Ok(()),
+            )
+            .optional()
+            .map_err(unavailable)?;
+        Ok(found.is_some())
+    }
+
+    fn put_object(&self, object: &StoredObject) -> Result<()> {
+        self.write(|tx| objects::put_object(tx, object))
+    }
+
+    fn object(
+        &self,
+        account: Uuid,
+        kind: ObjectKind,
+        id: Uuid,
+        now_ms: i64,
+    ) -> Result<StoredObject> {
+        objects::object(&*self.db()?, account, kind, id, now_ms)
+    }
+
+    fn object_exists(
+        &self,
+        account: Uuid,
+        kind: ObjectKind,
+        id: Uuid,
+        now_ms: i64,
+    ) -> Result<bool> {
+        objects::object_exists(&*self.db()?, account, kind, id, now_ms)
+    }
+
+    fn delete_object(&self, account: Uuid, kind: ObjectKind, id: Uuid) -> Result<()> {
+        self.write(|tx| objects::delete_object(tx, account, kind, id))
     }
 }
 
@@ -761,21 +899,9 @@ impl SqliteStore {
     ) -> Result<Option<Account>> {
         self.db()?
             .query_row(
-                &format!(
-                    "SELECT account_id, login, password_hash, account_type, description, create_time FROM accounts WHERE {condition}"
-                ),
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE {condition}"),
                 args,
-                |r| {
-                    let kind: String = r.get(3)?;
-                    Ok(Account {
-                        account_id: uuid_at(r, 0)?,
-                        login: r.get(1)?,
-                        password_hash: r.get(2)?,
-                        account_type: AccountType::parse(&kind).unwrap_or(AccountType::User),
-                        description: r.get(4)?,
-                        create_time: r.get(5)?,
-                    })
-                },
+                account_row,
             )
             .optional()
             .map_err(unavailable)

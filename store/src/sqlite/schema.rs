@@ -1,0 +1,47 @@
+//! The SQLite schema. Every record row carries `account_id`, every query filters on it. Ids are 16-byte
+//! BLOBs, so byte order is the order of the UUID text and keyset bounds compare correctly. Blobs (descriptors,
+//! samples, images) live in their rows, so one commit makes a record and its bytes durable together.
+//! Tables are only ever added (`CREATE ... IF NOT EXISTS`), so an older data directory opens with a newer
+//! build: events (with their detections, matches, tags, location and meta) will come as new tables keyed by
+//! `event_id` and `account_id`, and `faces.event_id` already points at them.
+
+pub(super) const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS accounts (
+    account_id BLOB PRIMARY KEY, login TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,
+    account_type TEXT NOT NULL, description TEXT NOT NULL, create_time INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens (
+    token_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, permissions TEXT NOT NULL, description TEXT NOT NULL,
+    expiration_time INTEGER, visibility_area TEXT NOT NULL, create_time INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS verifiers (
+    verifier_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, description TEXT NOT NULL, policies TEXT NOT NULL,
+    create_time INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS lists (
+    list_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, user_data TEXT NOT NULL,
+    create_time INTEGER NOT NULL, last_update_time INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS lists_by_account ON lists (account_id, create_time);
+CREATE TABLE IF NOT EXISTS faces (
+    face_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, user_data TEXT NOT NULL, external_id TEXT NOT NULL,
+    event_id BLOB, avatar TEXT NOT NULL, create_time INTEGER NOT NULL,
+    descriptor_version INTEGER, descriptor BLOB);
+CREATE INDEX IF NOT EXISTS faces_by_account ON faces (account_id, create_time);
+CREATE TABLE IF NOT EXISTS list_faces (
+    list_id BLOB NOT NULL, face_id BLOB NOT NULL, PRIMARY KEY (list_id, face_id));
+CREATE INDEX IF NOT EXISTS list_faces_by_face ON list_faces (face_id);
+CREATE TABLE IF NOT EXISTS attributes (
+    attribute_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, descriptor_version INTEGER, descriptor BLOB,
+    samples TEXT NOT NULL, create_time INTEGER NOT NULL, expire_time INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS samples (
+    sample_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, bytes BLOB NOT NULL, create_time INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS face_attributes (
+    face_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, basic_attributes TEXT, descriptor_samples TEXT NOT NULL,
+    basic_attributes_samples TEXT NOT NULL, create_time INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS objects (
+    kind TEXT NOT NULL, object_id BLOB NOT NULL, account_id BLOB NOT NULL, bytes BLOB NOT NULL,
+    content_type TEXT NOT NULL, meta TEXT NOT NULL, create_time INTEGER NOT NULL, expire_time INTEGER,
+    PRIMARY KEY (kind, object_id));
+CREATE INDEX IF NOT EXISTS objects_by_expiry ON objects (expire_time);
+CREATE INDEX IF NOT EXISTS attributes_by_expiry ON attributes (expire_time);
+CREATE INDEX IF NOT EXISTS faces_by_external_id ON faces (account_id, external_id);
+CREATE INDEX IF NOT EXISTS tokens_by_account ON tokens (account_id, create_time);
+CREATE INDEX IF NOT EXISTS verifiers_by_account ON verifiers (account_id, create_time);
+";
