@@ -94,6 +94,8 @@ pub trait Store: Send + Sync {
 
     /// Creates a face, its descriptor if any, and its list links; the lists must be the account's.
     fn create_face(&self, face: &Face, descriptor: Option<&StoredDescriptor>) -> Result<()>;
+    /// Creates many faces in one commit (bulk import): all of them or, on any error, none.
+    fn create_faces(&self, faces: &[(Face, Option<StoredDescriptor>)]) -> Result<()>;
     /// A face of the account.
     fn face(&self, account: Uuid, id: Uuid) -> Result<Face>;
     /// The account's faces matching the filter, oldest first.

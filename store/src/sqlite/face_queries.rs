@@ -1,10 +1,11 @@
-//! Face searches with every `GET /faces` condition, and face deletion with everything hanging off a face.
+//! Face creation, searches with every `GET /faces` condition, and face deletion with everything hanging off a
+//! face.
 
 use super::conditions::Conditions;
-use super::{FACE_COLUMNS, face_lists, face_row, owns_face, unavailable};
-use crate::{Face, FaceQuery, Page, Result};
+use super::{FACE_COLUMNS, face_lists, face_row, insert_error, owns_face, owns_list, unavailable};
+use crate::{Face, FaceQuery, Page, Result, StoredDescriptor};
 use rusqlite::types::Value;
-use rusqlite::{Connection, params_from_iter};
+use rusqlite::{Connection, params, params_from_iter};
 use uuid::Uuid;
 
 fn face_conditions(account: Uuid, query: &FaceQuery) -> Conditions {
@@ -91,4 +92,38 @@ pub(super) fn delete_faces(db: &Connection, account: Uuid, ids: &[Uuid]) -> Resu
         }
     }
     Ok(deleted)
+}
+
+/// Inserts a face, its descriptor and its list links; the lists must be the face's account's.
+pub(super) fn insert_face(
+    db: &Connection,
+    f: &Face,
+    descriptor: Option<&StoredDescriptor>,
+) -> Result<()> {
+    for list in &f.lists {
+        owns_list(db, f.account_id, *list)?;
+    }
+    db.execute(
+        "INSERT INTO faces VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            f.face_id.as_bytes(),
+            f.account_id.as_bytes(),
+            f.user_data,
+            f.external_id,
+            f.event_id.map(|e| e.as_bytes().to_vec()),
+            f.avatar,
+            f.create_time,
+            descriptor.map(|d| d.version),
+            descriptor.map(|d| d.bytes.as_slice()),
+        ],
+    )
+    .map_err(|e| insert_error(e, "face", f.face_id))?;
+    for list in &f.lists {
+        db.execute(
+            "INSERT OR IGNORE INTO list_faces VALUES (?1, ?2)",
+            params![list.as_bytes(), f.face_id.as_bytes()],
+        )
+        .map_err(unavailable)?;
+    }
+    Ok(())
 }

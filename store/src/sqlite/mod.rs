@@ -414,31 +414,13 @@ impl Store for SqliteStore {
     }
 
     fn create_face(&self, f: &Face, descriptor: Option<&StoredDescriptor>) -> Result<()> {
+        self.write(|tx| face_queries::insert_face(tx, f, descriptor))
+    }
+
+    fn create_faces(&self, faces: &[(Face, Option<StoredDescriptor>)]) -> Result<()> {
         self.write(|tx| {
-            for list in &f.lists {
-                owns_list(tx, f.account_id, *list)?;
-            }
-            tx.execute(
-                "INSERT INTO faces VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    f.face_id.as_bytes(),
-                    f.account_id.as_bytes(),
-                    f.user_data,
-                    f.external_id,
-                    f.event_id.map(|e| e.as_bytes().to_vec()),
-                    f.avatar,
-                    f.create_time,
-                    descriptor.map(|d| d.version),
-                    descriptor.map(|d| d.bytes.as_slice()),
-                ],
-            )
-            .map_err(|e| insert_error(e, "face", f.face_id))?;
-            for list in &f.lists {
-                tx.execute(
-                    "INSERT OR IGNORE INTO list_faces VALUES (?1, ?2)",
-                    params![list.as_bytes(), f.face_id.as_bytes()],
-                )
-                .map_err(unavailable)?;
+            for (face, descriptor) in faces {
+                face_queries::insert_face(tx, face, descriptor.as_ref())?;
             }
             Ok(())
         })

@@ -268,3 +268,28 @@ fn lists_are_filtered_counted_and_deleted_with_their_faces() {
         "face 0 left the other list too"
     );
 }
+
+#[test]
+fn a_batch_of_faces_commits_whole_or_not_at_all() {
+    let (_d, s) = store();
+    let (me, other) = (Uuid::new_v4(), Uuid::new_v4());
+    let theirs = list(other);
+    s.create_list(&theirs).unwrap();
+    let d = StoredDescriptor {
+        version: 1,
+        bytes: vec![2; 8],
+    };
+    let good: Vec<(Face, Option<StoredDescriptor>)> = (0..3)
+        .map(|t| (face(me, vec![], t), Some(d.clone())))
+        .collect();
+    let mut bad = good.clone();
+    bad.push((face(me, vec![theirs.list_id], 9), None));
+    assert!(matches!(
+        s.create_faces(&bad),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(s.count_faces(me, &FaceFilter::default()).unwrap(), 0);
+    s.create_faces(&good).unwrap();
+    assert_eq!(s.count_faces(me, &FaceFilter::default()).unwrap(), 3);
+    assert_eq!(s.face_descriptor(me, good[2].0.face_id).unwrap(), Some(d));
+}
