@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import os
 import subprocess
 import sys
 
@@ -16,16 +17,17 @@ def main():
                          text=True).stdout.strip()
     rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     lines = [f"# M1 — exact 1:N search, Argus vs FAISS IndexFlatIP", "",
-             f"{datetime.date.today()} · git {rev} · {cpu} · command: `{command}`", "",
-             "| N | d | engine | storage | B/desc | Q=1 q/s | ×FAISS | Q=100 q/s | ×FAISS | 1 % list q/s | ×FAISS post-filter | ×FAISS IDSelector | recall@10 | scan GB/s | % of bandwidth |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             f"{datetime.date.today()} · git {rev} · {cpu} · load average at the end {os.getloadavg()[0]:.1f} "
+             f"(other work on the machine slows both sides) · command: `{command}`", "",
+             "| N | d | engine | storage | B/desc | Q=1 q/s | ×FAISS | Q=100 q/s | ×FAISS | 1 % list q/s | ×FAISS post-filter | ×FAISS IDSelector | recall@10 | scan GB/s | % of bandwidth | load desc/s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for (n, dim), group in sorted(by_key.items()):
         f = group.get("faiss")
         if f:
             lines.append(f"| {n:,} | {dim} | FAISS {f['engine'].split()[-1]} | f32 | {f['bytes_per_descriptor']} | "
                          f"{f['q1_per_second']:.1f} | 1.00 | {f['q100_queries_per_second']:.1f} | 1.00 | "
                          f"sel {f['filtered_selector_q1_per_second']:.1f} / post {f['filtered_postfilter_q1_per_second']:.1f} | 1.00 | 1.00 | "
-                         f"{f['recall_at_10']:.3f} | | |")
+                         f"{f['recall_at_10']:.3f} | | | {f['build_per_second']:,.0f} |")
         for storage in ("f32", "f16", "i8"):
             a = group.get(storage)
             if not a:
@@ -38,7 +40,8 @@ def main():
                 f"{a['filtered_q1_per_second']:.1f} | "
                 f"{ratio(a['filtered_q1_per_second'], f['filtered_postfilter_q1_per_second']) if f else 'n/a'} | "
                 f"{ratio(a['filtered_q1_per_second'], f['filtered_selector_q1_per_second']) if f else 'n/a'} | "
-                f"{a['recall_at_10']:.3f} | {a['scan_gb_s']:.2f} | {100 * a['scan_gb_s'] / a['bandwidth_gb_s']:.0f} % of {a['bandwidth_gb_s']:.1f} |")
+                f"{a['recall_at_10']:.3f} | {a['scan_gb_s']:.2f} | {100 * a['scan_gb_s'] / a['bandwidth_gb_s']:.0f} % of {a['bandwidth_gb_s']:.1f} | "
+                f"{a['build_per_second']:,.0f} |")
     text = "\n".join(lines) + "\n"
     with open(out, "w") as fh:
         fh.write(text)

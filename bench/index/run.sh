@@ -19,7 +19,7 @@ for size in $sizes; do
     [ "$n" -ge 1000000 ] && storages="f32 f16 i8"
     for storage in $storages; do
         echo "m1: argus n=$n d=$dim $storage" >&2
-        ./target/release/m1-index "$dir" "$n" "$dim" "$threads" "$storage" "$dir/argus-$storage.json"
+        "${CARGO_TARGET_DIR:-target}/release/m1-index" "$dir" "$n" "$dim" "$threads" "$storage" "$dir/argus-$storage.json"
         reports+=("$dir/argus-$storage.json")
     done
     echo "m1: faiss n=$n d=$dim" >&2

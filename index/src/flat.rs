@@ -5,7 +5,7 @@
 
 use crate::dot::Kernels;
 use crate::query::Query;
-use crate::segment::Segment;
+use crate::segment::{SEGMENT_SLOTS, Segment};
 use crate::topk::TopK;
 use crate::{Filter, Hit, IndexConfig, IndexError, ItemId, ItemMeta, MAX_DIM, MAX_K, Result};
 use std::collections::{HashMap, HashSet};
@@ -94,21 +94,54 @@ impl FlatIndex {
     pub fn upsert(&self, id: ItemId, descriptor: &[f32], meta: ItemMeta) -> Result<()> {
         let v = self.normalised(descriptor)?;
         let mut dir = write(&self.directory);
+        let mut segments = write(&self.segments);
+        self.store(&mut dir, &mut segments, id, &v, meta);
+        Ok(())
+    }
+
+    /// Bulk load (e.g. from the database at start-up): `upsert` for every item, taking the locks once per
+    /// `SEGMENT_SLOTS` items so that searches still run in between. Stops at the first bad descriptor and returns
+    /// its error; the items before it stay in. Returns how many items were stored.
+    pub fn upsert_many<I>(&self, items: I) -> Result<usize>
+    where
+        I: IntoIterator<Item = (ItemId, Vec<f32>, ItemMeta)>,
+    {
+        let mut items = items.into_iter().peekable();
+        let mut stored = 0;
+        while items.peek().is_some() {
+            let mut dir = write(&self.directory);
+            let mut segments = write(&self.segments);
+            for (id, descriptor, meta) in items.by_ref().take(SEGMENT_SLOTS) {
+                let v = self.normalised(&descriptor)?;
+                self.store(&mut dir, &mut segments, id, &v, meta);
+                stored += 1;
+            }
+        }
+        Ok(stored)
+    }
+
+    /// Writes a normalised vector into the item's slot, or a new slot at the end; the caller holds both locks.
+    fn store(
+        &self,
+        dir: &mut Directory,
+        segments: &mut Vec<Arc<RwLock<Segment>>>,
+        id: ItemId,
+        v: &[f32],
+        meta: ItemMeta,
+    ) {
         let lists = meta.lists.clone();
         let at = match dir.slots.get(&id).copied() {
             Some(at) => {
-                let segment = read(&self.segments)[at.0].clone();
                 let old_lists = {
-                    let mut s = write(&segment);
+                    let mut s = write(&segments[at.0]);
                     let old = std::mem::take(&mut s.meta[at.1].lists);
-                    s.set(at.1, &v, meta);
+                    s.set(at.1, v, meta);
                     old
                 };
-                forget_lists(&mut dir, at, &old_lists);
+                forget_lists(dir, at, &old_lists);
                 at
             }
             None => {
-                let mut segments = write(&self.segments);
                 if segments.last().is_none_or(|s| read(s).is_full()) {
                     segments.push(Arc::new(RwLock::new(Segment::new(
                         self.config.dim,
@@ -116,7 +149,7 @@ impl FlatIndex {
                     ))));
                 }
                 let number = segments.len() - 1;
-                let slot = write(&segments[number]).push(id, &v, meta);
+                let slot = write(&segments[number]).push(id, v, meta);
                 dir.slots.insert(id, (number, slot));
                 (number, slot)
             }
@@ -124,7 +157,6 @@ impl FlatIndex {
         for list in lists {
             dir.members.entry(list).or_default().insert(at);
         }
-        Ok(())
     }
 
     /// Removes an item; true when it was there. Searches that start after this returns never see it.

@@ -1,7 +1,8 @@
-//! The index's integration tests: property tests against an fp64 brute-force reference, filters, deletes,
+//! The index's integration tests: property tests against an fp64 brute-force reference, filters, deletes, bulk load,
 //! concurrency and bad input.
 
 mod bad_input_tests;
+mod bulk_load_tests;
 mod concurrency_tests;
 mod property_tests;
 mod reference;
