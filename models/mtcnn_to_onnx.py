@@ -1,11 +1,17 @@
-"""Converts facenet-pytorch's MTCNN P-Net, R-Net and O-Net state dicts to ONNX.
+"""Converts facenet-pytorch's MTCNN P-Net, R-Net and O-Net weights (legacy torch `.pt` files) to ONNX.
+
+Usage: python models/mtcnn_to_onnx.py {pnet,rnet,onet} WEIGHTS.pt OUT.onnx  (build.py calls `convert` directly).
+The `.pt` file is read by torch_legacy's restricted unpickler; torch itself is never imported.
 
 Graph contract: input `input` [N,3,H,W] RGB normalised as (x - 127.5) * 0.0078125; outputs `prob` (softmax over
 dim 1, channel 1 = face), `reg` (box regression) and, for O-Net, `landmarks` (x1..x5, y1..y5, box-relative).
 Before the first dense layer the map is flattened in (W, H, C) order, as the original network does.
 """
 
-from .onnx_builder import GraphBuilder, float_input
+import sys
+
+from onnx_builder import GraphBuilder, float_input, serialise
+from torch_legacy import load_state_dict
 
 
 def _stage(g, sd, x, conv, prelu, pool=None):
@@ -63,3 +69,24 @@ def onet(sd):
 
 
 BUILDERS = {"pnet": pnet, "rnet": rnet, "onet": onet}
+
+
+def convert(net, weights_path):
+    """Returns the ONNX model of `net` ("pnet", "rnet" or "onet") built from a legacy torch weights file."""
+    if net not in BUILDERS:
+        raise ValueError(f"unknown MTCNN net {net!r}, expected one of {sorted(BUILDERS)}")
+    return BUILDERS[net](load_state_dict(weights_path))
+
+
+def main(argv):
+    if len(argv) != 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    net, weights_path, out_path = argv
+    with open(out_path, "wb") as f:
+        f.write(serialise(convert(net, weights_path)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

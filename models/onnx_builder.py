@@ -60,7 +60,6 @@ def float_input(name, shape):
     return helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)
 
 
-def save(model, path):
-    """Writes the model; serialisation of a model built the same way is byte-identical."""
-    with open(path, "wb") as f:
-        f.write(model.SerializeToString(deterministic=True))
+def serialise(model):
+    """The model's bytes; a model built the same way always serialises to the same bytes."""
+    return model.SerializeToString(deterministic=True)

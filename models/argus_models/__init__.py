@@ -1,1 +1,0 @@
-"""Argus model pipeline: fetch registry packages, convert the weights to ONNX, verify checksums."""
