@@ -277,8 +277,15 @@ impl FlatIndex {
         if queries.is_empty() {
             return Ok(Vec::new());
         }
-        let segments: Vec<_> = read(&self.segments).clone();
-        if let Some(slots) = self.selected_slots(filter, &segments) {
+        // The segment list and the list members are read together under the directory lock, so that a compaction
+        // cannot renumber the slots in between.
+        let (segments, selected) = {
+            let dir = read(&self.directory);
+            let segments: Vec<_> = read(&self.segments).clone();
+            let selected = selected_slots(&dir, filter, segments.len());
+            (segments, selected)
+        };
+        if let Some(slots) = selected {
             let mut tops: Vec<TopK> = queries.iter().map(|_| TopK::new(k)).collect();
             for (number, slots) in slots {
                 let s = read(&segments[number]);
@@ -324,38 +331,6 @@ impl FlatIndex {
         Ok(tops.into_iter().map(TopK::into_hits).collect())
     }
 
-    /// With a selective list filter: the member slots grouped by segment; None means scan everything.
-    fn selected_slots(
-        &self,
-        filter: &Filter,
-        segments: &[Arc<RwLock<Segment>>],
-    ) -> Option<Vec<(usize, Vec<usize>)>> {
-        let lists = filter.lists.as_ref()?;
-        let dir = read(&self.directory);
-        let total = dir.slots.len();
-        let count: usize = lists
-            .iter()
-            .filter_map(|l| dir.members.get(l))
-            .map(HashSet::len)
-            .sum();
-        if count * SELECTIVE_RATIO > total {
-            return None;
-        }
-        let mut by_segment: HashMap<usize, Vec<usize>> = HashMap::new();
-        for at in lists.iter().filter_map(|l| dir.members.get(l)).flatten() {
-            if at.0 < segments.len() {
-                by_segment.entry(at.0).or_default().push(at.1);
-            }
-        }
-        let mut out: Vec<_> = by_segment.into_iter().collect();
-        for (_, slots) in &mut out {
-            slots.sort_unstable();
-            slots.dedup();
-        }
-        out.sort_unstable_by_key(|(n, _)| *n);
-        Some(out)
-    }
-
     fn score_slots(
         &self,
         s: &Segment,
@@ -380,6 +355,37 @@ impl FlatIndex {
             }
         }
     }
+}
+
+/// With a selective list filter: the member slots grouped by segment; None means scan everything.
+fn selected_slots(
+    dir: &Directory,
+    filter: &Filter,
+    segment_count: usize,
+) -> Option<Vec<(usize, Vec<usize>)>> {
+    let lists = filter.lists.as_ref()?;
+    let total = dir.slots.len();
+    let count: usize = lists
+        .iter()
+        .filter_map(|l| dir.members.get(l))
+        .map(HashSet::len)
+        .sum();
+    if count * SELECTIVE_RATIO > total {
+        return None;
+    }
+    let mut by_segment: HashMap<usize, Vec<usize>> = HashMap::new();
+    for at in lists.iter().filter_map(|l| dir.members.get(l)).flatten() {
+        if at.0 < segment_count {
+            by_segment.entry(at.0).or_default().push(at.1);
+        }
+    }
+    let mut out: Vec<_> = by_segment.into_iter().collect();
+    for (_, slots) in &mut out {
+        slots.sort_unstable();
+        slots.dedup();
+    }
+    out.sort_unstable_by_key(|(n, _)| *n);
+    Some(out)
 }
 
 fn forget_lists(dir: &mut Directory, at: SlotRef, lists: &[Uuid]) {
