@@ -213,7 +213,8 @@ impl FlatIndex {
         slots * self.config.storage.bytes_per_vector(self.config.dim)
     }
 
-    /// Rewrites the segments without deleted slots. Searches keep running on the old segments meanwhile.
+    /// Rewrites the segments without deleted slots. Searches without a list filter keep running on the old
+    /// segments meanwhile; writers and list-filtered searches wait until it is done.
     pub fn compact(&self) {
         let mut dir = write(&self.directory);
         if dir.dead == 0 {
@@ -277,13 +278,15 @@ impl FlatIndex {
         if queries.is_empty() {
             return Ok(Vec::new());
         }
-        // The segment list and the list members are read together under the directory lock, so that a compaction
-        // cannot renumber the slots in between.
-        let (segments, selected) = {
+        // With a list filter, the segment list and the list members are read together under the directory lock,
+        // so that a compaction cannot renumber the slots in between; other searches need no directory lock.
+        let (segments, selected) = if filter.lists.is_some() {
             let dir = read(&self.directory);
             let segments: Vec<_> = read(&self.segments).clone();
             let selected = selected_slots(&dir, filter, segments.len());
             (segments, selected)
+        } else {
+            (read(&self.segments).clone(), None)
         };
         if let Some(slots) = selected {
             let mut tops: Vec<TopK> = queries.iter().map(|_| TopK::new(k)).collect();
