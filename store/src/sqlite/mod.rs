@@ -16,6 +16,7 @@ mod face_attributes;
 mod face_queries;
 mod list_queries;
 mod objects;
+mod scan;
 mod schema;
 
 /// SQLite-backed `Store`.
@@ -522,30 +523,7 @@ impl Store for SqliteStore {
     }
 
     fn scan_face_descriptors(&self, each: &mut dyn FnMut(IndexedFace)) -> Result<()> {
-        let db = self.db()?;
-        let mut stmt = db
-            .prepare(
-                "SELECT f.face_id, f.account_id, f.external_id, f.create_time, f.descriptor_version, f.descriptor,
-                        (SELECT group_concat(lower(hex(list_id)), ',') FROM list_faces l WHERE l.face_id = f.face_id)
-                 FROM faces f WHERE f.descriptor IS NOT NULL",
-            )
-            .map_err(unavailable)?;
-        let mut rows = stmt.query([]).map_err(unavailable)?;
-        while let Some(row) = rows.next().map_err(unavailable)? {
-            let lists: Option<String> = row.get(6).map_err(unavailable)?;
-            let Some(descriptor) = descriptor_at(row, 4).map_err(unavailable)? else {
-                continue;
-            };
-            each(IndexedFace {
-                face_id: uuid_at(row, 0).map_err(unavailable)?,
-                account_id: uuid_at(row, 1).map_err(unavailable)?,
-                external_id: row.get(2).map_err(unavailable)?,
-                create_time: row.get(3).map_err(unavailable)?,
-                lists: lists.as_deref().map(uuids).unwrap_or_default(),
-                descriptor,
-            });
-        }
-        Ok(())
+        scan::scan_face_descriptors(&*self.db()?, each)
     }
 
     fn put_attribute(&self, a: &Attribute) -> Result<()> {
