@@ -236,3 +236,29 @@ fn every_documented_route_is_served() {
             .contains("/6/matcher/faces")
     );
 }
+
+#[test]
+fn an_external_descriptor_becomes_a_matchable_face() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let me = Account::create(&server, "external@argus.dev");
+    let (_, extracted) = enrol_attribute(&server, &me, "biden.jpg");
+    let descriptor = server.get(&format!("/6/attributes/{extracted}"), &me.h()).json["face_descriptor"].clone();
+    let r = server.post_json("/6/attributes", &me.h(), &json!({"face_descriptors": [{"descriptor": descriptor, "version": 1}]}));
+    assert_eq!(r.status, 201, "{}", r.json);
+    let external = r.json["attribute_id"].as_str().unwrap().to_string();
+    let face = server.post_json("/6/faces", &me.h(), &json!({"attribute": {"attribute_id": external}}));
+    assert_eq!(face.status, 201);
+    let r = server.post_json(
+        "/6/matcher/faces",
+        &me.h(),
+        &json!({"references": [{"type": "attribute", "id": extracted}], "candidates": [{"filters": {"origin": "faces"}}]}),
+    );
+    let best = &r.json[0]["matches"][0]["result"][0];
+    assert_eq!(best["face"]["face_id"], face.json["face_id"]);
+    assert!(best["similarity"].as_f64().unwrap() > 0.99);
+    let wrong = server.post_json("/6/attributes", &me.h(), &json!({"face_descriptors": [{"descriptor": descriptor, "version": 56}]}));
+    assert_eq!(wrong.status, 400);
+    let short = server.post_json("/6/attributes", &me.h(), &json!({"face_descriptors": [{"descriptor": "AAAA", "version": 1}]}));
+    assert_eq!(short.status, 400);
+}
