@@ -1,4 +1,6 @@
-"""Makes the P1 inputs: each test photo scaled to fit 640x480, centred on grey, saved as a quality-90 JPEG."""
+"""Makes the P1 inputs: each test photo scaled to fit 640x480, centred on grey, saved as a quality-90 JPEG (timed)
+and as a PNG of the same canvas (the agreement check: lossless, so both sides see identical pixels whatever JPEG
+decoder they use)."""
 
 import os
 import sys
@@ -15,7 +17,9 @@ def main(photos_dir, out_dir):
         img.thumbnail((640, 480), Image.Resampling.LANCZOS)
         canvas = Image.new("RGB", (640, 480), (128, 128, 128))
         canvas.paste(img, ((640 - img.width) // 2, (480 - img.height) // 2))
-        canvas.save(os.path.join(out_dir, os.path.splitext(name)[0] + ".jpg"), quality=90)
+        stem = os.path.join(out_dir, os.path.splitext(name)[0])
+        canvas.save(stem + ".jpg", quality=90)
+        canvas.save(stem + ".png")
 
 
 if __name__ == "__main__":

@@ -1,13 +1,14 @@
 //! Benchmark P1, the Argus side: decode + detect + align + extract on 640×480 one-face JPEGs, timed per stage.
-//! The JPEGs are made by `make_inputs.py` (shared with the Python side); results go to a JSON file that
-//! `run.sh` compares with the Python pipeline's.
+//! The inputs are made by `make_inputs.py` (shared with the Python side): `*.jpg` are timed, and the lossless
+//! `*.png` copies of the same canvases give the faces and descriptors that `compare.py` checks against Python,
+//! so the check does not depend on which JPEG decoder each side uses.
 //!
 //! Usage: p1-argus INPUT_DIR OUTPUT_JSON ROUNDS THREADS
 
 use anyhow::{Context, bail};
 use argus_engine::{DetectOptions, Engine, EngineConfig};
 use serde::Serialize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 #[derive(Serialize)]
@@ -35,6 +36,52 @@ struct Stages {
     extract: f64,
 }
 
+/// Decode, detect, warp and extract one image; the time of each stage and the faces found.
+fn run_pipeline(engine: &Engine, bytes: &[u8]) -> anyhow::Result<([Duration; 4], Vec<FaceResult>)> {
+    let t0 = Instant::now();
+    let image = engine.decode(bytes)?;
+    let t1 = Instant::now();
+    let detections = engine.detect(&image, &DetectOptions::default())?;
+    let t2 = Instant::now();
+    let samples: Vec<_> = detections.iter().map(|d| engine.warp(&image, d)).collect();
+    let t3 = Instant::now();
+    let descriptors = engine.extract(&samples)?;
+    let t4 = Instant::now();
+    let faces = detections
+        .iter()
+        .zip(descriptors)
+        .map(|(d, descriptor)| FaceResult {
+            box_xyxy: [
+                d.rect.x,
+                d.rect.y,
+                d.rect.x + d.rect.width,
+                d.rect.y + d.rect.height,
+            ],
+            score: d.score,
+            descriptor: descriptor.values,
+        })
+        .collect();
+    Ok(([t1 - t0, t2 - t1, t3 - t2, t4 - t3], faces))
+}
+
+/// The files of `dir` ending in `.extension`, with their names, sorted by name.
+fn read_inputs(dir: &Path, extension: &str) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let mut inputs: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == extension))
+        .map(|p| {
+            let stem = p.file_stem().unwrap_or_default().to_string_lossy();
+            Ok((stem.into_owned(), std::fs::read(&p)?))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    inputs.sort();
+    if inputs.is_empty() {
+        bail!("no .{extension} files in {}", dir.display());
+    }
+    Ok(inputs)
+}
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     if args.len() != 5 {
@@ -53,67 +100,28 @@ fn main() -> anyhow::Result<()> {
     config.max_wait = Duration::ZERO;
     let engine = Engine::open(config)?;
 
-    let mut inputs: Vec<(String, Vec<u8>)> = std::fs::read_dir(&input_dir)?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "jpg"))
-        .map(|p| {
-            Ok((
-                p.file_name()
-                    .unwrap_or_default()
-                    .to_string_lossy()
-                    .into_owned(),
-                std::fs::read(&p)?,
-            ))
-        })
-        .collect::<anyhow::Result<_>>()?;
-    inputs.sort();
-
-    let options = DetectOptions::default();
+    let jpegs = read_inputs(&input_dir, "jpg")?;
     let mut stages = [Duration::ZERO; 4];
-    let mut faces = Vec::new();
     let started = Instant::now();
-    for round in 0..rounds {
-        for (name, bytes) in &inputs {
-            let t0 = Instant::now();
-            let image = engine.decode(bytes)?;
-            let t1 = Instant::now();
-            let detections = engine.detect(&image, &options)?;
-            let t2 = Instant::now();
-            let samples: Vec<_> = detections.iter().map(|d| engine.warp(&image, d)).collect();
-            let t3 = Instant::now();
-            let descriptors = engine.extract(&samples)?;
-            let t4 = Instant::now();
-            for (slot, (a, b)) in stages
-                .iter_mut()
-                .zip([(t0, t1), (t1, t2), (t2, t3), (t3, t4)])
-            {
-                *slot += b - a;
-            }
-            if round == 0 {
-                let found = detections
-                    .iter()
-                    .zip(descriptors)
-                    .map(|(d, descriptor)| FaceResult {
-                        box_xyxy: [
-                            d.rect.x,
-                            d.rect.y,
-                            d.rect.x + d.rect.width,
-                            d.rect.y + d.rect.height,
-                        ],
-                        score: d.score,
-                        descriptor: descriptor.values,
-                    })
-                    .collect();
-                faces.push((name.clone(), found));
+    for _ in 0..rounds {
+        for (_, bytes) in &jpegs {
+            let (times, _) = run_pipeline(&engine, bytes)?;
+            for (slot, time) in stages.iter_mut().zip(times) {
+                *slot += time;
             }
         }
     }
     let total = started.elapsed().as_secs_f64();
-    let n = (rounds * inputs.len()) as f64;
+
+    let mut faces = Vec::new();
+    for (name, bytes) in read_inputs(&input_dir, "png")? {
+        faces.push((name, run_pipeline(&engine, &bytes)?.1));
+    }
+
+    let n = (rounds * jpegs.len()) as f64;
     let ms = |d: Duration| d.as_secs_f64() * 1e3 / n;
     let report = Report {
-        images: inputs.len(),
+        images: jpegs.len(),
         rounds,
         threads,
         images_per_second: n / total,
