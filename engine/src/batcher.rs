@@ -28,6 +28,7 @@ pub struct BatchLimits {
 pub struct Batcher {
     queue: Mutex<Sender<Job>>,
     name: &'static str,
+    max_batch: usize,
 }
 
 impl Batcher {
@@ -44,42 +45,67 @@ impl Batcher {
         Ok(Batcher {
             queue: Mutex::new(queue),
             name,
+            max_batch: limits.max_batch.max(1),
         })
     }
 
-    /// Sends rows through the network, batched with whatever else is waiting; blocks until done.
-    pub fn run(&self, rows: Vec<Vec<f32>>) -> Result<Vec<Vec<f32>>> {
-        if rows.is_empty() {
-            return Ok(Vec::new());
-        }
+    /// Sends rows through the network, batched with whatever else is waiting; blocks until done. More rows than
+    /// `max_batch` are queued as several jobs, so no network run exceeds the limit.
+    pub fn run(&self, mut rows: Vec<Vec<f32>>) -> Result<Vec<Vec<f32>>> {
         let stopped = || EngineError::Inference {
             model: self.name,
             reason: "the batcher has stopped".into(),
         };
-        let (reply, answer) = sync_channel(1);
-        self.queue
-            .lock()
-            .map_err(|_| stopped())?
-            .send(Job { rows, reply })
-            .map_err(|_| stopped())?;
-        answer
-            .recv()
-            .map_err(|_| stopped())?
-            .map_err(|reason| EngineError::Inference {
-                model: self.name,
-                reason,
-            })
+        let mut answers = Vec::new();
+        while !rows.is_empty() {
+            let rest = rows.split_off(rows.len().min(self.max_batch));
+            let (reply, answer) = sync_channel(1);
+            self.queue
+                .lock()
+                .map_err(|_| stopped())?
+                .send(Job { rows, reply })
+                .map_err(|_| stopped())?;
+            answers.push(answer);
+            rows = rest;
+        }
+        let mut outputs = Vec::new();
+        for answer in answers {
+            let chunk =
+                answer
+                    .recv()
+                    .map_err(|_| stopped())?
+                    .map_err(|reason| EngineError::Inference {
+                        model: self.name,
+                        reason,
+                    })?;
+            outputs.extend(chunk);
+        }
+        Ok(outputs)
     }
 }
 
+/// Serves jobs until every sender is gone. A job that would push a batch past `max_batch` is held back to start
+/// the next batch (`run` never queues a job larger than `max_batch`).
 fn worker(jobs: Receiver<Job>, limits: BatchLimits, mut run: BatchFn) {
-    while let Ok(first) = jobs.recv() {
+    let mut held: Option<Job> = None;
+    loop {
+        let first = match held.take() {
+            Some(job) => job,
+            None => match jobs.recv() {
+                Ok(job) => job,
+                Err(_) => return,
+            },
+        };
         let deadline = Instant::now() + limits.max_wait;
+        let mut rows = first.rows.len();
         let mut batch = vec![first];
-        let mut rows: usize = batch[0].rows.len();
         while rows < limits.max_batch {
             let left = deadline.saturating_duration_since(Instant::now());
             match jobs.recv_timeout(left) {
+                Ok(job) if rows + job.rows.len() > limits.max_batch => {
+                    held = Some(job);
+                    break;
+                }
                 Ok(job) => {
                     rows += job.rows.len();
                     batch.push(job);
@@ -157,6 +183,28 @@ mod tests {
             largest.load(Ordering::SeqCst) > 2,
             "no two callers shared a batch"
         );
+    }
+
+    #[test]
+    fn more_rows_than_max_batch_are_split_and_come_back_in_order() {
+        let largest = Arc::new(AtomicUsize::new(0));
+        let seen = largest.clone();
+        let limits = BatchLimits {
+            max_batch: 3,
+            max_wait: Duration::from_millis(1),
+        };
+        let batcher = Batcher::start(
+            "identity",
+            limits,
+            Box::new(move |rows| {
+                seen.fetch_max(rows.len(), Ordering::SeqCst);
+                Ok(rows.to_vec())
+            }),
+        )
+        .unwrap();
+        let rows: Vec<Vec<f32>> = (0..10).map(|i| vec![i as f32]).collect();
+        assert_eq!(batcher.run(rows.clone()).unwrap(), rows);
+        assert_eq!(largest.load(Ordering::SeqCst), 3);
     }
 
     #[test]

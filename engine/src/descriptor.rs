@@ -16,7 +16,8 @@ const HEADER: usize = 12;
 
 /// Cosine at which the score is 0.5: midway between the highest different-person cosine (0.848, obama2–biden)
 /// and the lowest same-person cosine (0.951, obama2–obama3) measured on the test photos by
-/// `engine/tests/extract_tests.rs` (`cargo test -p argus-engine --test extract_tests -- --nocapture` prints them).
+/// `engine/tests/it/extract_tests.rs` (`cargo test -p argus-engine --test engine extract_tests -- --nocapture` prints
+/// them).
 const SCORE_MIDPOINT: f32 = 0.90;
 /// Steepness of the score curve: a cosine 0.05 above the midpoint scores ≈ 0.88, 0.05 below ≈ 0.12.
 const SCORE_SLOPE: f32 = 40.0;
