@@ -123,6 +123,15 @@ pub trait Store: Send + Sync {
     fn put_attribute(&self, attribute: &Attribute) -> Result<()>;
     /// A temporary attribute that has not expired at `now_ms`.
     fn attribute(&self, account: Uuid, id: Uuid, now_ms: i64) -> Result<Attribute>;
+    /// Stores a temporary attribute with its basic attributes, replacing one with the same id.
+    fn put_temporary_attribute(&self, attribute: &TemporaryAttribute) -> Result<()>;
+    /// A temporary attribute with its basic attributes, if it has not expired at `now_ms`.
+    fn temporary_attribute(
+        &self,
+        account: Uuid,
+        id: Uuid,
+        now_ms: i64,
+    ) -> Result<TemporaryAttribute>;
     /// Deletes a temporary attribute.
     fn delete_attribute(&self, account: Uuid, id: Uuid) -> Result<()>;
     /// Removes temporary attributes, images and objects expired at `now_ms`; returns how many.

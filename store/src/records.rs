@@ -264,3 +264,15 @@ impl StoredObject {
         (ttl_days >= 0).then(|| create_time.saturating_add(ttl_days.saturating_mul(86_400_000)))
     }
 }
+
+/// A temporary attribute with everything `POST /attributes` can hold: the descriptor part (`Attribute`) plus
+/// basic attributes and the samples they came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TemporaryAttribute {
+    /// Id, owner, descriptor, descriptor samples, creation and expiry.
+    pub attribute: Attribute,
+    /// Basic attributes (age, gender, ethnicity) as the API's JSON, kept as text.
+    pub basic_attributes: Option<String>,
+    /// Samples the basic attributes came from.
+    pub basic_attributes_samples: Vec<Uuid>,
+}

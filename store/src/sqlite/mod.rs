@@ -20,6 +20,7 @@ mod objects;
 mod rows;
 mod scan;
 mod schema;
+mod temporary_attributes;
 
 /// SQLite-backed `Store`.
 pub struct SqliteStore {
@@ -388,57 +389,39 @@ impl Store for SqliteStore {
     }
 
     fn put_attribute(&self, a: &Attribute) -> Result<()> {
-        self.write(|tx| {
-            tx.execute(
-                "INSERT OR REPLACE INTO attributes VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    a.attribute_id.as_bytes(),
-                    a.account_id.as_bytes(),
-                    a.descriptor.as_ref().map(|d| d.version),
-                    a.descriptor.as_ref().map(|d| d.bytes.as_slice()),
-                    uuid_text(&a.samples),
-                    a.create_time,
-                    a.expire_time
-                ],
-            )
-            .map_err(unavailable)?;
-            Ok(())
-        })
+        let t = TemporaryAttribute {
+            attribute: a.clone(),
+            basic_attributes: None,
+            basic_attributes_samples: Vec::new(),
+        };
+        self.put_temporary_attribute(&t)
     }
 
     fn attribute(&self, account: Uuid, id: Uuid, now_ms: i64) -> Result<Attribute> {
-        self.db()?
-            .query_row(
-                "SELECT attribute_id, account_id, descriptor_version, descriptor, samples, create_time, expire_time
-                 FROM attributes WHERE attribute_id = ?1 AND account_id = ?2 AND expire_time > ?3",
-                params![id.as_bytes(), account.as_bytes(), now_ms],
-                |r| {
-                    let samples: String = r.get(4)?;
-                    Ok(Attribute {
-                        attribute_id: uuid_at(r, 0)?,
-                        account_id: uuid_at(r, 1)?,
-                        descriptor: descriptor_at(r, 2)?,
-                        samples: uuids(&samples),
-                        create_time: r.get(5)?,
-                        expire_time: r.get(6)?,
-                    })
-                },
-            )
-            .optional()
-            .map_err(unavailable)?
-            .ok_or_else(|| not_found("attribute", id))
+        Ok(self.temporary_attribute(account, id, now_ms)?.attribute)
+    }
+
+    fn put_temporary_attribute(&self, attribute: &TemporaryAttribute) -> Result<()> {
+        self.write(|tx| temporary_attributes::put(tx, attribute))
+    }
+
+    fn temporary_attribute(
+        &self,
+        account: Uuid,
+        id: Uuid,
+        now_ms: i64,
+    ) -> Result<TemporaryAttribute> {
+        temporary_attributes::get(&*self.db()?, account, id, now_ms)
     }
 
     fn delete_attribute(&self, account: Uuid, id: Uuid) -> Result<()> {
-        self.delete_owned("attributes", "attribute_id", "attribute", account, id)
+        self.write(|tx| temporary_attributes::delete(tx, account, id))
     }
 
     fn purge_expired(&self, now_ms: i64) -> Result<u64> {
         self.write(|tx| {
-            let n = tx
-                .execute("DELETE FROM attributes WHERE expire_time <= ?1", [now_ms])
-                .map_err(unavailable)?;
-            Ok(n as u64 + objects::purge_expired_objects(tx, now_ms)?)
+            let attributes = temporary_attributes::purge_expired(tx, now_ms)?;
+            Ok(attributes + objects::purge_expired_objects(tx, now_ms)?)
         })
     }
 

@@ -32,6 +32,9 @@ CREATE TABLE IF NOT EXISTS attributes (
     samples TEXT NOT NULL, create_time INTEGER NOT NULL, expire_time INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS samples (
     sample_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, bytes BLOB NOT NULL, create_time INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS attribute_basics (
+    attribute_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, basic_attributes TEXT,
+    basic_attributes_samples TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS face_attributes (
     face_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, basic_attributes TEXT, descriptor_samples TEXT NOT NULL,
     basic_attributes_samples TEXT NOT NULL, create_time INTEGER NOT NULL);

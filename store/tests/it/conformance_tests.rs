@@ -304,3 +304,44 @@ fn verifiers_are_kept_per_account() {
     s.delete_verifier(me, v.verifier_id).unwrap();
     assert!(s.verifier(me, v.verifier_id).is_err());
 }
+
+#[test]
+fn temporary_attributes_keep_basic_attributes_and_expire_whole() {
+    let (_d, s) = store();
+    let (me, other) = (Uuid::new_v4(), Uuid::new_v4());
+    let t = TemporaryAttribute {
+        attribute: Attribute {
+            attribute_id: Uuid::new_v4(),
+            account_id: me,
+            descriptor: None,
+            samples: vec![],
+            create_time: 100,
+            expire_time: 200,
+        },
+        basic_attributes: Some(r#"{"age":29,"gender":0,"ethnicity":3}"#.into()),
+        basic_attributes_samples: vec![Uuid::from_u128(4)],
+    };
+    let id = t.attribute.attribute_id;
+    s.put_temporary_attribute(&t).unwrap();
+    assert_eq!(s.temporary_attribute(me, id, 150).unwrap(), t);
+    assert_eq!(s.attribute(me, id, 150).unwrap(), t.attribute);
+    assert!(s.temporary_attribute(other, id, 150).is_err());
+    assert!(s.temporary_attribute(me, id, 200).is_err());
+
+    // A plain put replaces the whole attribute, basic attributes included.
+    s.put_attribute(&t.attribute).unwrap();
+    assert_eq!(
+        s.temporary_attribute(me, id, 150).unwrap().basic_attributes,
+        None
+    );
+    s.put_temporary_attribute(&t).unwrap();
+    assert_eq!(s.purge_expired(200).unwrap(), 1);
+    s.put_temporary_attribute(&t).unwrap();
+    assert_eq!(
+        s.temporary_attribute(me, id, 150).unwrap(),
+        t,
+        "purge left no stale basics"
+    );
+    s.delete_attribute(me, id).unwrap();
+    assert!(s.temporary_attribute(me, id, 150).is_err());
+}
