@@ -46,7 +46,12 @@ fn cuda_source<K: CubeKernel + 'static>(kernel: K) -> anyhow::Result<String> {
     let address_type = kernel.address_type();
     let task = KernelTask::<CudaCompiler, K>::new(kernel);
     let compiled = task
-        .compile(&mut Default::default(), &Default::default(), ExecutionMode::Checked, address_type)
+        .compile(
+            &mut Default::default(),
+            &Default::default(),
+            ExecutionMode::Checked,
+            address_type,
+        )
         .map_err(|e| anyhow::anyhow!("CudaCompiler: {e}"))?;
     Ok(compiled.source)
 }
@@ -67,20 +72,41 @@ fn sources(client: &Client) -> anyhow::Result<Vec<(String, String)>> {
     let s = settings(ROW_CUBE_DIM);
     let mut l = launcher(client, &s);
     let a0 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
-    out.push(("l2_normalize.d512".into(), cuda_source(l2_normalize::L2Normalize::<WgpuRuntime>::new(s, client.clone(), a0, dim))?));
+    out.push((
+        "l2_normalize.d512".into(),
+        cuda_source(l2_normalize::L2Normalize::<WgpuRuntime>::new(
+            s,
+            client.clone(),
+            a0,
+            dim,
+        ))?,
+    ));
 
     let s = settings(ROW_CUBE_DIM);
     let mut l = launcher(client, &s);
     let a0 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
     let a1 = <Array<i8> as LaunchArg>::register(array(client), &mut l);
     let a2 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
-    out.push(("quantize_i8.d512".into(), cuda_source(quantize_i8::QuantizeI8::<WgpuRuntime>::new(s, client.clone(), a0, a1, a2, dim))?));
+    out.push((
+        "quantize_i8.d512".into(),
+        cuda_source(quantize_i8::QuantizeI8::<WgpuRuntime>::new(
+            s,
+            client.clone(),
+            a0,
+            a1,
+            a2,
+            dim,
+        ))?,
+    ));
 
     let s = settings(ROW_CUBE_DIM);
     let mut l = launcher(client, &s);
     let a0 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
     let a1 = <Array<f16> as LaunchArg>::register(array(client), &mut l);
-    out.push(("to_f16.any".into(), cuda_source(to_f16::ToF16::<WgpuRuntime>::new(s, client.clone(), a0, a1))?));
+    out.push((
+        "to_f16.any".into(),
+        cuda_source(to_f16::ToF16::<WgpuRuntime>::new(s, client.clone(), a0, a1))?,
+    ));
 
     let shape = ScanShape::new(10_000_000, K);
     let threads = shape.threads;
@@ -94,9 +120,26 @@ fn sources(client: &Client) -> anyhow::Result<Vec<(String, String)>> {
     let a2 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
     let a3 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
     let a4 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
-    let a5 = <u32 as LaunchArg>::register(1u32, &mut l);
-    let kernel = scan_topk_f16::ScanTopkF16::<WgpuRuntime>::new(s, client.clone(), a0, a1, a2, a3, a4, a5, width, dim / width, threads, K);
-    out.push((format!("scan_topk_f16.d512_w{width}_t{threads}_k{K}"), checked_width(cuda_source(kernel)?, width)?));
+    // Scalars register into the info block; their compilation argument is `()`.
+    <u32 as LaunchArg>::register(1u32, &mut l);
+    let kernel = scan_topk_f16::ScanTopkF16::<WgpuRuntime>::new(
+        s,
+        client.clone(),
+        a0,
+        a1,
+        a2,
+        a3,
+        a4,
+        (),
+        width,
+        dim / width,
+        threads,
+        K,
+    );
+    out.push((
+        format!("scan_topk_f16.d512_w{width}_t{threads}_k{K}"),
+        checked_width(cuda_source(kernel)?, width)?,
+    ));
 
     let width = CUDA_LOAD_BYTES;
     let s = settings(threads as u32);
@@ -109,9 +152,28 @@ fn sources(client: &Client) -> anyhow::Result<Vec<(String, String)>> {
     let a4 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
     let a5 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
     let a6 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
-    let a7 = <u32 as LaunchArg>::register(1u32, &mut l);
-    let kernel = scan_topk_i8::ScanTopkI8::<WgpuRuntime>::new(s, client.clone(), a0, a1, a2, a3, a4, a5, a6, a7, width, dim / width, threads, K);
-    out.push((format!("scan_topk_i8.d512_w{width}_t{threads}_k{K}"), checked_width(cuda_source(kernel)?, width)?));
+    // Scalars register into the info block; their compilation argument is `()`.
+    <u32 as LaunchArg>::register(1u32, &mut l);
+    let kernel = scan_topk_i8::ScanTopkI8::<WgpuRuntime>::new(
+        s,
+        client.clone(),
+        a0,
+        a1,
+        a2,
+        a3,
+        a4,
+        a5,
+        a6,
+        (),
+        width,
+        dim / width,
+        threads,
+        K,
+    );
+    out.push((
+        format!("scan_topk_i8.d512_w{width}_t{threads}_k{K}"),
+        checked_width(cuda_source(kernel)?, width)?,
+    ));
 
     let merge_threads = ScanShape::new(shape.cubes * K, K).threads;
     let s = settings(merge_threads as u32);
@@ -120,9 +182,23 @@ fn sources(client: &Client) -> anyhow::Result<Vec<(String, String)>> {
     let a1 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
     let a2 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
     let a3 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
-    let a4 = <u32 as LaunchArg>::register(1u32, &mut l);
-    let kernel = merge_topk::MergeTopk::<WgpuRuntime>::new(s, client.clone(), a0, a1, a2, a3, a4, merge_threads, K);
-    out.push((format!("merge_topk.t{merge_threads}_k{K}"), cuda_source(kernel)?));
+    // Scalars register into the info block; their compilation argument is `()`.
+    <u32 as LaunchArg>::register(1u32, &mut l);
+    let kernel = merge_topk::MergeTopk::<WgpuRuntime>::new(
+        s,
+        client.clone(),
+        a0,
+        a1,
+        a2,
+        a3,
+        (),
+        merge_threads,
+        K,
+    );
+    out.push((
+        format!("merge_topk.t{merge_threads}_k{K}"),
+        cuda_source(kernel)?,
+    ));
     Ok(out)
 }
 
@@ -132,7 +208,8 @@ fn compile_ptx(name: &str, source: &str, include: &Path) -> anyhow::Result<Strin
         include_paths: vec![include.display().to_string()],
         ..Default::default()
     };
-    let ptx = cudarc::nvrtc::compile_ptx_with_opts(source, options).map_err(|e| anyhow::anyhow!("NVRTC failed on {name}: {e:?}"))?;
+    let ptx = cudarc::nvrtc::compile_ptx_with_opts(source, options)
+        .map_err(|e| anyhow::anyhow!("NVRTC failed on {name}: {e:?}"))?;
     Ok(ptx.to_src())
 }
 
@@ -145,10 +222,15 @@ fn main() -> anyhow::Result<()> {
     let include = PathBuf::from(include);
     let client = argus_kernels::runtime::wgpu_client().map_err(anyhow::Error::msg)?;
     for (name, source) in sources(&client)? {
-        std::fs::write(out.join(format!("{name}.cu")), &source).with_context(|| format!("writing {name}.cu"))?;
+        std::fs::write(out.join(format!("{name}.cu")), &source)
+            .with_context(|| format!("writing {name}.cu"))?;
         let ptx = compile_ptx(&name, &source, &include)?;
-        std::fs::write(out.join(format!("{name}.ptx")), ptx).with_context(|| format!("writing {name}.ptx"))?;
-        eprintln!("emit_cuda: {name}: CUDA C {} bytes, PTX written", source.len());
+        std::fs::write(out.join(format!("{name}.ptx")), ptx)
+            .with_context(|| format!("writing {name}.ptx"))?;
+        eprintln!(
+            "emit_cuda: {name}: CUDA C {} bytes, PTX written",
+            source.len()
+        );
     }
     Ok(())
 }

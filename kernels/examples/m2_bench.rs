@@ -34,12 +34,25 @@ fn parse_args() -> Result<Args, String> {
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
             "--allow-wgpu" => args.allow_wgpu = true,
-            "--n" => { args.n.clear(); list = Some(&mut args.n) }
-            "--d" => { args.d.clear(); list = Some(&mut args.d) }
-            "--q" => { args.q.clear(); list = Some(&mut args.q) }
+            "--n" => {
+                args.n.clear();
+                list = Some(&mut args.n)
+            }
+            "--d" => {
+                args.d.clear();
+                list = Some(&mut args.d)
+            }
+            "--q" => {
+                args.q.clear();
+                list = Some(&mut args.q)
+            }
             value => {
-                let number = value.parse().map_err(|_| format!("not a number: {value}"))?;
-                list.as_mut().ok_or(format!("value {value} before any --n/--d/--q"))?.push(number);
+                let number = value
+                    .parse()
+                    .map_err(|_| format!("not a number: {value}"))?;
+                list.as_mut()
+                    .ok_or(format!("value {value} before any --n/--d/--q"))?
+                    .push(number);
             }
         }
     }
@@ -70,7 +83,11 @@ fn exact_top_k(database: &[f32], query: &[f32], keep: &dyn Fn(usize) -> bool) ->
         .enumerate()
         .filter(|(row, _)| keep(*row))
         .map(|(row, stored)| {
-            let dot: f64 = stored.iter().zip(query).map(|(a, b)| f64::from(*a) * f64::from(*b)).sum();
+            let dot: f64 = stored
+                .iter()
+                .zip(query)
+                .map(|(a, b)| f64::from(*a) * f64::from(*b))
+                .sum();
             (dot, row as u32)
         })
         .collect();
@@ -86,12 +103,19 @@ fn main() -> anyhow::Result<()> {
             let database = unit_rows(n, d, 2026);
             let mut matcher = GpuMatcher::new(d, Precision::F16)?;
             if matcher.backend_name() != "cuda" && !args.allow_wgpu {
-                anyhow::bail!("runtime is {}, not cuda (pass --allow-wgpu to run anyway)", matcher.backend_name());
+                anyhow::bail!(
+                    "runtime is {}, not cuda (pass --allow-wgpu to run anyway)",
+                    matcher.backend_name()
+                );
             }
             matcher.upsert_batch(0, &database)?;
             let capacity = matcher.capacity();
             let list_filter: Vec<u32> = (0..capacity.div_ceil(32))
-                .map(|word| (0..32).filter(|bit| (word * 32 + bit) % 100 == 7).fold(0u32, |acc, bit| acc | 1 << bit))
+                .map(|word| {
+                    (0..32)
+                        .filter(|bit| (word * 32 + bit) % 100 == 7)
+                        .fold(0u32, |acc, bit| acc | 1 << bit)
+                })
                 .collect();
             for &q in &args.q {
                 let queries = unit_rows(q, d, 7 + q as u64);

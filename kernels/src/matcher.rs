@@ -48,7 +48,9 @@ struct MatcherOn<R: Runtime> {
 impl<R: Runtime> MatcherOn<R> {
     fn upload(&mut self, host: &HostRows) {
         self.device = Some(match host {
-            HostRows::F16(values) => DeviceCopy::F16(self.client.create_from_slice(f16::as_bytes(values))),
+            HostRows::F16(values) => {
+                DeviceCopy::F16(self.client.create_from_slice(f16::as_bytes(values)))
+            }
             HostRows::I8 { codes, scales } => DeviceCopy::I8 {
                 codes: self.client.create_from_slice(i8_bytes(codes)),
                 scales: self.client.create_from_slice(f32::as_bytes(scales)),
@@ -98,14 +100,30 @@ impl GpuMatcher {
             return Err(KernelError::BadInput("dimension is 0".to_string()));
         }
         let runtime = match backend {
-            GpuBackend::Cuda(client) => Runtimes::Cuda(MatcherOn { client, device: None }),
-            GpuBackend::Wgpu(client) => Runtimes::Wgpu(MatcherOn { client, device: None }),
+            GpuBackend::Cuda(client) => Runtimes::Cuda(MatcherOn {
+                client,
+                device: None,
+            }),
+            GpuBackend::Wgpu(client) => Runtimes::Wgpu(MatcherOn {
+                client,
+                device: None,
+            }),
         };
         let host = match precision {
             Precision::F16 => HostRows::F16(Vec::new()),
-            Precision::I8 => HostRows::I8 { codes: Vec::new(), scales: Vec::new() },
+            Precision::I8 => HostRows::I8 {
+                codes: Vec::new(),
+                scales: Vec::new(),
+            },
         };
-        Ok(GpuMatcher { runtime, dim, host, alive: Vec::new(), capacity: 0, uploaded: false })
+        Ok(GpuMatcher {
+            runtime,
+            dim,
+            host,
+            alive: Vec::new(),
+            capacity: 0,
+            uploaded: false,
+        })
     }
 
     /// "cuda" or "wgpu".
@@ -131,7 +149,9 @@ impl GpuMatcher {
             )));
         }
         if slot == u32::MAX {
-            return Err(KernelError::BadInput("slot u32::MAX is reserved".to_string()));
+            return Err(KernelError::BadInput(
+                "slot u32::MAX is reserved".to_string(),
+            ));
         }
         let slot = slot as usize;
         if slot >= self.capacity {
@@ -153,7 +173,7 @@ impl GpuMatcher {
 
     /// Stores `vectors` (`[m, dim]` row-major) at slots `first_slot..first_slot + m`.
     pub fn upsert_batch(&mut self, first_slot: u32, vectors: &[f32]) -> Result<()> {
-        if vectors.len() % self.dim != 0 {
+        if !vectors.len().is_multiple_of(self.dim) {
             return Err(KernelError::BadInput(format!(
                 "{} values is not a multiple of dimension {}",
                 vectors.len(),
@@ -184,7 +204,7 @@ impl GpuMatcher {
         k: usize,
         filter_bits: Option<&[u32]>,
     ) -> Result<Vec<Vec<Hit>>> {
-        if queries.len() % self.dim != 0 {
+        if !queries.len().is_multiple_of(self.dim) {
             return Err(KernelError::BadInput(format!(
                 "{} query values is not a multiple of dimension {}",
                 queries.len(),
@@ -210,7 +230,13 @@ impl GpuMatcher {
             }
             self.uploaded = true;
         }
-        let request = SearchRequest { rows: self.capacity, dim: self.dim, queries, filter: &filter, k };
+        let request = SearchRequest {
+            rows: self.capacity,
+            dim: self.dim,
+            queries,
+            filter: &filter,
+            k,
+        };
         match &self.runtime {
             Runtimes::Cuda(on) => on.search(&request),
             Runtimes::Wgpu(on) => on.search(&request),

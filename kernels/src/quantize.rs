@@ -2,6 +2,11 @@
 //! (`code = round(x * 127 / max|x|)`, scale `max|x| / 127`) and f32 -> f16 packing. GPU kernels,
 //! launchers and the scalar CPU references [`quantize_i8_ref`] and [`to_f16_ref`].
 
+#![expect(
+    clippy::manual_clamp,
+    reason = "f32::max/min are the CubeCL intrinsics; f32::clamp is not expanded inside #[cube]"
+)]
+
 use cubecl::prelude::*;
 use half::f16;
 
@@ -80,7 +85,8 @@ pub fn quantize_i8_gpu<R: Runtime>(
     }
     let input_handle = client.create_from_slice(f32::as_bytes(input));
     let codes_handle = client.empty(input.len());
-    let scales_handle = client.empty(rows * size_of::<f32>());
+    // Scales are >= 0: a -1 left after the launch means the kernel did not run.
+    let scales_handle = client.create_from_slice(f32::as_bytes(&vec![-1.0f32; rows]));
     quantize_i8::launch::<R>(
         client,
         CubeCount::Static((rows as u32).div_ceil(ROW_CUBE_DIM), 1, 1),
@@ -97,6 +103,12 @@ pub fn quantize_i8_gpu<R: Runtime>(
         return Err(KernelError::Internal {
             kernel: "quantize_i8",
             detail: "short read-back".to_string(),
+        });
+    }
+    if scales[..rows].iter().any(|scale| *scale < 0.0) {
+        return Err(KernelError::Internal {
+            kernel: "quantize_i8",
+            detail: "scales were not written: the launch failed (see the log)".to_string(),
         });
     }
     Ok((codes[..input.len()].to_vec(), scales[..rows].to_vec()))

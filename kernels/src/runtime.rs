@@ -63,7 +63,8 @@ pub fn cuda_headers_present() -> bool {
             .find(|path| path.exists())
             .unwrap_or_default(),
     };
-    root.join("include").join("cuda.h").exists() || root.join("include").join("cuda_fp16.h").exists()
+    root.join("include").join("cuda.h").exists()
+        || root.join("include").join("cuda_fp16.h").exists()
 }
 
 /// A client on CUDA device 0, or why there is none.
@@ -104,7 +105,7 @@ fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
 
 /// Fails with `BadInput` unless `len` is a multiple of a non-zero `dim`.
 pub(crate) fn check_len(what: &str, len: usize, dim: usize) -> Result<()> {
-    if dim == 0 || len % dim != 0 {
+    if dim == 0 || !len.is_multiple_of(dim) {
         return Err(KernelError::BadInput(format!(
             "{what} has {len} values, not a multiple of dimension {dim}"
         )));

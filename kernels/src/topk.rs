@@ -25,6 +25,11 @@ pub const MAX_K: usize = 256;
 const LIST_BYTES: usize = 16 * 1024;
 /// Most cubes along x for the scan; more rows per thread beyond that.
 const MAX_SCAN_CUBES: usize = 1024;
+/// Pre-filled into the result slots: every merge thread overwrites its entries, so a slot still
+/// holding this after read-back means the kernel never ran. CubeCL reports some failures (a
+/// panic while expanding a kernel on the device thread) only in the log and leaves the output
+/// buffers as they were: this turns that into an error instead of a silent empty result.
+const NOT_WRITTEN: u32 = u32::MAX - 1;
 /// Most queries per launch (the y dimension of the grid).
 pub const MAX_QUERIES: usize = 65_535;
 
@@ -186,7 +191,15 @@ pub fn scan_topk_f16<N: Size>(
         row += stride;
     }
     let out_base = ((CUBE_POS_Y as usize) * (CUBE_COUNT_X as usize) + (CUBE_POS_X as usize)) * k;
-    reduce_and_write(&mut scores, &mut slots, out_scores, out_slots, out_base, threads, k);
+    reduce_and_write(
+        &mut scores,
+        &mut slots,
+        out_scores,
+        out_slots,
+        out_base,
+        threads,
+        k,
+    );
 }
 
 /// Scan of an int8 database (codes `[rows, dim]`, one scale per row) against int8 queries (one
@@ -233,7 +246,15 @@ pub fn scan_topk_i8<N: Size>(
         row += stride;
     }
     let out_base = ((CUBE_POS_Y as usize) * (CUBE_COUNT_X as usize) + (CUBE_POS_X as usize)) * k;
-    reduce_and_write(&mut scores, &mut slots, out_scores, out_slots, out_base, threads, k);
+    reduce_and_write(
+        &mut scores,
+        &mut slots,
+        out_scores,
+        out_slots,
+        out_base,
+        threads,
+        k,
+    );
 }
 
 /// Second pass: reduces `candidates` (score, slot) pairs per query to the top-k; grid (1, queries).
@@ -256,11 +277,27 @@ pub fn merge_topk(
     while i < candidates as usize {
         let slot = in_slots[base + i];
         if slot != 4_294_967_295u32 {
-            insert(&mut scores, &mut slots, lane, threads, in_scores[base + i], slot, k);
+            insert(
+                &mut scores,
+                &mut slots,
+                lane,
+                threads,
+                in_scores[base + i],
+                slot,
+                k,
+            );
         }
         i += threads;
     }
-    reduce_and_write(&mut scores, &mut slots, out_scores, out_slots, (CUBE_POS_Y as usize) * k, threads, k);
+    reduce_and_write(
+        &mut scores,
+        &mut slots,
+        out_scores,
+        out_slots,
+        (CUBE_POS_Y as usize) * k,
+        threads,
+        k,
+    );
 }
 
 /// Launch shape of one search.
@@ -316,7 +353,7 @@ pub struct SearchRequest<'a> {
 pub fn vector_width<R: Runtime>(client: &ComputeClient<R>, elem_bytes: usize, dim: usize) -> usize {
     client
         .io_optimized_vector_sizes(elem_bytes)
-        .filter(|width| *width > 0 && dim % width == 0)
+        .filter(|width| *width > 0 && dim.is_multiple_of(*width))
         .max()
         .unwrap_or(1)
 }
@@ -325,7 +362,7 @@ fn validate(request: &SearchRequest<'_>) -> Result<usize> {
     if request.dim == 0 {
         return Err(KernelError::BadInput("dimension is 0".to_string()));
     }
-    if request.queries.len() % request.dim != 0 {
+    if !request.queries.len().is_multiple_of(request.dim) {
         return Err(KernelError::BadInput(format!(
             "{} query values is not a multiple of dimension {}",
             request.queries.len(),
@@ -339,7 +376,10 @@ fn validate(request: &SearchRequest<'_>) -> Result<usize> {
         )));
     }
     if request.k > MAX_K {
-        return Err(KernelError::BadInput(format!("k = {} exceeds {MAX_K}", request.k)));
+        return Err(KernelError::BadInput(format!(
+            "k = {} exceeds {MAX_K}",
+            request.k
+        )));
     }
     if request.filter.len() < request.rows.div_ceil(32) {
         return Err(KernelError::BadInput(format!(
@@ -350,7 +390,10 @@ fn validate(request: &SearchRequest<'_>) -> Result<usize> {
         )));
     }
     if request.rows > u32::MAX as usize - 1 {
-        return Err(KernelError::BadInput(format!("{} rows exceed u32 slots", request.rows)));
+        return Err(KernelError::BadInput(format!(
+            "{} rows exceed u32 slots",
+            request.rows
+        )));
     }
     Ok(queries)
 }
@@ -401,7 +444,8 @@ pub fn search_gpu<R: Runtime>(
         }
         DeviceRows::I8 { codes, scales } => {
             let width = vector_width(client, 1, dim);
-            let (query_codes, query_scales) = crate::quantize::quantize_i8_ref(request.queries, dim);
+            let (query_codes, query_scales) =
+                crate::quantize::quantize_i8_ref(request.queries, dim);
             let code_handle = client.create_from_slice(i8_bytes(&query_codes));
             let scale_handle = client.create_from_slice(f32::as_bytes(&query_scales));
             scan_topk_i8::launch::<R>(
@@ -424,7 +468,7 @@ pub fn search_gpu<R: Runtime>(
         }
     }
     let final_scores = client.empty(queries * k * size_of::<f32>());
-    let final_slots = client.empty(queries * k * size_of::<u32>());
+    let final_slots = client.create_from_slice(u32::as_bytes(&vec![NOT_WRITTEN; queries * k]));
     let merge_threads = ScanShape::new(candidates, k).threads;
     merge_topk::launch::<R>(
         client,
@@ -444,6 +488,12 @@ pub fn search_gpu<R: Runtime>(
         return Err(KernelError::Internal {
             kernel: "merge_topk",
             detail: "short read-back".to_string(),
+        });
+    }
+    if slots[..queries * k].contains(&NOT_WRITTEN) {
+        return Err(KernelError::Internal {
+            kernel: "scan_topk/merge_topk",
+            detail: "results were not written: the launch failed (see the log)".to_string(),
         });
     }
     Ok((0..queries)
@@ -512,7 +562,11 @@ pub fn scan_topk_f16_ref(
 }
 
 /// CPU reference of the int8 scan + merge (queries quantised with `quantize_i8_ref`).
-pub fn scan_topk_i8_ref(codes: &[i8], scales: &[f32], request: &SearchRequest<'_>) -> Vec<Vec<Hit>> {
+pub fn scan_topk_i8_ref(
+    codes: &[i8],
+    scales: &[f32],
+    request: &SearchRequest<'_>,
+) -> Vec<Vec<Hit>> {
     let dim = request.dim;
     let (query_codes, query_scales) = crate::quantize::quantize_i8_ref(request.queries, dim);
     query_codes

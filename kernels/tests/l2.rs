@@ -16,7 +16,10 @@ fn check(rows: usize, dim: usize, seed: u64) {
     assert_eq!(gpu.len(), reference.len());
     for (i, (g, r)) in gpu.iter().zip(&reference).enumerate() {
         let bound = L2_REL * r.abs().max(f32::MIN_POSITIVE);
-        assert!((g - r).abs() <= bound, "seed {seed} value {i}: gpu {g} ref {r}");
+        assert!(
+            (g - r).abs() <= bound,
+            "seed {seed} value {i}: gpu {g} ref {r}"
+        );
     }
     if rows > 0 {
         let norm: f32 = gpu[..dim].iter().map(|v| v * v).sum();
@@ -35,7 +38,11 @@ fn l2_normalize_matches_reference_on_odd_sizes() {
 #[test]
 fn l2_normalize_of_nothing_is_nothing() {
     let Some(client) = wgpu() else { return };
-    assert!(l2_normalize_gpu(&client, &[], 128).expect("empty").is_empty());
+    assert!(
+        l2_normalize_gpu(&client, &[], 128)
+            .expect("empty")
+            .is_empty()
+    );
 }
 
 #[test]

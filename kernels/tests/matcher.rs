@@ -14,7 +14,9 @@ fn matcher(precision: Precision) -> Option<GpuMatcher> {
 #[test]
 fn upsert_search_remove_round_trip() {
     for precision in [Precision::F16, Precision::I8] {
-        let Some(mut matcher) = matcher(precision) else { return };
+        let Some(mut matcher) = matcher(precision) else {
+            return;
+        };
         let mut rng = Rng::new(110);
         let vectors = rng.vectors(300, 128);
         for (slot, vector) in vectors.chunks_exact(128).enumerate() {
@@ -22,29 +24,51 @@ fn upsert_search_remove_round_trip() {
         }
         // Each stored vector finds itself first.
         for slot in [0usize, 17, 299] {
-            let hits = matcher.search(&vectors[slot * 128..(slot + 1) * 128], 5, None).expect("search");
+            let hits = matcher
+                .search(&vectors[slot * 128..(slot + 1) * 128], 5, None)
+                .expect("search");
             assert_eq!(hits[0][0].slot, slot as u32, "{precision:?}");
         }
         matcher.remove(17);
-        let hits = matcher.search(&vectors[17 * 128..18 * 128], 5, None).expect("search");
-        assert!(hits[0].iter().all(|hit| hit.slot != 17), "{precision:?}: removed slot came back");
+        let hits = matcher
+            .search(&vectors[17 * 128..18 * 128], 5, None)
+            .expect("search");
+        assert!(
+            hits[0].iter().all(|hit| hit.slot != 17),
+            "{precision:?}: removed slot came back"
+        );
         // Upserting again revives the slot.
-        matcher.upsert(17, &vectors[17 * 128..18 * 128]).expect("upsert");
-        let hits = matcher.search(&vectors[17 * 128..18 * 128], 1, None).expect("search");
+        matcher
+            .upsert(17, &vectors[17 * 128..18 * 128])
+            .expect("upsert");
+        let hits = matcher
+            .search(&vectors[17 * 128..18 * 128], 1, None)
+            .expect("search");
         assert_eq!(hits[0][0].slot, 17);
         // A filter restricting to even slots.
         let evens = bitmap(matcher.capacity(), |row| row % 2 == 0);
-        let hits = matcher.search(&vectors[17 * 128..18 * 128], 10, Some(&evens)).expect("search");
+        let hits = matcher
+            .search(&vectors[17 * 128..18 * 128], 10, Some(&evens))
+            .expect("search");
         assert_eq!(hits[0].len(), 10);
-        assert!(hits[0].iter().all(|hit| hit.slot % 2 == 0 && hit.slot < 300));
+        assert!(
+            hits[0]
+                .iter()
+                .all(|hit| hit.slot % 2 == 0 && hit.slot < 300)
+        );
     }
 }
 
 #[test]
 fn capacity_grows_in_chunks_and_far_slots_work() {
-    let Some(mut matcher) = matcher(Precision::F16) else { return };
+    let Some(mut matcher) = matcher(Precision::F16) else {
+        return;
+    };
     assert_eq!(matcher.capacity(), 0);
-    assert_eq!(matcher.search(&[0.5; 128], 3, None).expect("empty"), vec![Vec::new()]);
+    assert_eq!(
+        matcher.search(&[0.5; 128], 3, None).expect("empty"),
+        vec![Vec::new()]
+    );
     let vector = Rng::new(120).vectors(1, 128);
     matcher.upsert(70_000, &vector).expect("upsert");
     assert_eq!(matcher.capacity(), 2 * argus_kernels::matcher::CHUNK_ROWS);
@@ -55,10 +79,18 @@ fn capacity_grows_in_chunks_and_far_slots_work() {
 
 #[test]
 fn wrong_dimensions_are_bad_input() {
-    let Some(mut matcher) = matcher(Precision::I8) else { return };
-    assert!(matches!(matcher.upsert(0, &[1.0; 3]), Err(KernelError::BadInput(_))));
+    let Some(mut matcher) = matcher(Precision::I8) else {
+        return;
+    };
+    assert!(matches!(
+        matcher.upsert(0, &[1.0; 3]),
+        Err(KernelError::BadInput(_))
+    ));
     matcher.upsert(0, &[1.0; 128]).expect("upsert");
-    assert!(matches!(matcher.search(&[1.0; 129], 1, None), Err(KernelError::BadInput(_))));
+    assert!(matches!(
+        matcher.search(&[1.0; 129], 1, None),
+        Err(KernelError::BadInput(_))
+    ));
 }
 
 #[test]
@@ -66,7 +98,10 @@ fn runtime_selection_never_panics() {
     match select_backend() {
         Ok(backend) => {
             eprintln!("selected runtime: {}", backend.name());
-            assert!(cuda_driver_present() || backend.name() == "wgpu", "CUDA chosen without a driver");
+            assert!(
+                cuda_driver_present() || backend.name() == "wgpu",
+                "CUDA chosen without a driver"
+            );
         }
         Err(error) => eprintln!("no runtime here: {error}"),
     }

@@ -16,7 +16,10 @@ fn quantize_i8_matches_reference() {
         let (ref_codes, ref_scales) = quantize_i8_ref(&input, dim);
         assert_eq!(scales.len(), ref_scales.len());
         for (row, (s, r)) in scales.iter().zip(&ref_scales).enumerate() {
-            assert!((s - r).abs() <= L2_REL * r.abs(), "seed {seed} row {row}: {s} vs {r}");
+            assert!(
+                (s - r).abs() <= L2_REL * r.abs(),
+                "seed {seed} row {row}: {s} vs {r}"
+            );
         }
         let mut boundary_cases = 0;
         for (i, (c, r)) in codes.iter().zip(&ref_codes).enumerate() {
@@ -33,8 +36,14 @@ fn quantize_i8_matches_reference() {
             );
             boundary_cases += 1;
         }
-        assert!(boundary_cases <= 2, "seed {seed}: {boundary_cases} codes off by one");
-        assert!(codes.iter().any(|c| *c == 127 || *c == -127), "each row's max maps to +-127");
+        assert!(
+            boundary_cases <= 2,
+            "seed {seed}: {boundary_cases} codes off by one"
+        );
+        assert!(
+            codes.iter().any(|c| *c == 127 || *c == -127),
+            "each row's max maps to +-127"
+        );
     }
 }
 

@@ -14,6 +14,9 @@ use half::f16;
 
 use crate::common::{F16_SCORE_ABS, Rng, bitmap, wgpu};
 
+/// Top-k lists of every query.
+type HitLists = Vec<Vec<Hit>>;
+
 struct Case {
     rows: usize,
     dim: usize,
@@ -26,36 +29,65 @@ struct Case {
 
 impl Case {
     fn new(rows: usize, dim: usize, queries: usize, k: usize, seed: u64) -> Self {
-        Case { rows, dim, queries, k, seed, dyadic: false, filter: bitmap(rows, |_| true) }
+        Case {
+            rows,
+            dim,
+            queries,
+            k,
+            seed,
+            dyadic: false,
+            filter: bitmap(rows, |_| true),
+        }
     }
 
     fn data(&self) -> (Vec<f32>, Vec<f32>) {
         let mut rng = Rng::new(self.seed);
         if self.dyadic {
-            (rng.dyadic_vectors(self.rows, self.dim), rng.dyadic_vectors(self.queries, self.dim))
+            (
+                rng.dyadic_vectors(self.rows, self.dim),
+                rng.dyadic_vectors(self.queries, self.dim),
+            )
         } else {
-            (rng.vectors(self.rows, self.dim), rng.vectors(self.queries, self.dim))
+            (
+                rng.vectors(self.rows, self.dim),
+                rng.vectors(self.queries, self.dim),
+            )
         }
     }
 }
 
-fn run_f16(client: &ComputeClient<WgpuRuntime>, case: &Case) -> Result<(Vec<Vec<Hit>>, Vec<Vec<Hit>>)> {
+fn run_f16(client: &ComputeClient<WgpuRuntime>, case: &Case) -> Result<(HitLists, HitLists)> {
     let (database, queries) = case.data();
     let packed = to_f16_ref(&database);
     let handle = client.create_from_slice(f16::as_bytes(&packed));
-    let request = SearchRequest { rows: case.rows, dim: case.dim, queries: &queries, filter: &case.filter, k: case.k };
+    let request = SearchRequest {
+        rows: case.rows,
+        dim: case.dim,
+        queries: &queries,
+        filter: &case.filter,
+        k: case.k,
+    };
     let gpu = search_gpu(client, DeviceRows::F16 { values: &handle }, &request)?;
     let width = vector_width(client, 2, case.dim);
     Ok((gpu, scan_topk_f16_ref(&packed, &request, width)))
 }
 
-fn run_i8(client: &ComputeClient<WgpuRuntime>, case: &Case) -> Result<(Vec<Vec<Hit>>, Vec<Vec<Hit>>)> {
+fn run_i8(client: &ComputeClient<WgpuRuntime>, case: &Case) -> Result<(HitLists, HitLists)> {
     let (database, queries) = case.data();
     let (codes, scales) = quantize_i8_ref(&database, case.dim);
     let codes_handle = client.create_from_slice(i8_bytes(&codes));
     let scales_handle = client.create_from_slice(f32::as_bytes(&scales));
-    let request = SearchRequest { rows: case.rows, dim: case.dim, queries: &queries, filter: &case.filter, k: case.k };
-    let rows = DeviceRows::I8 { codes: &codes_handle, scales: &scales_handle };
+    let request = SearchRequest {
+        rows: case.rows,
+        dim: case.dim,
+        queries: &queries,
+        filter: &case.filter,
+        k: case.k,
+    };
+    let rows = DeviceRows::I8 {
+        codes: &codes_handle,
+        scales: &scales_handle,
+    };
     let gpu = search_gpu(client, rows, &request)?;
     Ok((gpu, scan_topk_i8_ref(&codes, &scales, &request)))
 }
@@ -80,10 +112,19 @@ fn assert_close(gpu: &[Vec<Hit>], reference: &[Vec<Hit>], tolerance: f32, what: 
     for (q, (g, r)) in gpu.iter().zip(reference).enumerate() {
         assert_eq!(g.len(), r.len(), "{what}: query {q} hit count");
         for (rank, (gh, rh)) in g.iter().zip(r).enumerate() {
-            assert!((gh.score - rh.score).abs() <= tolerance, "{what}: q {q} rank {rank}: {gh:?} vs {rh:?}");
+            assert!(
+                (gh.score - rh.score).abs() <= tolerance,
+                "{what}: q {q} rank {rank}: {gh:?} vs {rh:?}"
+            );
             if gh.slot != rh.slot {
-                let tie = r.iter().any(|o| o.slot == gh.slot && (o.score - rh.score).abs() <= tolerance);
-                assert!(tie, "{what}: q {q} rank {rank}: slot {} vs {}", gh.slot, rh.slot);
+                let tie = r
+                    .iter()
+                    .any(|o| o.slot == gh.slot && (o.score - rh.score).abs() <= tolerance);
+                assert!(
+                    tie,
+                    "{what}: q {q} rank {rank}: slot {} vs {}",
+                    gh.slot, rh.slot
+                );
             }
         }
     }
@@ -92,9 +133,18 @@ fn assert_close(gpu: &[Vec<Hit>], reference: &[Vec<Hit>], tolerance: f32, what: 
 #[test]
 fn f16_scan_matches_reference_on_random_data() {
     let Some(client) = wgpu() else { return };
-    for case in [Case::new(1000, 128, 1, 10, 30), Case::new(3001, 512, 3, 10, 31), Case::new(777, 128, 5, 1, 32)] {
+    for case in [
+        Case::new(1000, 128, 1, 10, 30),
+        Case::new(3001, 512, 3, 10, 31),
+        Case::new(777, 128, 5, 1, 32),
+    ] {
         let (gpu, reference) = run_f16(&client, &case).expect("search");
-        assert_close(&gpu, &reference, F16_SCORE_ABS * case.dim as f32 / 8.0, &format!("seed {}", case.seed));
+        assert_close(
+            &gpu,
+            &reference,
+            F16_SCORE_ABS * case.dim as f32 / 8.0,
+            &format!("seed {}", case.seed),
+        );
     }
 }
 
@@ -114,7 +164,11 @@ fn f16_scan_is_exact_on_dyadic_data() {
 #[test]
 fn i8_scan_is_exact() {
     let Some(client) = wgpu() else { return };
-    for (rows, dim, queries, k, seed) in [(1000, 128, 1, 10, 50), (4099, 512, 2, 10, 51), (100, 128, 3, 32, 52)] {
+    for (rows, dim, queries, k, seed) in [
+        (1000, 128, 1, 10, 50),
+        (4099, 512, 2, 10, 51),
+        (100, 128, 3, 32, 52),
+    ] {
         let case = Case::new(rows, dim, queries, k, seed);
         let (gpu, reference) = run_i8(&client, &case).expect("search");
         assert_exact(&gpu, &reference, &format!("i8 seed {seed}"));
@@ -170,5 +224,8 @@ fn bad_requests_are_typed_errors() {
     assert!(run_f16(&client, &case).is_err(), "k above MAX_K");
     case.k = 10;
     case.filter = Vec::new();
-    assert!(run_f16(&client, &case).is_err(), "filter shorter than the rows");
+    assert!(
+        run_f16(&client, &case).is_err(),
+        "filter shorter than the rows"
+    );
 }
