@@ -69,6 +69,11 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("delete", "/6/samples/faces/{sample_id}", "Delete a sample"),
     (
         "post",
+        "/6/attributes",
+        "Temporary attributes from external descriptors",
+    ),
+    (
+        "post",
         "/6/extractor",
         "Descriptors of samples, as temporary attributes",
     ),
@@ -91,6 +96,20 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
         "post",
         "/6/matcher/faces",
         "Match references against candidate faces",
+    ),
+    ("post", "/6/verifiers", "Create a verifier"),
+    ("get", "/6/verifiers", "The caller's verifiers"),
+    ("get", "/6/verifiers/{verifier_id}", "A verifier"),
+    (
+        "head",
+        "/6/verifiers/{verifier_id}",
+        "Whether a verifier exists",
+    ),
+    ("delete", "/6/verifiers/{verifier_id}", "Delete a verifier"),
+    (
+        "post",
+        "/6/verifiers/{verifier_id}/verifications",
+        "Verify references against the verifier's threshold",
     ),
 ];
 
