@@ -66,19 +66,24 @@ impl Server {
             line.clear();
             assert!(
                 reader.read_line(&mut line).expect("read stdout") > 0,
-                "argus exited before listening"
+                "argus exited before listening (its error is above; if the models are missing, run `make models`)"
             );
         }
         let base = line.trim().rsplit(' ').next().expect("address").to_string();
         std::thread::spawn(move || for _ in reader.lines() {});
         let server = Server { child, base };
+        let mut last = Value::Null;
         for _ in 0..100 {
-            if server.get("/6/healthcheck", &[]).status == 200 {
+            let health = server.get("/6/healthcheck", &[]);
+            if health.status == 200 {
                 return server;
             }
+            last = health.json;
             std::thread::sleep(Duration::from_millis(100));
         }
-        panic!("healthcheck never answered 200");
+        panic!(
+            "healthcheck never answered 200 (last answer {last}); if the models are missing, run `make models`"
+        );
     }
 
     pub fn request(
