@@ -1,16 +1,18 @@
 //! Durable records for the API: accounts, tokens, verifiers, lists, faces with their attributes, temporary
-//! attributes, face samples and the Image Store's images and objects. One trait, `Store`, with no SQL in it, so
-//! that another backend (ScyllaDB) can follow: ids are UUIDs, pages are `page`/`page_size` as the API has them,
-//! and faces and lists also take keyset bounds (`face_id_gte`/`_lt`). `SqliteStore` is the embedded backend.
-//! The store knows no pixels (samples and images are opaque bytes) and no HTTP. Every write returns only after
-//! it is durable.
+//! attributes, face samples, the Image Store's images and objects, and events. One trait, `Store`, with no SQL
+//! in it, so that another backend (ScyllaDB) can follow: ids are UUIDs, pages are `page`/`page_size` as the API
+//! has them, and faces and lists also take keyset bounds (`face_id_gte`/`_lt`). `SqliteStore` is the embedded
+//! backend. The store knows no pixels (samples and images are opaque bytes) and no HTTP. Every write returns only
+//! after it is durable.
 #![warn(missing_docs)]
 
+mod events;
 mod password;
 mod queries;
 mod records;
 mod sqlite;
 
+pub use events::*;
 pub use password::{hash_password, verify_password};
 pub use queries::*;
 pub use records::*;
@@ -208,4 +210,18 @@ pub trait Store: Send + Sync {
     -> Result<bool>;
     /// Deletes an image or object.
     fn delete_object(&self, account: Uuid, kind: ObjectKind, id: Uuid) -> Result<()>;
+
+    /// Stores events in one commit: all of them or, on any error (a taken id included), none.
+    fn create_events(&self, events: &[Event]) -> Result<()>;
+    /// An event of the account.
+    fn event(&self, account: Uuid, id: Uuid) -> Result<Event>;
+    /// The account's events matching every condition of the query: by creation time in the query's order, or
+    /// by id when the query has an id bound.
+    fn events(&self, account: Uuid, query: &EventQuery, page: Page) -> Result<Vec<Event>>;
+    /// How many of the account's events match the query.
+    fn count_events(&self, account: Uuid, query: &EventQuery) -> Result<u64>;
+    /// Deletes an event of the account.
+    fn delete_event(&self, account: Uuid, id: Uuid) -> Result<()>;
+    /// Deletes those of the events that are the account's; returns the ids deleted.
+    fn delete_events(&self, account: Uuid, ids: &[Uuid]) -> Result<Vec<Uuid>>;
 }

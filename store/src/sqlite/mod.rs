@@ -2,6 +2,7 @@
 //! write survives a crash, every write in one transaction. One connection behind a mutex: SQLite serialises
 //! writers anyway, and reads here are short.
 
+use crate::events::*;
 use crate::queries::*;
 use crate::records::*;
 use crate::{Result, Store, StoreError};
@@ -13,6 +14,8 @@ use uuid::Uuid;
 
 mod accounts;
 mod conditions;
+mod event_conditions;
+mod events;
 mod face_attributes;
 mod face_queries;
 mod list_queries;
@@ -619,6 +622,30 @@ impl Store for SqliteStore {
 
     fn delete_object(&self, account: Uuid, kind: ObjectKind, id: Uuid) -> Result<()> {
         self.write(|tx| objects::delete_object(tx, account, kind, id))
+    }
+
+    fn create_events(&self, batch: &[Event]) -> Result<()> {
+        self.write(|tx| batch.iter().try_for_each(|e| events::insert_event(tx, e)))
+    }
+
+    fn event(&self, account: Uuid, id: Uuid) -> Result<Event> {
+        events::event(&*self.db()?, account, id)
+    }
+
+    fn events(&self, account: Uuid, query: &EventQuery, page: Page) -> Result<Vec<Event>> {
+        events::events(&*self.db()?, account, query, page)
+    }
+
+    fn count_events(&self, account: Uuid, query: &EventQuery) -> Result<u64> {
+        events::count_events(&*self.db()?, account, query)
+    }
+
+    fn delete_event(&self, account: Uuid, id: Uuid) -> Result<()> {
+        self.write(|tx| events::delete_event(tx, account, id))
+    }
+
+    fn delete_events(&self, account: Uuid, ids: &[Uuid]) -> Result<Vec<Uuid>> {
+        self.write(|tx| events::delete_events(tx, account, ids))
     }
 }
 

@@ -2,8 +2,8 @@
 //! BLOBs, so byte order is the order of the UUID text and keyset bounds compare correctly. Blobs (descriptors,
 //! samples, images) live in their rows, so one commit makes a record and its bytes durable together.
 //! Tables are only ever added (`CREATE ... IF NOT EXISTS`), so an older data directory opens with a newer
-//! build: events (with their detections, matches, tags, location and meta) will come as new tables keyed by
-//! `event_id` and `account_id`, and `faces.event_id` already points at them.
+//! build. Events keep location, geo position and top match in columns (indexed for `GET /events`), detections,
+//! match results and meta as JSON text, and their tags in `event_tags`; `faces.event_id` points at them.
 
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS accounts (
@@ -47,4 +47,22 @@ CREATE INDEX IF NOT EXISTS attributes_by_expiry ON attributes (expire_time);
 CREATE INDEX IF NOT EXISTS faces_by_external_id ON faces (account_id, external_id);
 CREATE INDEX IF NOT EXISTS tokens_by_account ON tokens (account_id, create_time);
 CREATE INDEX IF NOT EXISTS verifiers_by_account ON verifiers (account_id, create_time);
+CREATE TABLE IF NOT EXISTS events (
+    event_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, handler_id BLOB, create_time INTEGER NOT NULL,
+    end_time INTEGER NOT NULL, source TEXT, stream_id BLOB, city TEXT, area TEXT, district TEXT, street TEXT,
+    house_number TEXT, latitude REAL, longitude REAL, track_id TEXT, external_id TEXT NOT NULL,
+    user_data TEXT NOT NULL, meta TEXT, face_id BLOB, attach_result TEXT NOT NULL, top_match_kind TEXT,
+    top_match_id BLOB, top_match_external_id TEXT, top_match_label TEXT, top_similarity REAL, match_result TEXT,
+    face_detections TEXT NOT NULL, body_detections TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS events_by_time ON events (account_id, create_time, event_id);
+CREATE INDEX IF NOT EXISTS events_by_id ON events (account_id, event_id);
+CREATE INDEX IF NOT EXISTS events_by_handler ON events (account_id, handler_id, create_time);
+CREATE INDEX IF NOT EXISTS events_by_stream ON events (account_id, stream_id, create_time);
+CREATE INDEX IF NOT EXISTS events_by_external_id ON events (account_id, external_id);
+CREATE INDEX IF NOT EXISTS events_by_track ON events (account_id, track_id);
+CREATE INDEX IF NOT EXISTS events_by_face ON events (account_id, face_id);
+CREATE INDEX IF NOT EXISTS events_by_geo ON events (account_id, longitude, latitude);
+CREATE TABLE IF NOT EXISTS event_tags (
+    event_id BLOB NOT NULL, position INTEGER NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (event_id, position));
+CREATE INDEX IF NOT EXISTS event_tags_by_tag ON event_tags (tag, event_id);
 ";

@@ -4,6 +4,7 @@
 mod account_tests;
 mod conformance_tests;
 mod crash_tests;
+mod event_tests;
 mod face_query_tests;
 mod object_tests;
 mod support;

@@ -1,0 +1,412 @@
+//! Events: batches stored whole or not at all, read back field for field, every search condition, order and
+//! pages, meta path filters, deletion, and no account ever sees another's events.
+
+use crate::support::ALL;
+use argus_store::*;
+use uuid::Uuid;
+
+/// An event of the account at time `t`, with every optional field empty.
+fn event(account: Uuid, t: i64) -> Event {
+    Event {
+        event_id: Uuid::new_v4(),
+        account_id: account,
+        handler_id: None,
+        create_time: t,
+        end_time: t + 1,
+        source: None,
+        stream_id: None,
+        location: EventLocation::default(),
+        tags: Vec::new(),
+        track_id: None,
+        external_id: String::new(),
+        user_data: String::new(),
+        meta: None,
+        face_id: None,
+        attach_result: Vec::new(),
+        top_match: None,
+        match_result: None,
+        face_detections: "[]".into(),
+        body_detections: "[]".into(),
+    }
+}
+
+/// Ten events at times 0..10: even ones from "cam0" in Moscow tagged "even", odd ones from no source; each
+/// has `meta` `{"n": t, "name": "e<t>", "deep": {"odd": t % 2 == 1}}` and a top match of similarity t / 10.
+fn ten_events(s: &dyn Store, me: Uuid) -> Vec<Event> {
+    let events: Vec<Event> = (0..10)
+        .map(|t| {
+            let mut e = event(me, t);
+            if t % 2 == 0 {
+                e.source = Some("cam0".into());
+                e.location.city = Some("Moscow".into());
+                e.tags = vec!["even".into(), format!("t{t}")];
+            }
+            e.track_id = Some(format!("track{}", t % 3));
+            e.external_id = format!("ext{t}");
+            e.user_data = format!("event number {t}");
+            e.meta = Some(format!(
+                r#"{{"n": {t}, "name": "e{t}", "deep": {{"odd": {}}}}}"#,
+                t % 2 == 1
+            ));
+            e.top_match = Some(TopMatch {
+                object: MatchedObject::Face(Uuid::new_v4()),
+                external_id: Some(format!("person{t}")),
+                label: "staff".into(),
+                similarity: t as f64 / 10.0,
+            });
+            e.location.geo_position = Some(GeoPosition {
+                latitude: 55.0 + t as f64 * 0.01,
+                longitude: 37.0,
+            });
+            e
+        })
+        .collect();
+    s.create_events(&events).unwrap();
+    events
+}
+
+fn times(events: &[Event]) -> Vec<i64> {
+    events.iter().map(|e| e.create_time).collect()
+}
+
+#[test]
+fn an_event_reads_back_as_it_was_stored() {
+    let (_d, s) = crate::support::store();
+    let me = Uuid::new_v4();
+    let mut e = event(me, 1_700_000_000_000);
+    e.handler_id = Some(Uuid::new_v4());
+    e.source = Some("3rd Avenue".into());
+    e.stream_id = Some(Uuid::new_v4());
+    e.location = EventLocation {
+        city: Some("Moscow".into()),
+        area: Some("Central".into()),
+        district: Some("Basmanny".into()),
+        street: Some("Podsosensky lane".into()),
+        house_number: Some("23 bldg.3".into()),
+        geo_position: Some(GeoPosition {
+            latitude: 55.752,
+            longitude: 36.616,
+        }),
+    };
+    e.tags = vec!["b".into(), "a".into()];
+    e.track_id = Some("track_1".into());
+    e.external_id = "ext".into();
+    e.user_data = "some event".into();
+    e.meta = Some(r#"{"k":"v"}"#.into());
+    e.face_id = Some(Uuid::new_v4());
+    e.attach_result = vec![Uuid::new_v4(), Uuid::new_v4()];
+    e.top_match = Some(TopMatch {
+        object: MatchedObject::Event(Uuid::new_v4()),
+        external_id: None,
+        label: "l".into(),
+        similarity: 0.75,
+    });
+    e.match_result = Some(r#"[{"label":"l","candidates":[]}]"#.into());
+    e.face_detections = r#"[{"sample_id":"x"}]"#.into();
+    s.create_events(std::slice::from_ref(&e)).unwrap();
+    assert_eq!(s.event(me, e.event_id).unwrap(), e);
+    let plain = event(me, 5);
+    s.create_events(std::slice::from_ref(&plain)).unwrap();
+    assert_eq!(s.event(me, plain.event_id).unwrap(), plain);
+}
+
+#[test]
+fn a_batch_is_stored_whole_or_not_at_all() {
+    let (_d, s) = crate::support::store();
+    let me = Uuid::new_v4();
+    let stored = event(me, 1);
+    s.create_events(std::slice::from_ref(&stored)).unwrap();
+    let fresh = event(me, 2);
+    let mut repeated = event(me, 3);
+    repeated.event_id = stored.event_id;
+    let err = s.create_events(&[fresh.clone(), repeated]).unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    assert!(matches!(
+        s.event(me, fresh.event_id),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(s.count_events(me, &EventQuery::default()).unwrap(), 1);
+    let twice = event(me, 4);
+    assert!(s.create_events(&[twice.clone(), twice.clone()]).is_err());
+    assert!(s.event(me, twice.event_id).is_err());
+}
+
+#[test]
+fn events_are_found_by_every_condition() {
+    let (_d, s) = crate::support::store();
+    let me = Uuid::new_v4();
+    let all = ten_events(s.as_ref(), me);
+    let asc = |q: EventQuery| {
+        let q = EventQuery {
+            order: Order::Asc,
+            ..q
+        };
+        let found = s.events(me, &q, ALL).unwrap();
+        assert_eq!(s.count_events(me, &q).unwrap(), found.len() as u64);
+        times(&found)
+    };
+    let q = EventQuery {
+        create_time_gte: Some(3),
+        create_time_lt: Some(6),
+        ..EventQuery::default()
+    };
+    assert_eq!(asc(q), vec![3, 4, 5]);
+    let q = EventQuery {
+        end_time_gte: Some(9),
+        ..EventQuery::default()
+    };
+    assert_eq!(asc(q), vec![8, 9]);
+    let q = EventQuery {
+        event_ids: Some(vec![all[7].event_id, all[2].event_id, Uuid::new_v4()]),
+        ..EventQuery::default()
+    };
+    assert_eq!(asc(q), vec![2, 7]);
+    let q = EventQuery {
+        sources: Some(vec![Some("cam0".into())]),
+        ..EventQuery::default()
+    };
+    assert_eq!(asc(q), vec![0, 2, 4, 6, 8]);
+    let q = EventQuery {
+        sources: Some(vec![None]),
+        ..EventQuery::default()
+    };
+    assert_eq!(asc(q), vec![1, 3, 5, 7, 9]);
+    let q = EventQuery {
+        sources: Some(vec![Some("nowhere".into()), None]),
+        cities: Some(vec![None]),
+        ..EventQuery::default()
+    };
+    assert_eq!(asc(q), vec![1, 3, 5, 7, 9]);
+    let q = EventQuery {
+        cities: Some(vec![Some("Moscow".into())]),
+        track_ids: Some(vec![Some("track0".into()), Some("track1".into())]),
+        ..EventQuery::default()
+    };
+    assert_eq!(asc(q), vec![0, 4, 6]);
+    let q = EventQuery {
+        tags: Some(vec!["even".into(), "t4".into()]),
+        ..EventQuery::default()
+    };
+    assert_eq!(asc(q), vec![4], "every tag must be there");
+    let q = EventQuery {
+        external_ids: Some(vec!["ext1".into(), "ext9".into()]),
+        user_data: Some("number".into()),
+        ..EventQuery::default()
+    };
+    assert_eq!(asc(q), vec![1, 9]);
+    let q = EventQuery {
+        top_similarity_gte: Some(0.45),
+        top_similarity_lt: Some(0.75),
+        ..EventQuery::default()
+    };
+    assert_eq!(asc(q), vec![5, 6, 7]);
+    let top = match all[3].top_match.as_ref().unwrap().object {
+        MatchedObject::Face(id) | MatchedObject::Event(id) => id,
+    };
+    let q = EventQuery {
+        top_similar_object_ids: Some(vec![top]),
+        top_matching_label: Some("staff".into()),
+        ..EventQuery::default()
+    };
+    assert_eq!(asc(q), vec![3]);
+    let q = EventQuery {
+        top_similar_external_ids: Some(vec!["person8".into()]),
+        ..EventQuery::default()
+    };
+    assert_eq!(asc(q), vec![8]);
+    let q = EventQuery {
+        geo: Some(GeoFilter::Within {
+            origin: GeoPosition {
+                latitude: 55.02,
+                longitude: 37.001,
+            },
+            latitude_delta: 0.015,
+            longitude_delta: 0.01,
+        }),
+        ..EventQuery::default()
+    };
+    assert_eq!(asc(q), vec![1, 2, 3]);
+    let q = EventQuery {
+        geo: Some(GeoFilter::Unset),
+        ..EventQuery::default()
+    };
+    assert!(asc(q).is_empty());
+}
+
+#[test]
+fn handlers_streams_and_faces_select_their_events() {
+    let (_d, s) = crate::support::store();
+    let me = Uuid::new_v4();
+    let (handler, stream, face) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    let mut a = event(me, 1);
+    a.handler_id = Some(handler);
+    a.stream_id = Some(stream);
+    let mut b = event(me, 2);
+    b.face_id = Some(face);
+    s.create_events(&[a.clone(), b.clone()]).unwrap();
+    let ids = |q: EventQuery| -> Vec<Uuid> {
+        s.events(me, &q, ALL)
+            .unwrap()
+            .iter()
+            .map(|e| e.event_id)
+            .collect()
+    };
+    let q = EventQuery {
+        handler_ids: Some(vec![handler]),
+        ..EventQuery::default()
+    };
+    assert_eq!(ids(q), vec![a.event_id]);
+    let q = EventQuery {
+        stream_ids: Some(vec![None]),
+        ..EventQuery::default()
+    };
+    assert_eq!(ids(q), vec![b.event_id]);
+    let q = EventQuery {
+        stream_ids: Some(vec![Some(stream)]),
+        face_ids: Some(vec![face]),
+        ..EventQuery::default()
+    };
+    assert!(ids(q).is_empty());
+}
+
+#[test]
+fn meta_fields_are_compared_by_type() {
+    let (_d, s) = crate::support::store();
+    let me = Uuid::new_v4();
+    ten_events(s.as_ref(), me);
+    let meta = |path: &str, op: MetaOp, values: Vec<MetaValue>| {
+        let q = EventQuery {
+            meta: vec![MetaFilter {
+                path: path.split('.').map(str::to_string).collect(),
+                op,
+                values,
+            }],
+            order: Order::Asc,
+            ..EventQuery::default()
+        };
+        times(&s.events(me, &q, ALL).unwrap())
+    };
+    use MetaValue::*;
+    assert_eq!(meta("n", MetaOp::Gt, vec![Integer(7)]), vec![8, 9]);
+    assert_eq!(meta("n", MetaOp::Lte, vec![Numeric(1.5)]), vec![0, 1]);
+    assert_eq!(meta("n", MetaOp::Eq, vec![Integer(4)]), vec![4]);
+    assert!(
+        meta("n", MetaOp::Eq, vec![Text("4".into())]).is_empty(),
+        "a string never equals a number"
+    );
+    assert_eq!(meta("name", MetaOp::Eq, vec![Text("e3".into())]), vec![3]);
+    assert_eq!(
+        meta(
+            "name",
+            MetaOp::In,
+            vec![Text("e3".into()), Text("e5".into())]
+        ),
+        vec![3, 5]
+    );
+    assert_eq!(
+        meta(
+            "name",
+            MetaOp::Nin,
+            vec![Text("e0".into()), Text("e1".into())]
+        )
+        .len(),
+        8
+    );
+    assert_eq!(
+        meta("name", MetaOp::Like, vec![Text("e_".into())]).len(),
+        10
+    );
+    assert_eq!(
+        meta("name", MetaOp::Nlike, vec![Text("%1".into())]).len(),
+        9
+    );
+    assert_eq!(
+        meta("deep.odd", MetaOp::Eq, vec![Integer(1)]),
+        vec![1, 3, 5, 7, 9]
+    );
+    assert!(meta("missing", MetaOp::Eq, vec![Integer(1)]).is_empty());
+    assert_eq!(meta("missing", MetaOp::Eq, vec![Null]).len(), 10);
+    assert!(meta("name", MetaOp::Eq, vec![Null]).is_empty());
+    assert_eq!(meta("name", MetaOp::Neq, vec![Null]).len(), 10);
+    assert_eq!(
+        meta("deep.odd", MetaOp::In, vec![Null, Integer(0)]),
+        vec![0, 2, 4, 6, 8]
+    );
+    assert_eq!(
+        meta("deep.odd", MetaOp::Nin, vec![Null, Integer(0)]),
+        vec![1, 3, 5, 7, 9]
+    );
+    assert!(
+        meta("n\" OR 1=1 --", MetaOp::Eq, vec![Integer(1)]).is_empty(),
+        "the path is a bound value, never SQL"
+    );
+}
+
+#[test]
+fn events_come_newest_first_in_pages_or_in_id_order() {
+    let (_d, s) = crate::support::store();
+    let me = Uuid::new_v4();
+    let all = ten_events(s.as_ref(), me);
+    let page = |q: &EventQuery, page| times(&s.events(me, q, Page { page, page_size: 4 }).unwrap());
+    let newest = EventQuery::default();
+    assert_eq!(page(&newest, 1), vec![9, 8, 7, 6]);
+    assert_eq!(page(&newest, 3), vec![1, 0]);
+    let oldest = EventQuery {
+        order: Order::Asc,
+        ..EventQuery::default()
+    };
+    assert_eq!(page(&oldest, 2), vec![4, 5, 6, 7]);
+    let mut ids: Vec<Uuid> = all.iter().map(|e| e.event_id).collect();
+    ids.sort();
+    let by_id = EventQuery {
+        event_id_gte: Some(ids[2]),
+        event_id_lt: Some(ids[8]),
+        order: Order::Asc,
+        ..EventQuery::default()
+    };
+    let found: Vec<Uuid> = s
+        .events(me, &by_id, ALL)
+        .unwrap()
+        .iter()
+        .map(|e| e.event_id)
+        .collect();
+    assert_eq!(found, ids[2..8].to_vec());
+}
+
+#[test]
+fn deleting_removes_only_the_accounts_events() {
+    let (_d, s) = crate::support::store();
+    let (me, other) = (Uuid::new_v4(), Uuid::new_v4());
+    let mine = ten_events(s.as_ref(), me);
+    let theirs = ten_events(s.as_ref(), other);
+    assert!(matches!(
+        s.event(other, mine[0].event_id),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(s.delete_event(other, mine[0].event_id).is_err());
+    assert_eq!(s.count_events(other, &EventQuery::default()).unwrap(), 10);
+    let q = EventQuery {
+        event_ids: Some(vec![mine[1].event_id]),
+        ..EventQuery::default()
+    };
+    assert!(s.events(other, &q, ALL).unwrap().is_empty());
+
+    s.delete_event(me, mine[0].event_id).unwrap();
+    assert!(s.event(me, mine[0].event_id).is_err());
+    assert!(s.delete_event(me, mine[0].event_id).is_err());
+    let deleted = s
+        .delete_events(
+            me,
+            &[mine[1].event_id, theirs[1].event_id, mine[1].event_id],
+        )
+        .unwrap();
+    assert_eq!(deleted, vec![mine[1].event_id]);
+    assert_eq!(s.count_events(me, &EventQuery::default()).unwrap(), 8);
+    assert_eq!(s.count_events(other, &EventQuery::default()).unwrap(), 10);
+    let tagged = EventQuery {
+        tags: Some(vec!["t0".into()]),
+        ..EventQuery::default()
+    };
+    assert_eq!(s.count_events(me, &tagged).unwrap(), 0);
+    assert_eq!(s.count_events(other, &tagged).unwrap(), 1);
+}
