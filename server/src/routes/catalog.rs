@@ -111,6 +111,15 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
         "/6/verifiers/{verifier_id}/verifications",
         "Verify references against the verifier's threshold",
     ),
+    (
+        "post",
+        "/6/events",
+        "Save events without a handler (a batch, all or none)",
+    ),
+    ("get", "/6/events", "Events, filtered and paged"),
+    ("get", "/6/events/{event_id}", "An event"),
+    ("head", "/6/events/{event_id}", "Whether an event exists"),
+    ("delete", "/6/events/{event_id}", "Delete an event"),
 ];
 
 /// The OpenAPI 3 document of `ROUTES`.

@@ -3,6 +3,9 @@
 
 mod accounts;
 pub mod catalog;
+mod event_input;
+mod event_query;
+mod events;
 mod faces;
 mod lists;
 mod matcher;
@@ -77,6 +80,16 @@ pub fn route(state: &AppState, req: &Request) -> ApiResult<Reply> {
         ["6", "verifiers", id, "verifications"] if *m == Method::POST => {
             verifiers::verify(state, req, id)
         }
+        ["6", "events"] if *m == Method::POST => events::create(state, req),
+        ["6", "events"] if *m == Method::GET => events::list(state, req),
+        ["6", "events", "stats"] if *m == Method::POST => {
+            Err(ApiError::unsupported("event statistics"))
+        }
+        ["6", "events", id] if *m == Method::GET || *m == Method::HEAD => {
+            events::get(state, req, id)
+        }
+        ["6", "events", id] if *m == Method::DELETE => events::delete(state, req, id),
+        ["6", "general", "events", ..] => Err(ApiError::unsupported("general events")),
         _ => Err(ApiError::no_route(m.as_str(), &req.path)),
     }
 }

@@ -67,11 +67,21 @@ fn another_account_never_sees_or_changes_this_accounts_data() {
         &json!({"attribute": {"attribute_id": attribute}, "lists": [list_id]}),
     );
     let face_id = face.json["face_id"].as_str().unwrap().to_string();
+    let event = server.post_json(
+        "/6/events",
+        &owner.h(),
+        &json!({"events": [{"source": "owner's camera", "tags": ["owner"]}]}),
+    );
+    let event_id = event.json["events"][0]["event_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     for path in [
         format!("/6/lists/{list_id}"),
         format!("/6/faces/{face_id}"),
         format!("/6/samples/faces/{sample}"),
+        format!("/6/events/{event_id}"),
         format!("/6/attributes/{attribute}"),
     ] {
         let r = server.get(&path, &other.h());
@@ -82,6 +92,20 @@ fn another_account_never_sees_or_changes_this_accounts_data() {
     }
     assert_eq!(server.get("/6/lists", &other.h()).json["lists"], json!([]));
     assert_eq!(server.get("/6/faces", &other.h()).json["faces"], json!([]));
+    for query in [
+        String::new(),
+        format!("?event_ids={event_id}"),
+        "?tags=owner".into(),
+        format!("?account_id={}", owner.id),
+    ] {
+        let r = server.get(&format!("/6/events{query}"), &other.h());
+        assert_eq!(r.json["events"], json!([]), "GET /6/events{query}");
+    }
+    let r = server.get(&format!("/6/events/{event_id}"), &owner.h());
+    assert_eq!(
+        r.status, 200,
+        "the event outlives the other account's attempts"
+    );
     assert_eq!(
         server
             .get(&format!("/6/faces?list_id={list_id}"), &other.h())

@@ -4,6 +4,7 @@
 mod auth_tests;
 mod bad_input_tests;
 mod durability_tests;
+mod events_tests;
 mod faces_tests;
 mod flow_tests;
 mod server;
