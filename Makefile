@@ -14,14 +14,15 @@ export ARGUS_MODELS_DIR ?= $(ARGUS_CACHE)/models
 export ARGUS_PHOTOS_DIR ?= $(ARGUS_CACHE)/photos
 CARGO ?= cargo
 
-.PHONY: run test setup system-deps venv models build build-release lint test-rust test-python bench clean-cache
+.PHONY: run test setup system-deps venv models build build-release lint test-rust test-python ptx-check bench clean-cache
 
 ## run: install what is missing, fetch and convert the models, build, serve the API on port 5000
 run: setup models build-release
 	ARGUS_MODELS_DIR="$(ARGUS_MODELS_DIR)" ./target/release/argus serve
 
-## test: the whole test suite (Rust unit, integration and end-to-end tests, model converter tests, lints)
-test: setup models lint test-rust test-python
+## test: the whole test suite (Rust unit, integration and end-to-end tests, GPU kernels on Mesa's software Vulkan,
+## model converter tests, lints, the kernels' CUDA C through NVRTC and ptxas)
+test: setup models lint test-rust test-python ptx-check
 
 setup: system-deps venv
 
@@ -44,11 +45,16 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
+# GPU tests run on lavapipe (installed by system-deps); a missing Vulkan device fails them instead of skipping.
 test-rust: build
-	ARGUS_BIN="$(CURDIR)/target/debug/argus" $(CARGO) test --workspace
+	ARGUS_REQUIRE_GPU_TESTS=1 ARGUS_BIN="$(CURDIR)/target/debug/argus" $(CARGO) test --workspace
 
 test-python: venv
 	$(PYTHON) -m pytest -q models/tests
+
+## ptx-check: every kernel's CUDA C compiled by NVRTC to sm_90 PTX and assembled by ptxas (table in kernels/README.md)
+ptx-check: venv
+	VENV="$(VENV)" bash kernels/ptx-check.sh
 
 ## bench: the system benchmarks; tables go under bench/results/
 bench: setup models

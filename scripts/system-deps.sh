@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and tests need, when they are missing.
 set -euo pipefail
-needed=(build-essential pkg-config cmake nasm python3-venv)
+# mesa-vulkan-drivers + libvulkan1: Mesa's software Vulkan (lavapipe), where the GPU kernels run in the tests.
+needed=(build-essential pkg-config cmake nasm python3-venv mesa-vulkan-drivers libvulkan1)
 missing=()
 for pkg in "${needed[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -65,6 +65,89 @@ fn checked_width(source: String, width: usize) -> anyhow::Result<String> {
     Ok(source)
 }
 
+fn scan_f16_source(
+    client: &Client,
+    dim: usize,
+    shape: ScanShape,
+) -> anyhow::Result<(String, String)> {
+    let (threads, tile) = (shape.threads, shape.tile);
+    let width = CUDA_LOAD_BYTES / 2;
+    let s = settings(threads as u32);
+    let mut l = launcher(client, &s);
+    l.with_scope(|scope| scope.register_size::<scan_topk_f16::N>(width));
+    let a0 = <Array<Vector<f16, scan_topk_f16::N>> as LaunchArg>::register(array(client), &mut l);
+    let a1 = <Array<Vector<f32, scan_topk_f16::N>> as LaunchArg>::register(array(client), &mut l);
+    let a2 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
+    let a3 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
+    let a4 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
+    // Scalars (rows, query count) register into the info block; their compilation argument is `()`.
+    <u32 as LaunchArg>::register(1u32, &mut l);
+    <u32 as LaunchArg>::register(1u32, &mut l);
+    let kernel = scan_topk_f16::ScanTopkF16::<WgpuRuntime>::new(
+        s,
+        client.clone(),
+        a0,
+        a1,
+        a2,
+        a3,
+        a4,
+        (),
+        (),
+        width,
+        dim / width,
+        threads,
+        K,
+        tile,
+    );
+    Ok((
+        format!("scan_topk_f16.d{dim}_w{width}_t{threads}_k{K}_q{tile}"),
+        checked_width(cuda_source(kernel)?, width)?,
+    ))
+}
+
+fn scan_i8_source(
+    client: &Client,
+    dim: usize,
+    shape: ScanShape,
+) -> anyhow::Result<(String, String)> {
+    let (threads, tile) = (shape.threads, shape.tile);
+    let width = CUDA_LOAD_BYTES;
+    let s = settings(threads as u32);
+    let mut l = launcher(client, &s);
+    l.with_scope(|scope| scope.register_size::<scan_topk_i8::N>(width));
+    let a0 = <Array<Vector<i8, scan_topk_i8::N>> as LaunchArg>::register(array(client), &mut l);
+    let a1 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
+    let a2 = <Array<Vector<i8, scan_topk_i8::N>> as LaunchArg>::register(array(client), &mut l);
+    let a3 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
+    let a4 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
+    let a5 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
+    let a6 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
+    <u32 as LaunchArg>::register(1u32, &mut l);
+    <u32 as LaunchArg>::register(1u32, &mut l);
+    let kernel = scan_topk_i8::ScanTopkI8::<WgpuRuntime>::new(
+        s,
+        client.clone(),
+        a0,
+        a1,
+        a2,
+        a3,
+        a4,
+        a5,
+        a6,
+        (),
+        (),
+        width,
+        dim / width,
+        threads,
+        K,
+        tile,
+    );
+    Ok((
+        format!("scan_topk_i8.d{dim}_w{width}_t{threads}_k{K}_q{tile}"),
+        checked_width(cuda_source(kernel)?, width)?,
+    ))
+}
+
 fn sources(client: &Client) -> anyhow::Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     let dim = 512;
@@ -108,74 +191,14 @@ fn sources(client: &Client) -> anyhow::Result<Vec<(String, String)>> {
         cuda_source(to_f16::ToF16::<WgpuRuntime>::new(s, client.clone(), a0, a1))?,
     ));
 
-    let shape = ScanShape::new(10_000_000, K);
-    let threads = shape.threads;
-
-    let width = CUDA_LOAD_BYTES / 2;
-    let s = settings(threads as u32);
-    let mut l = launcher(client, &s);
-    l.with_scope(|scope| scope.register_size::<scan_topk_f16::N>(width));
-    let a0 = <Array<Vector<f16, scan_topk_f16::N>> as LaunchArg>::register(array(client), &mut l);
-    let a1 = <Array<Vector<f32, scan_topk_f16::N>> as LaunchArg>::register(array(client), &mut l);
-    let a2 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
-    let a3 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
-    let a4 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
-    // Scalars register into the info block; their compilation argument is `()`.
-    <u32 as LaunchArg>::register(1u32, &mut l);
-    let kernel = scan_topk_f16::ScanTopkF16::<WgpuRuntime>::new(
-        s,
-        client.clone(),
-        a0,
-        a1,
-        a2,
-        a3,
-        a4,
-        (),
-        width,
-        dim / width,
-        threads,
-        K,
-    );
-    out.push((
-        format!("scan_topk_f16.d512_w{width}_t{threads}_k{K}"),
-        checked_width(cuda_source(kernel)?, width)?,
-    ));
-
-    let width = CUDA_LOAD_BYTES;
-    let s = settings(threads as u32);
-    let mut l = launcher(client, &s);
-    l.with_scope(|scope| scope.register_size::<scan_topk_i8::N>(width));
-    let a0 = <Array<Vector<i8, scan_topk_i8::N>> as LaunchArg>::register(array(client), &mut l);
-    let a1 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
-    let a2 = <Array<Vector<i8, scan_topk_i8::N>> as LaunchArg>::register(array(client), &mut l);
-    let a3 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
-    let a4 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
-    let a5 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
-    let a6 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
-    // Scalars register into the info block; their compilation argument is `()`.
-    <u32 as LaunchArg>::register(1u32, &mut l);
-    let kernel = scan_topk_i8::ScanTopkI8::<WgpuRuntime>::new(
-        s,
-        client.clone(),
-        a0,
-        a1,
-        a2,
-        a3,
-        a4,
-        a5,
-        a6,
-        (),
-        width,
-        dim / width,
-        threads,
-        K,
-    );
-    out.push((
-        format!("scan_topk_i8.d512_w{width}_t{threads}_k{K}"),
-        checked_width(cuda_source(kernel)?, width)?,
-    ));
-
-    let merge_threads = ScanShape::new(shape.cubes * K, K).threads;
+    // Q = 1 (one query per cube) and a large batch (a tile of queries per cube).
+    for queries in [1, 1000] {
+        let shape = ScanShape::new(10_000_000, K, queries);
+        out.push(scan_f16_source(client, dim, shape)?);
+        out.push(scan_i8_source(client, dim, shape)?);
+    }
+    let scan_cubes = ScanShape::new(10_000_000, K, 1).cubes;
+    let merge_threads = ScanShape::new(scan_cubes * K, K, 1).threads;
     let s = settings(merge_threads as u32);
     let mut l = launcher(client, &s);
     let a0 = <Array<f32> as LaunchArg>::register(array(client), &mut l);

@@ -15,4 +15,4 @@ pub mod topk;
 
 pub use error::{KernelError, Result};
 pub use matcher::{GpuMatcher, Hit, Precision};
-pub use runtime::{GpuBackend, select_backend};
+pub use runtime::{GpuBackend, GpuPreference, open_backend, select_backend};

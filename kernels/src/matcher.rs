@@ -188,6 +188,23 @@ impl GpuMatcher {
         Ok(())
     }
 
+    /// The stored vector at `slot`, widened back to f32 (fp16 values, or int8 codes times their scale);
+    /// `None` beyond the capacity.
+    pub fn vector(&self, slot: u32) -> Option<Vec<f32>> {
+        let slot = slot as usize;
+        if slot >= self.capacity {
+            return None;
+        }
+        let range = slot * self.dim..(slot + 1) * self.dim;
+        Some(match &self.host {
+            HostRows::F16(values) => values[range].iter().map(|v| v.to_f32()).collect(),
+            HostRows::I8 { codes, scales } => codes[range]
+                .iter()
+                .map(|c| f32::from(*c) * scales[slot])
+                .collect(),
+        })
+    }
+
     /// Marks `slot` deleted; it is never returned again until upserted. Unknown slots are a no-op.
     pub fn remove(&mut self, slot: u32) {
         let slot = slot as usize;

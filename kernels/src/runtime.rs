@@ -3,7 +3,8 @@
 //! when it cannot open a device; this module probes first and also catches such a panic, so no
 //! panic reaches a caller.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::panic::{AssertUnwindSafe, PanicHookInfo, catch_unwind};
+use std::sync::Arc;
 
 use cubecl::cuda::{CudaDevice, CudaRuntime};
 use cubecl::prelude::*;
@@ -45,6 +46,55 @@ pub fn select_backend() -> Result<GpuBackend> {
     }
 }
 
+/// Which GPU runtimes a caller accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GpuPreference {
+    /// CUDA, else a hardware Vulkan/Metal/DX12 adapter through wgpu; never a software adapter
+    /// (Mesa's lavapipe runs kernels correctly but slower than the CPU index).
+    Auto,
+    /// CUDA only.
+    Cuda,
+    /// wgpu's default adapter, software adapters included (what the CI tests use).
+    Wgpu,
+}
+
+/// Opens the runtime `preference` allows; [`KernelError::NoGpuRuntime`] says why each candidate failed.
+pub fn open_backend(preference: GpuPreference) -> Result<GpuBackend> {
+    let none = |reasons: String| Err(KernelError::NoGpuRuntime(reasons));
+    match preference {
+        GpuPreference::Cuda => cuda_client().map(GpuBackend::Cuda).or_else(none),
+        GpuPreference::Wgpu => wgpu_client().map(GpuBackend::Wgpu).or_else(none),
+        GpuPreference::Auto => {
+            let cuda_reason = match cuda_client() {
+                Ok(client) => return Ok(GpuBackend::Cuda(client)),
+                Err(reason) => reason,
+            };
+            match hardware_wgpu_client() {
+                Ok(client) => Ok(GpuBackend::Wgpu(client)),
+                Err(reason) => none(format!("cuda: {cuda_reason}; wgpu: {reason}")),
+            }
+        }
+    }
+}
+
+/// A client on the first discrete, integrated or virtual GPU wgpu finds (not a software adapter).
+pub fn hardware_wgpu_client() -> std::result::Result<ComputeClient<WgpuRuntime>, String> {
+    let kinds = [
+        WgpuDevice::DiscreteGpu(0),
+        WgpuDevice::IntegratedGpu(0),
+        WgpuDevice::VirtualGpu(0),
+    ];
+    let mut reasons = Vec::new();
+    for device in kinds {
+        let opened = quietly(|| catch_unwind(AssertUnwindSafe(|| WgpuRuntime::client(&device))));
+        match opened {
+            Ok(client) => return Ok(client),
+            Err(panic) => reasons.push(format!("{device:?}: {}", panic_text(&panic))),
+        }
+    }
+    Err(format!("no hardware adapter ({})", reasons.join("; ")))
+}
+
 /// Whether the CUDA driver library (`libcuda.so.1`) can be loaded on this machine.
 pub fn cuda_driver_present() -> bool {
     // SAFETY: loading the driver library runs its initialisers only; it is unloaded right away.
@@ -79,18 +129,44 @@ pub fn cuda_client() -> std::result::Result<ComputeClient<CudaRuntime>, String> 
                 .to_string(),
         );
     }
-    catch_unwind(AssertUnwindSafe(|| {
-        CudaRuntime::client(&CudaDevice::new(0))
-    }))
+    quietly(|| {
+        catch_unwind(AssertUnwindSafe(|| {
+            CudaRuntime::client(&CudaDevice::new(0))
+        }))
+    })
     .map_err(|panic| format!("CUDA device 0 did not open: {}", panic_text(&panic)))
 }
 
 /// A client on the default wgpu adapter, or why there is none.
 pub fn wgpu_client() -> std::result::Result<ComputeClient<WgpuRuntime>, String> {
-    catch_unwind(AssertUnwindSafe(|| {
-        WgpuRuntime::client(&WgpuDevice::DefaultDevice)
-    }))
+    quietly(|| {
+        catch_unwind(AssertUnwindSafe(|| {
+            WgpuRuntime::client(&WgpuDevice::DefaultDevice)
+        }))
+    })
     .map_err(|panic| format!("no wgpu adapter: {}", panic_text(&panic)))
+}
+
+/// Runs a device probe without printing the panics it provokes: CubeCL panics on its device
+/// threads (named `DSD-…`) and on the calling thread when a device does not open, and the
+/// caller already turns that into a reason. Panics of other threads meanwhile are printed as usual.
+fn quietly<T>(probe: impl FnOnce() -> T) -> T {
+    type Hook = Arc<dyn Fn(&PanicHookInfo<'_>) + Send + Sync>;
+    let previous: Hook = Arc::from(std::panic::take_hook());
+    let forward = previous.clone();
+    let prober = std::thread::current().id();
+    std::panic::set_hook(Box::new(move |info| {
+        let current = std::thread::current();
+        let probing =
+            current.id() == prober || current.name().is_some_and(|name| name.starts_with("DSD-"));
+        if !probing {
+            forward(info);
+        }
+    }));
+    let out = probe();
+    drop(std::panic::take_hook());
+    std::panic::set_hook(Box::new(move |info| previous(info)));
+    out
 }
 
 fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {

@@ -1,6 +1,9 @@
 //! Exact top-k search over a device-resident database: a scan kernel per storage type (fp16,
 //! int8) fused with a per-cube top-k kept in shared memory, and a merge kernel that reduces the
-//! per-cube lists to the global top-k of each query. A filter bitmap (one bit per slot: alive
+//! per-cube lists to the global top-k of each query. A cube scores a tile of up to
+//! [`QUERY_TILE`] queries against each row it loads, so a batch reads the database from memory
+//! once per tile instead of once per query (the row is re-read from cache for the tile's other
+//! queries): a tiled matrix product on the GPU's vector units, fused with the top-k. A filter bitmap (one bit per slot: alive
 //! and inside the caller's list/account filter) is read inside the scan, so deleted or filtered
 //! slots cost one bit test and no vector load. The CPU references are [`scan_topk_f16_ref`] and
 //! [`scan_topk_i8_ref`].
@@ -30,8 +33,10 @@ const MAX_SCAN_CUBES: usize = 1024;
 /// panic while expanding a kernel on the device thread) only in the log and leaves the output
 /// buffers as they were: this turns that into an error instead of a silent empty result.
 const NOT_WRITTEN: u32 = u32::MAX - 1;
-/// Most queries per launch (the y dimension of the grid).
+/// Most queries per launch (the y dimension of the grid is the number of query tiles).
 pub const MAX_QUERIES: usize = 65_535;
+/// Queries a cube scores per row load when a batch has several.
+pub const QUERY_TILE: usize = 4;
 
 /// One match: the database slot and its similarity score.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -53,17 +58,20 @@ fn ranks_before(score: f32, slot: u32, other_score: f32, other_slot: u32) -> boo
 }
 
 /// Inserts (score, slot) into the sorted list of thread `lane`, whose entry `i` lives at
-/// `i * stride + lane`, if it ranks before the list's last entry.
+/// `base + i * stride + lane`, if it ranks before the list's last entry.
 #[cube]
+#[allow(clippy::too_many_arguments)]
 fn insert(
     scores: &mut SharedMemory<f32>,
     slots: &mut SharedMemory<u32>,
+    base: usize,
     lane: usize,
     stride: usize,
     score: f32,
     slot: u32,
     #[comptime] k: usize,
 ) {
+    let lane = base + lane;
     let last = (k - 1) * stride + lane;
     if ranks_before(score, slot, scores[last], slots[last]) {
         let mut position = (k - 1).runtime();
@@ -87,27 +95,30 @@ fn insert(
     }
 }
 
-/// Fills the list of thread `lane` with empty entries.
+/// Fills the list of thread `lane` in the block at `base` with empty entries.
 #[cube]
 fn clear_list(
     scores: &mut SharedMemory<f32>,
     slots: &mut SharedMemory<u32>,
+    base: usize,
     lane: usize,
     #[comptime] threads: usize,
     #[comptime] k: usize,
 ) {
     for i in 0..k {
-        scores[i * threads + lane] = -3.402_823_5e38f32;
-        slots[i * threads + lane] = 4_294_967_295u32;
+        scores[base + i * threads + lane] = -3.402_823_5e38f32;
+        slots[base + i * threads + lane] = 4_294_967_295u32;
     }
 }
 
-/// Tree reduction of the `threads` per-thread lists into list 0, then writes list 0 to
-/// `out_*[out_base..out_base + k]`.
+/// Tree reduction of the `threads` per-thread lists of the block at `base` into its list 0, then
+/// writes that list to `out_*[out_base..out_base + k]`.
 #[cube]
+#[allow(clippy::too_many_arguments)]
 fn reduce_and_write(
     scores: &mut SharedMemory<f32>,
     slots: &mut SharedMemory<u32>,
+    base: usize,
     out_scores: &mut Array<f32>,
     out_slots: &mut Array<u32>,
     out_base: usize,
@@ -122,12 +133,12 @@ fn reduce_and_write(
             let mut taking = true;
             for i in 0..k {
                 if taking {
-                    let source = i * threads + lane + half;
-                    let last = (k - 1) * threads + lane;
+                    let source = base + i * threads + lane + half;
+                    let last = base + (k - 1) * threads + lane;
                     let score = scores[source];
                     let slot = slots[source];
                     if ranks_before(score, slot, scores[last], slots[last]) {
-                        insert(scores, slots, lane, threads, score, slot, k);
+                        insert(scores, slots, base, lane, threads, score, slot, k);
                     } else {
                         taking = false;
                     }
@@ -139,8 +150,8 @@ fn reduce_and_write(
     }
     let mut i = lane;
     while i < k {
-        out_scores[out_base + i] = scores[i * threads];
-        out_slots[out_base + i] = slots[i * threads];
+        out_scores[out_base + i] = scores[base + i * threads];
+        out_slots[out_base + i] = slots[base + i * threads];
         i += threads;
     }
 }
@@ -153,8 +164,10 @@ fn passes(filter: &Array<u32>, row: usize) -> bool {
 }
 
 /// Scan of an fp16 database `[rows, dim]` (as `dim_vectors` vectors of N lanes per row) against
-/// f32 queries; grid (cubes, queries). Cube x keeps the top-k of rows x*threads + t + j*stride.
+/// f32 queries; grid (cubes, query tiles). Cube x keeps, for each of the `tile` queries of its
+/// tile, the top-k of rows x*threads + t + j*stride.
 #[cube(launch)]
+#[allow(clippy::too_many_arguments)]
 pub fn scan_topk_f16<N: Size>(
     database: &Array<Vector<f16, N>>,
     queries: &Array<Vector<f32, N>>,
@@ -162,49 +175,106 @@ pub fn scan_topk_f16<N: Size>(
     out_scores: &mut Array<f32>,
     out_slots: &mut Array<u32>,
     rows: u32,
+    query_count: u32,
     #[comptime] dim_vectors: usize,
     #[comptime] threads: usize,
     #[comptime] k: usize,
+    #[comptime] tile: usize,
 ) {
     let lane = UNIT_POS as usize;
-    let mut scores = SharedMemory::<f32>::new(threads * k);
-    let mut slots = SharedMemory::<u32>::new(threads * k);
-    clear_list(&mut scores, &mut slots, lane, threads, k);
+    let block = threads * k;
+    let mut scores = SharedMemory::<f32>::new(tile * threads * k);
+    let mut slots = SharedMemory::<u32>::new(tile * threads * k);
+    for t in 0..tile {
+        clear_list(&mut scores, &mut slots, t * block, lane, threads, k);
+    }
 
-    let query_base = (CUBE_POS_Y as usize) * dim_vectors;
+    let first_query = (CUBE_POS_Y as usize) * tile;
     let stride = (CUBE_COUNT_X as usize) * threads;
     let mut row = (CUBE_POS_X as usize) * threads + lane;
     while row < rows as usize {
         if passes(filter, row) {
             let base = row * dim_vectors;
-            let mut acc = Vector::<f32, N>::new(0.0f32);
-            for j in 0..dim_vectors {
-                acc += Vector::<f32, N>::cast_from(database[base + j]) * queries[query_base + j];
+            for t in 0..tile {
+                let query = first_query + t;
+                if query < query_count as usize {
+                    let query_base = query * dim_vectors;
+                    let mut acc = Vector::<f32, N>::new(0.0f32);
+                    for j in 0..dim_vectors {
+                        acc += Vector::<f32, N>::cast_from(database[base + j])
+                            * queries[query_base + j];
+                    }
+                    let mut score = 0.0f32;
+                    #[unroll]
+                    for lane_index in 0..N::value() {
+                        score += acc[lane_index];
+                    }
+                    insert(
+                        &mut scores,
+                        &mut slots,
+                        t * block,
+                        lane,
+                        threads,
+                        score,
+                        row as u32,
+                        k,
+                    );
+                }
             }
-            let mut score = 0.0f32;
-            #[unroll]
-            for lane_index in 0..N::value() {
-                score += acc[lane_index];
-            }
-            insert(&mut scores, &mut slots, lane, threads, score, row as u32, k);
         }
         row += stride;
     }
-    let out_base = ((CUBE_POS_Y as usize) * (CUBE_COUNT_X as usize) + (CUBE_POS_X as usize)) * k;
-    reduce_and_write(
+    write_tile(
         &mut scores,
         &mut slots,
         out_scores,
         out_slots,
-        out_base,
+        first_query,
+        query_count,
         threads,
         k,
+        tile,
     );
 }
 
+/// Reduces and writes the list block of every query of the cube's tile (the condition is the
+/// same for every thread of the cube, so each `sync_cube` inside is reached by all of them).
+#[cube]
+#[allow(clippy::too_many_arguments)]
+fn write_tile(
+    scores: &mut SharedMemory<f32>,
+    slots: &mut SharedMemory<u32>,
+    out_scores: &mut Array<f32>,
+    out_slots: &mut Array<u32>,
+    first_query: usize,
+    query_count: u32,
+    #[comptime] threads: usize,
+    #[comptime] k: usize,
+    #[comptime] tile: usize,
+) {
+    for t in 0..tile {
+        let query = first_query + t;
+        if query < query_count as usize {
+            let out_base = (query * (CUBE_COUNT_X as usize) + (CUBE_POS_X as usize)) * k;
+            reduce_and_write(
+                scores,
+                slots,
+                t * threads * k,
+                out_scores,
+                out_slots,
+                out_base,
+                threads,
+                k,
+            );
+        }
+    }
+}
+
 /// Scan of an int8 database (codes `[rows, dim]`, one scale per row) against int8 queries (one
-/// scale per query). The dot product is exact in i32; score = dot * row scale * query scale.
+/// scale per query), tiled like [`scan_topk_f16`]. The dot product is exact in i32; score =
+/// dot * row scale * query scale.
 #[cube(launch)]
+#[allow(clippy::too_many_arguments)]
 pub fn scan_topk_i8<N: Size>(
     database: &Array<Vector<i8, N>>,
     row_scales: &Array<f32>,
@@ -214,46 +284,67 @@ pub fn scan_topk_i8<N: Size>(
     out_scores: &mut Array<f32>,
     out_slots: &mut Array<u32>,
     rows: u32,
+    query_count: u32,
     #[comptime] dim_vectors: usize,
     #[comptime] threads: usize,
     #[comptime] k: usize,
+    #[comptime] tile: usize,
 ) {
     let lane = UNIT_POS as usize;
-    let mut scores = SharedMemory::<f32>::new(threads * k);
-    let mut slots = SharedMemory::<u32>::new(threads * k);
-    clear_list(&mut scores, &mut slots, lane, threads, k);
+    let block = threads * k;
+    let mut scores = SharedMemory::<f32>::new(tile * threads * k);
+    let mut slots = SharedMemory::<u32>::new(tile * threads * k);
+    for t in 0..tile {
+        clear_list(&mut scores, &mut slots, t * block, lane, threads, k);
+    }
 
-    let query_base = (CUBE_POS_Y as usize) * dim_vectors;
-    let query_scale = query_scales[CUBE_POS_Y as usize];
+    let first_query = (CUBE_POS_Y as usize) * tile;
     let stride = (CUBE_COUNT_X as usize) * threads;
     let mut row = (CUBE_POS_X as usize) * threads + lane;
     while row < rows as usize {
         if passes(filter, row) {
             let base = row * dim_vectors;
-            let mut acc = Vector::<i32, N>::new(0i32);
-            for j in 0..dim_vectors {
-                acc += Vector::<i32, N>::cast_from(database[base + j])
-                    * Vector::<i32, N>::cast_from(queries[query_base + j]);
+            let row_scale = row_scales[row];
+            for t in 0..tile {
+                let query = first_query + t;
+                if query < query_count as usize {
+                    let query_base = query * dim_vectors;
+                    let mut acc = Vector::<i32, N>::new(0i32);
+                    for j in 0..dim_vectors {
+                        acc += Vector::<i32, N>::cast_from(database[base + j])
+                            * Vector::<i32, N>::cast_from(queries[query_base + j]);
+                    }
+                    let mut dot = 0i32;
+                    #[unroll]
+                    for lane_index in 0..N::value() {
+                        dot += acc[lane_index];
+                    }
+                    let score = f32::cast_from(dot) * row_scale * query_scales[query];
+                    insert(
+                        &mut scores,
+                        &mut slots,
+                        t * block,
+                        lane,
+                        threads,
+                        score,
+                        row as u32,
+                        k,
+                    );
+                }
             }
-            let mut dot = 0i32;
-            #[unroll]
-            for lane_index in 0..N::value() {
-                dot += acc[lane_index];
-            }
-            let score = f32::cast_from(dot) * row_scales[row] * query_scale;
-            insert(&mut scores, &mut slots, lane, threads, score, row as u32, k);
         }
         row += stride;
     }
-    let out_base = ((CUBE_POS_Y as usize) * (CUBE_COUNT_X as usize) + (CUBE_POS_X as usize)) * k;
-    reduce_and_write(
+    write_tile(
         &mut scores,
         &mut slots,
         out_scores,
         out_slots,
-        out_base,
+        first_query,
+        query_count,
         threads,
         k,
+        tile,
     );
 }
 
@@ -271,7 +362,7 @@ pub fn merge_topk(
     let lane = UNIT_POS as usize;
     let mut scores = SharedMemory::<f32>::new(threads * k);
     let mut slots = SharedMemory::<u32>::new(threads * k);
-    clear_list(&mut scores, &mut slots, lane, threads, k);
+    clear_list(&mut scores, &mut slots, 0, lane, threads, k);
     let base = (CUBE_POS_Y as usize) * candidates as usize;
     let mut i = lane;
     while i < candidates as usize {
@@ -280,6 +371,7 @@ pub fn merge_topk(
             insert(
                 &mut scores,
                 &mut slots,
+                0,
                 lane,
                 threads,
                 in_scores[base + i],
@@ -292,6 +384,7 @@ pub fn merge_topk(
     reduce_and_write(
         &mut scores,
         &mut slots,
+        0,
         out_scores,
         out_slots,
         (CUBE_POS_Y as usize) * k,
@@ -303,19 +396,36 @@ pub fn merge_topk(
 /// Launch shape of one search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScanShape {
-    /// Threads per cube (a power of two); each thread keeps its own list of k entries.
+    /// Threads per cube (a power of two); each thread keeps its own list of k entries per query
+    /// of the tile.
     pub threads: usize,
     /// Cubes along x in the scan.
     pub cubes: usize,
+    /// Queries a cube scores per row load (1 for a single query or a large k).
+    pub tile: usize,
 }
 
+/// A query tile is used only while it leaves at least this many threads per cube.
+const MIN_TILED_THREADS: usize = 32;
+
 impl ScanShape {
-    /// The shape for `rows` database rows and top-`k` (1 <= k <= [`MAX_K`]).
-    pub fn new(rows: usize, k: usize) -> Self {
-        let fit = (LIST_BYTES / (8 * k.max(1))).clamp(1, 256);
+    /// The shape for `rows` database rows, top-`k` (1 <= k <= [`MAX_K`]) and `queries` queries:
+    /// the largest tile up to [`QUERY_TILE`] whose lists leave [`MIN_TILED_THREADS`] threads in
+    /// the shared-memory budget, else one query per cube.
+    pub fn new(rows: usize, k: usize, queries: usize) -> Self {
+        let k = k.max(1);
+        let tile = (1..=QUERY_TILE.min(queries.max(1)))
+            .rev()
+            .find(|tile| LIST_BYTES / (8 * k * tile) >= MIN_TILED_THREADS)
+            .unwrap_or(1);
+        let fit = (LIST_BYTES / (8 * k * tile)).clamp(1, 256);
         let threads = 1usize << fit.ilog2();
         let cubes = rows.div_ceil(threads).clamp(1, MAX_SCAN_CUBES);
-        ScanShape { threads, cubes }
+        ScanShape {
+            threads,
+            cubes,
+            tile,
+        }
     }
 }
 
@@ -410,14 +520,14 @@ pub fn search_gpu<R: Runtime>(
         return Ok(vec![Vec::new(); queries]);
     }
     let k = request.k;
-    let shape = ScanShape::new(request.rows, k);
+    let shape = ScanShape::new(request.rows, k, queries);
     let candidates = shape.cubes * k;
     let dim = request.dim;
     let filter_words = request.rows.div_ceil(32);
     let filter = client.create_from_slice(u32::as_bytes(&request.filter[..filter_words]));
     let block_scores = client.empty(queries * candidates * size_of::<f32>());
     let block_slots = client.empty(queries * candidates * size_of::<u32>());
-    let grid = CubeCount::Static(shape.cubes as u32, queries as u32, 1);
+    let grid = CubeCount::Static(shape.cubes as u32, queries.div_ceil(shape.tile) as u32, 1);
     let cube_dim = CubeDim::new_1d(shape.threads as u32);
     let rows = request.rows as u32;
     // SAFETY (all `from_raw_parts` below): every handle was created for exactly the length given,
@@ -437,9 +547,11 @@ pub fn search_gpu<R: Runtime>(
                 unsafe { ArrayArg::from_raw_parts(block_scores.clone(), queries * candidates) },
                 unsafe { ArrayArg::from_raw_parts(block_slots.clone(), queries * candidates) },
                 rows,
+                queries as u32,
                 dim / width,
                 shape.threads,
                 k,
+                shape.tile,
             );
         }
         DeviceRows::I8 { codes, scales } => {
@@ -461,15 +573,17 @@ pub fn search_gpu<R: Runtime>(
                 unsafe { ArrayArg::from_raw_parts(block_scores.clone(), queries * candidates) },
                 unsafe { ArrayArg::from_raw_parts(block_slots.clone(), queries * candidates) },
                 rows,
+                queries as u32,
                 dim / width,
                 shape.threads,
                 k,
+                shape.tile,
             );
         }
     }
     let final_scores = client.empty(queries * k * size_of::<f32>());
     let final_slots = client.create_from_slice(u32::as_bytes(&vec![NOT_WRITTEN; queries * k]));
-    let merge_threads = ScanShape::new(candidates, k).threads;
+    let merge_threads = ScanShape::new(candidates, k, 1).threads;
     merge_topk::launch::<R>(
         client,
         CubeCount::Static(1, queries as u32, 1),

@@ -1,12 +1,13 @@
 //! `scan_topk_*` + `merge_topk` against their references: seeded random data, exact dyadic
-//! data, and the edge cases (empty index, all deleted, N not a multiple of the cube, k > N,
-//! a filter matching nothing, k large enough to shrink the cube).
+//! data, batches that fill query tiles partly and wholly, and the edge cases (empty index, all
+//! deleted, N not a multiple of the cube, k > N, a filter matching nothing, k large enough to
+//! shrink the cube).
 
 use argus_kernels::Result;
 use argus_kernels::quantize::{quantize_i8_ref, to_f16_ref};
 use argus_kernels::topk::{
-    DeviceRows, Hit, SearchRequest, i8_bytes, scan_topk_f16_ref, scan_topk_i8_ref, search_gpu,
-    vector_width,
+    DeviceRows, Hit, QUERY_TILE, ScanShape, SearchRequest, i8_bytes, scan_topk_f16_ref,
+    scan_topk_i8_ref, search_gpu, vector_width,
 };
 use cubecl::prelude::*;
 use cubecl::wgpu::WgpuRuntime;
@@ -172,6 +173,34 @@ fn i8_scan_is_exact() {
         let case = Case::new(rows, dim, queries, k, seed);
         let (gpu, reference) = run_i8(&client, &case).expect("search");
         assert_exact(&gpu, &reference, &format!("i8 seed {seed}"));
+    }
+}
+
+#[test]
+fn query_tiles_are_chosen_by_batch_size_and_k() {
+    assert_eq!(ScanShape::new(1_000_000, 10, 1).tile, 1);
+    assert_eq!(ScanShape::new(1_000_000, 10, 3).tile, 3);
+    assert_eq!(ScanShape::new(1_000_000, 10, 1000).tile, QUERY_TILE);
+    assert!(ScanShape::new(1_000_000, 10, 1000).threads >= 32);
+    // k = 100 leaves no room for a tile of lists: one query per cube, as before tiling.
+    assert_eq!(ScanShape::new(1_000_000, 100, 1000).tile, 1);
+    assert_eq!(ScanShape::new(1_000_000, 100, 1000).threads, 16);
+}
+
+#[test]
+fn batches_filling_query_tiles_partly_and_wholly_match_the_reference() {
+    let Some(client) = wgpu() else { return };
+    // 1 (no tile), 3 (one partial tile), 4 (one full tile), 9 (two full + a partial one), with
+    // a filter so that tiles skip the same rows for every query.
+    for (queries, seed) in [(1, 110), (3, 111), (4, 112), (9, 113)] {
+        let mut case = Case::new(5_003, 128, queries, 10, seed);
+        case.dyadic = true;
+        case.filter = bitmap(case.rows, |row| row % 5 != 2);
+        let (gpu, reference) = run_f16(&client, &case).expect("f16 search");
+        assert_exact(&gpu, &reference, &format!("f16 tiles, {queries} queries"));
+        let (gpu, reference) = run_i8(&client, &case).expect("i8 search");
+        assert_exact(&gpu, &reference, &format!("i8 tiles, {queries} queries"));
+        assert_eq!(gpu.len(), queries);
     }
 }
 
