@@ -7,7 +7,9 @@ use crate::dot::Kernels;
 use crate::query::Query;
 use crate::segment::{SEGMENT_SLOTS, Segment};
 use crate::topk::TopK;
-use crate::{Filter, Hit, IndexConfig, IndexError, ItemId, ItemMeta, MAX_DIM, MAX_K, Result};
+use crate::{
+    Filter, Hit, IndexConfig, IndexError, ItemId, ItemMeta, MAX_DIM, MAX_K, Result, unit_vector,
+};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use uuid::Uuid;
@@ -77,17 +79,7 @@ impl FlatIndex {
 
     /// Checks length and finiteness and returns the unit-length vector.
     fn normalised(&self, v: &[f32]) -> Result<Vec<f32>> {
-        if v.len() != self.config.dim {
-            return Err(IndexError::WrongDimension {
-                expected: self.config.dim,
-                got: v.len(),
-            });
-        }
-        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-        if !norm.is_finite() || norm == 0.0 || v.iter().any(|x| !x.is_finite()) {
-            return Err(IndexError::NotFinite);
-        }
-        Ok(v.iter().map(|x| x / norm).collect())
+        unit_vector(self.config.dim, v)
     }
 
     /// Inserts or replaces an item. The vector is normalised to unit length.

@@ -3,13 +3,17 @@
 //! a predicate on per-item metadata) evaluated inside the scan. Knows nothing of HTTP, storage or pixels.
 #![warn(missing_docs)]
 
+mod backend;
 mod dot;
 mod flat;
+mod gpu;
 mod query;
 mod segment;
 mod topk;
 
+pub use backend::{Index, IndexBackend};
 pub use flat::FlatIndex;
+pub use gpu::{GPU_MAX_K, GpuIndex};
 pub use segment::Storage;
 
 use std::collections::HashSet;
@@ -78,8 +82,8 @@ pub struct Hit {
     pub similarity: f32,
 }
 
-/// Errors of the index; all are the caller's input.
-#[derive(Debug, thiserror::Error, PartialEq)]
+/// Errors of the index: the caller's input, except `Device`.
+#[derive(Clone, Debug, thiserror::Error, PartialEq)]
 pub enum IndexError {
     /// A descriptor or query has the wrong length.
     #[error("descriptor has {got} values, the index holds {expected}")]
@@ -106,6 +110,9 @@ pub enum IndexError {
     /// The configuration is unusable.
     #[error("dimension must be in 1..={MAX_DIM}")]
     BadConfig,
+    /// The GPU failed (a launch, a transfer, out of memory); not the caller's fault.
+    #[error("GPU matcher: {0}")]
+    Device(String),
 }
 
 /// Result alias of the index.
@@ -116,3 +123,18 @@ pub const MAX_DIM: usize = 65_536;
 
 /// The most results one search may ask for.
 pub const MAX_K: usize = 10_000;
+
+/// Checks length and finiteness and returns the unit-length vector.
+pub(crate) fn unit_vector(dim: usize, v: &[f32]) -> Result<Vec<f32>> {
+    if v.len() != dim {
+        return Err(IndexError::WrongDimension {
+            expected: dim,
+            got: v.len(),
+        });
+    }
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if !norm.is_finite() || norm == 0.0 || v.iter().any(|x| !x.is_finite()) {
+        return Err(IndexError::NotFinite);
+    }
+    Ok(v.iter().map(|x| x / norm).collect())
+}

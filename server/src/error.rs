@@ -204,7 +204,7 @@ impl From<IndexError> for ApiError {
             ),
             IndexError::BadK { .. } => ApiError::bad_input(e.to_string()),
             IndexError::NotFound(_) => ApiError::not_found(e.to_string()),
-            IndexError::BadConfig => ApiError::internal(e.to_string()),
+            IndexError::BadConfig | IndexError::Device(_) => ApiError::internal(e.to_string()),
         }
     }
 }

@@ -1,8 +1,10 @@
-//! Prometheus metrics at `GET /metrics`: requests and their latency per route, the index size.
+//! Prometheus metrics at `GET /metrics`: requests and their latency per route, the index size, and where the
+//! engine and the matcher run (`argus_backend_info{component, backend} 1`).
 //! Routes are labelled by method and path with ids replaced by `{id}`, so the label set stays small.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 
 /// The server's metrics.
@@ -11,6 +13,7 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     index_size: IntGauge,
+    backends: IntGaugeVec,
 }
 
 impl Metrics {
@@ -33,13 +36,29 @@ impl Metrics {
             IntGauge::new("argus_index_faces", "Face descriptors in the matcher index")?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
+        let backends = IntGaugeVec::new(
+            Opts::new(
+                "argus_backend_info",
+                "Where each component runs (1 for the active backend)",
+            ),
+            &["component", "backend"],
+        )?;
         registry.register(Box::new(index_size.clone()))?;
+        registry.register(Box::new(backends.clone()))?;
         Ok(Metrics {
             registry,
             requests,
             latency,
             index_size,
+            backends,
         })
+    }
+
+    /// Records that `component` ("engine", "matcher") runs on `backend`.
+    pub fn set_backend(&self, component: &str, backend: &str) {
+        self.backends
+            .with_label_values(&[component, backend])
+            .set(1);
     }
 
     /// Counts one request.
@@ -93,8 +112,10 @@ mod tests {
     fn requests_show_up_in_the_exposition() {
         let m = Metrics::new().unwrap();
         m.observe("GET", "/6/version", 200, 0.002);
+        m.set_backend("matcher", "cpu");
         let text = String::from_utf8(m.render(42)).unwrap();
         assert!(text.contains(r#"argus_requests_total{route="GET /6/version",status="200"} 1"#));
         assert!(text.contains("argus_index_faces 42"));
+        assert!(text.contains(r#"argus_backend_info{backend="cpu",component="matcher"} 1"#));
     }
 }

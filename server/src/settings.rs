@@ -21,7 +21,8 @@ pub struct ServeArgs {
     /// Directory with the ONNX models [default: ~/.cache/argus/models].
     #[arg(long, env = "ARGUS_MODELS_DIR")]
     pub models_dir: Option<PathBuf>,
-    /// Where networks run: auto, cpu or cuda [default: auto].
+    /// Where the matcher index runs: auto (CUDA, else a hardware GPU, else CPU), cpu, cuda, or wgpu (any
+    /// Vulkan adapter, software ones included). Networks run on ONNX Runtime's CPU backend. [default: auto]
     #[arg(long, env = "ARGUS_BACKEND")]
     pub backend: Option<String>,
     /// Largest request body in bytes [default: 16 MiB].
@@ -102,12 +103,11 @@ impl Settings {
                 .unwrap_or(40_000_000),
             max_batch: args.max_batch.or(file.max_batch).unwrap_or(32),
         };
-        match settings.backend.as_str() {
-            "auto" | "cpu" => {}
-            "cuda" => {
-                anyhow::bail!("backend cuda: this build has no CUDA backend yet; use auto or cpu")
-            }
-            other => anyhow::bail!("unknown backend {other:?}: use auto, cpu or cuda"),
+        if !["auto", "cpu", "cuda", "wgpu"].contains(&settings.backend.as_str()) {
+            anyhow::bail!(
+                "unknown backend {:?}: use auto, cpu, cuda or wgpu",
+                settings.backend
+            );
         }
         if settings.max_batch == 0 {
             anyhow::bail!("max_batch must be at least 1");

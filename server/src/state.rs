@@ -3,7 +3,7 @@
 
 use crate::settings::Settings;
 use argus_engine::{Descriptor, Engine, EngineConfig};
-use argus_index::{FlatIndex, IndexConfig, ItemMeta, Storage};
+use argus_index::{Index, IndexBackend, IndexConfig, ItemMeta, Storage};
 use argus_store::{SqliteStore, Store};
 use std::sync::Arc;
 use std::time::Instant;
@@ -17,7 +17,9 @@ pub struct AppState {
     /// Durable records.
     pub store: Box<dyn Store>,
     /// Face descriptors of every account, for 1:N matching.
-    pub index: FlatIndex,
+    pub index: Index,
+    /// Why the index runs where it does (shown by the health check).
+    pub index_reason: String,
     /// Request counters and latencies.
     pub metrics: crate::metrics::Metrics,
     /// The key Bearer tokens are signed with.
@@ -33,10 +35,16 @@ impl AppState {
         config.max_pixels = settings.max_image_pixels;
         config.max_batch = settings.max_batch;
         let engine = Engine::open(config)?;
-        let index = FlatIndex::new(IndexConfig {
+        let config = IndexConfig {
             dim: argus_engine::descriptor::DESCRIPTOR_LEN,
             storage: Storage::F32,
-        })?;
+        };
+        let (index, index_reason) = Index::open(config, index_backend(&settings.backend)?)?;
+        tracing::info!(
+            backend = index.backend_name(),
+            reason = index_reason.as_str(),
+            "matcher index opened"
+        );
         let started = Instant::now();
         let mut failures = 0usize;
         store.scan_face_descriptors(&mut |face| {
@@ -61,16 +69,32 @@ impl AppState {
             unreadable = failures,
             seconds = secs,
             rate = index.len() as f64 / secs.max(1e-9),
-            simd = index.simd(),
+            backend = index.backend_name(),
             "index rebuilt from the store"
         );
+        let metrics = crate::metrics::Metrics::new()?;
+        metrics.set_backend("engine", engine.config().backend.name());
+        metrics.set_backend("matcher", index.backend_name());
         Ok(Arc::new(AppState {
             settings,
             engine,
             store: Box::new(store),
             index,
-            metrics: crate::metrics::Metrics::new()?,
+            index_reason,
+            metrics,
             jwt_secret: crate::jwt::load_secret(&settings_dir)?,
         }))
     }
+}
+
+/// The index backend for the `--backend` setting: the engine has only its CPU backend so far, so `cuda` and `wgpu`
+/// move the matcher alone.
+fn index_backend(setting: &str) -> anyhow::Result<IndexBackend> {
+    Ok(match setting {
+        "auto" => IndexBackend::Auto,
+        "cpu" => IndexBackend::Cpu,
+        "cuda" => IndexBackend::Cuda,
+        "wgpu" => IndexBackend::Wgpu,
+        other => anyhow::bail!("unknown backend {other:?}: use auto, cpu, cuda or wgpu"),
+    })
 }

@@ -4,6 +4,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::request::Reply;
 use crate::state::AppState;
 use serde_json::json;
+use std::time::Instant;
 use warp::http::StatusCode;
 
 /// `GET /6/version`.
@@ -12,18 +13,30 @@ pub fn version(state: &AppState) -> ApiResult<Reply> {
         StatusCode::OK,
         json!({"Version": {"api": 6, "argus": env!("CARGO_PKG_VERSION"),
                            "descriptor_version": state.engine.descriptor_version(),
-                           "backend": state.engine.config().backend.name(), "index_simd": state.index.simd()}}),
+                           "backend": state.engine.config().backend.name(),
+                           "matcher_backend": state.index.backend_name(), "index_simd": state.index.simd()}}),
     ))
 }
 
-/// `GET /6/healthcheck`: the store answers and the networks run.
+/// `GET /6/healthcheck`: the store answers and the networks run. The body has the seed's `execution_time` and
+/// where the engine and the matcher run, with the reason for the matcher's choice.
 pub fn healthcheck(state: &AppState) -> ApiResult<Reply> {
+    let started = Instant::now();
     state.store.health()?;
     state
         .engine
         .health()
         .map_err(|e| ApiError::internal(format!("engine: {e}")))?;
-    Ok(Reply::Empty(StatusCode::OK))
+    Ok(Reply::Json(
+        StatusCode::OK,
+        json!({
+            "execution_time": started.elapsed().as_secs_f64(),
+            "backends": {
+                "engine": state.engine.config().backend.name(),
+                "matcher": {"backend": state.index.backend_name(), "reason": state.index_reason},
+            },
+        }),
+    ))
 }
 
 /// `GET /metrics`: Prometheus text exposition.

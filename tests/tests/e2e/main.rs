@@ -7,5 +7,6 @@ mod durability_tests;
 mod events_tests;
 mod faces_tests;
 mod flow_tests;
+mod gpu_matcher_tests;
 mod server;
 mod verifier_tests;
