@@ -1,11 +1,13 @@
 //! Dot products between a query and a stored vector (f32 with f32, f32 with f16 bits, i16 with i8), chosen once at
-//! run time: AVX2 + FMA + F16C on x86_64 and NEON on aarch64 where the CPU has them, the scalar reference
-//! otherwise. The scalar versions are the reference the SIMD ones are tested against. This CPU family has no
-//! AVX-512 on the development machine, so there is no AVX-512 variant.
+//! run time: AVX-512 (F + BW), else AVX2 + FMA + F16C on x86_64, NEON on aarch64, where the CPU has them; the
+//! scalar reference otherwise. The scalar versions are the reference every SIMD set is tested against.
 
 #[cfg(target_arch = "x86_64")]
 #[path = "dot_avx2.rs"]
 mod avx2;
+#[cfg(target_arch = "x86_64")]
+#[path = "dot_avx512.rs"]
+mod avx512;
 #[cfg(target_arch = "aarch64")]
 #[path = "dot_neon.rs"]
 mod neon;
@@ -28,15 +30,22 @@ pub(crate) struct Kernels {
 impl Kernels {
     /// The fastest kernels this CPU runs.
     pub(crate) fn detect() -> Kernels {
+        Kernels::supported()
+            .into_iter()
+            .next()
+            .unwrap_or_else(Kernels::scalar)
+    }
+
+    /// Every SIMD set this CPU runs, fastest first.
+    pub(crate) fn supported() -> Vec<Kernels> {
+        let mut sets = Vec::new();
         #[cfg(target_arch = "x86_64")]
-        if let Some(k) = avx2::kernels() {
-            return k;
-        }
+        sets.extend(avx512::kernels());
+        #[cfg(target_arch = "x86_64")]
+        sets.extend(avx2::kernels());
         #[cfg(target_arch = "aarch64")]
-        if let Some(k) = neon::kernels() {
-            return k;
-        }
-        Kernels::scalar()
+        sets.extend(neon::kernels());
+        sets
     }
 
     pub(crate) fn scalar() -> Kernels {
@@ -94,13 +103,24 @@ mod tests {
     }
 
     #[test]
-    fn simd_kernels_match_the_scalar_reference() {
-        let fast = Kernels::detect();
-        if fast.name == "scalar" {
+    fn every_simd_set_matches_the_scalar_reference() {
+        let sets = Kernels::supported();
+        if sets.is_empty() {
             eprintln!("skipped: this CPU has no SIMD kernels, only the scalar reference runs");
-            return;
         }
-        for n in [1, 7, 8, 15, 16, 31, 32, 33, 128, 129, 512] {
+        for set in ["avx512f+bw", "avx2+fma+f16c", "neon"] {
+            if !sets.iter().any(|k| k.name == set) {
+                eprintln!("skipped {set}: this CPU does not have it");
+            }
+        }
+        for fast in sets {
+            matches_the_scalar_reference(fast);
+        }
+    }
+
+    fn matches_the_scalar_reference(fast: Kernels) {
+        let name = fast.name;
+        for n in [1, 7, 8, 15, 16, 31, 32, 33, 63, 64, 65, 128, 129, 512] {
             let q = data(n, 1);
             let x = data(n, 2);
             let h: Vec<u16> = x
@@ -112,28 +132,31 @@ mod tests {
             let tol = 1e-5 * n as f32;
             assert!(
                 ((fast.f32)(&q, &x) - dot_f32_ref(&q, &x)).abs() < tol,
-                "f32 n={n}"
+                "{name} f32 n={n}"
             );
             assert!(
                 ((fast.f16)(&q, &h) - dot_f16_ref(&q, &h)).abs() < tol,
-                "f16 n={n}"
+                "{name} f16 n={n}"
             );
-            assert_eq!((fast.i8)(&qi, &i), dot_i8_ref(&qi, &i), "i8 n={n}");
+            assert_eq!((fast.i8)(&qi, &i), dot_i8_ref(&qi, &i), "{name} i8 n={n}");
             let mut wide = vec![0f32; n];
             (fast.widen_f16)(&h, &mut wide);
             let mut wide_ref = vec![0f32; n];
             widen_f16_ref(&h, &mut wide_ref);
-            assert_eq!(wide, wide_ref, "widen f16 n={n}");
+            assert_eq!(wide, wide_ref, "{name} widen f16 n={n}");
             assert_eq!(
                 (fast.f16)(&q, &h),
                 (fast.f32)(&q, &wide),
-                "f16 = f32 on widened, n={n}"
+                "{name} f16 = f32 on widened, n={n}"
             );
             let others = [data(n, 3), data(n, 4), data(n, 5)];
             let four = (fast.f32x4)([&q, &others[0], &others[1], &others[2]], &x);
-            assert!((four[0] - dot_f32_ref(&q, &x)).abs() < tol, "f32x4 n={n}");
+            assert!(
+                (four[0] - dot_f32_ref(&q, &x)).abs() < tol,
+                "{name} f32x4 n={n}"
+            );
             for (got, query) in four.iter().zip([&q, &others[0], &others[1], &others[2]]) {
-                assert_eq!(*got, (fast.f32)(query, &x), "f32x4 = f32, n={n}");
+                assert_eq!(*got, (fast.f32)(query, &x), "{name} f32x4 = f32, n={n}");
             }
         }
     }
