@@ -4,12 +4,15 @@
 //!
 //! Token permissions map methods to actions (POST creation, GET/HEAD view, PUT/PATCH modification, DELETE
 //! deletion) on the resource named by the path (`/6/faces…` → `face`, see `resource`).
+//!
+//! Only an `admin` account that gives its login and password (Basic) sees and changes other accounts
+//! (`caller`); its tokens and its `Luna-Account-Id` act for that account alone, as every other account's do.
 
 use crate::error::{ApiError, ApiResult};
 use crate::jwt;
 use crate::request::{Request, now_ms};
 use crate::state::AppState;
-use argus_store::verify_password;
+use argus_store::{AccountType, verify_password};
 use base64::Engine as _;
 use uuid::Uuid;
 use warp::http::Method;
@@ -39,6 +42,39 @@ pub fn account(state: &AppState, req: &Request) -> ApiResult<Uuid> {
         return Ok(id);
     }
     Err(ApiError::account_required())
+}
+
+/// The calling account, and whether it may see and change other accounts.
+pub struct Caller {
+    /// The account the request acts for.
+    pub account: Uuid,
+    /// True for an admin account authenticated by login and password.
+    pub admin: bool,
+}
+
+/// The caller of a request, after the same checks as `account`.
+pub fn caller(state: &AppState, req: &Request) -> ApiResult<Caller> {
+    let account = account(state, req)?;
+    let admin = scheme(req).as_deref() == Some("basic")
+        && state.store.account(account)?.account_type == AccountType::Admin;
+    Ok(Caller { account, admin })
+}
+
+/// The account of a request on a route that takes no Bearer token (catalogue §2.3: patch account, raw matching).
+pub fn account_without_token(state: &AppState, req: &Request) -> ApiResult<Uuid> {
+    if scheme(req).as_deref() == Some("bearer") {
+        return Err(ApiError::forbidden(
+            "this resource takes Basic or Luna-Account-Id authorization, not a token",
+        ));
+    }
+    account(state, req)
+}
+
+/// The lowercased scheme of the Authorization header, if there is one.
+fn scheme(req: &Request) -> Option<String> {
+    let auth = req.header("authorization")?;
+    let scheme = auth.split_once(' ').map_or(auth, |(s, _)| s);
+    Some(scheme.to_ascii_lowercase())
 }
 
 fn basic(state: &AppState, value: &str) -> ApiResult<Uuid> {
@@ -93,6 +129,8 @@ pub fn resource(req: &Request) -> String {
         "matcher" => "matching",
         "tokens" => "token",
         "account" | "accounts" => "account",
+        "images" => "image",
+        "objects" => "object",
         other => other,
     }
     .to_string()

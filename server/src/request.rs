@@ -26,8 +26,17 @@ pub struct Request {
 pub enum Reply {
     /// A JSON body with a status.
     Json(StatusCode, serde_json::Value),
-    /// Raw bytes with a content type and extra headers.
+    /// Raw bytes with a content type.
     Bytes(StatusCode, &'static str, Vec<u8>),
+    /// Stored bytes (200) with the content type they were stored with and extra headers.
+    Stored {
+        /// The Content-Type to answer with.
+        content_type: String,
+        /// Extra headers, e.g. `X-Luna-Expiry-Date`.
+        headers: Vec<(String, String)>,
+        /// The bytes.
+        bytes: Vec<u8>,
+    },
     /// No body.
     Empty(StatusCode),
 }
@@ -99,6 +108,48 @@ pub fn page(req: &Request) -> ApiResult<argus_store::Page> {
         ));
     }
     Ok(argus_store::Page { page, page_size })
+}
+
+/// An RFC 3339 time query parameter (`create_time__gte`, …) as Unix milliseconds.
+pub fn time_query(req: &Request, name: &str) -> ApiResult<Option<i64>> {
+    req.query
+        .get(name)
+        .map(|v| {
+            chrono::DateTime::parse_from_rfc3339(v)
+                .map(|t| t.timestamp_millis())
+                .map_err(|_| ApiError::bad_query(format!("{name}={v:?} is not an RFC 3339 time")))
+        })
+        .transpose()
+}
+
+/// A comma-separated id list query parameter (`list_ids=a,b`).
+pub fn id_list(req: &Request, name: &str) -> ApiResult<Option<Vec<Uuid>>> {
+    req.query
+        .get(name)
+        .map(|v| v.split(',').map(|s| parse_id(name, s.trim())).collect())
+        .transpose()
+}
+
+/// Keeps only the fields named by the `targets` query parameter (all of `allowed` when absent); an unknown
+/// target is refused.
+pub fn targets(
+    req: &Request,
+    allowed: &[&str],
+    mut view: serde_json::Value,
+) -> ApiResult<serde_json::Value> {
+    let Some(wanted) = req.query.get("targets") else {
+        return Ok(view);
+    };
+    let wanted: Vec<&str> = wanted.split(',').map(str::trim).collect();
+    if let Some(bad) = wanted.iter().find(|t| !allowed.contains(t)) {
+        return Err(ApiError::bad_query(format!(
+            "{bad:?} is not a valid target; valid targets are {allowed:?}"
+        )));
+    }
+    if let Some(fields) = view.as_object_mut() {
+        fields.retain(|k, _| wanted.contains(&k.as_str()));
+    }
+    Ok(view)
 }
 
 /// Unix milliseconds now.

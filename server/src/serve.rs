@@ -235,6 +235,27 @@ fn render(reply: Reply, msgpack: bool) -> Response {
                 .insert("content-type", HeaderValue::from_static(content_type));
             r
         }
+        Reply::Stored {
+            content_type,
+            headers,
+            bytes,
+        } => {
+            let mut r = Response::new(bytes.into());
+            let fallback = HeaderValue::from_static("application/octet-stream");
+            r.headers_mut().insert(
+                "content-type",
+                HeaderValue::from_str(&content_type).unwrap_or(fallback),
+            );
+            for (name, value) in headers {
+                if let (Ok(name), Ok(value)) = (
+                    warp::http::HeaderName::from_bytes(name.as_bytes()),
+                    HeaderValue::from_str(&value),
+                ) {
+                    r.headers_mut().insert(name, value);
+                }
+            }
+            r
+        }
         Reply::Empty(status) => {
             let mut r = Response::new(Default::default());
             *r.status_mut() = status;

@@ -7,6 +7,8 @@ use uuid::Uuid;
 /// Account search conditions (`GET /accounts`).
 #[derive(Clone, Debug, Default)]
 pub struct AccountFilter {
+    /// Only this account.
+    pub account_id: Option<Uuid>,
     /// Exact login.
     pub login: Option<String>,
     /// Kind of account.

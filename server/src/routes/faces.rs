@@ -3,7 +3,7 @@
 
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
-use crate::request::{Reply, Request, now_ms, page, parse_id, time_text};
+use crate::request::{Reply, Request, id_list, now_ms, page, parse_id, time_text};
 use crate::state::AppState;
 use argus_engine::Descriptor;
 use argus_index::ItemMeta;
@@ -109,13 +109,6 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Uuid>
 #[serde(deny_unknown_fields)]
 struct DeleteFaces {
     face_ids: Vec<Uuid>,
-}
-
-fn id_list(req: &Request, name: &str) -> ApiResult<Option<Vec<Uuid>>> {
-    req.query
-        .get(name)
-        .map(|v| v.split(',').map(|s| parse_id(name, s.trim())).collect())
-        .transpose()
 }
 
 fn filter(req: &Request) -> ApiResult<FaceFilter> {

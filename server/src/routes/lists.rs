@@ -1,10 +1,10 @@
-//! Lists: create, get, list, count, delete, and attaching/detaching faces (kept in step in the index).
+//! Lists: create, get, list and count (with the catalogue's filters), delete, and attaching/detaching faces (kept in step in the index).
 
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
-use crate::request::{Reply, Request, now_ms, page, parse_id, time_text};
+use crate::request::{Reply, Request, id_list, now_ms, page, parse_id, time_query, time_text};
 use crate::state::AppState;
-use argus_store::List;
+use argus_store::{List, ListFilter};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -53,22 +53,40 @@ pub fn create(state: &AppState, req: &Request) -> ApiResult<Reply> {
     ))
 }
 
-/// `GET /6/lists`.
+/// The filters of `GET /6/lists` and `GET /6/lists/count` (catalogue §2.11).
+fn filter(req: &Request) -> ApiResult<ListFilter> {
+    let id = |name: &str| req.query.get(name).map(|v| parse_id(name, v)).transpose();
+    Ok(ListFilter {
+        list_ids: id_list(req, "list_ids")?,
+        user_data: req.query.get("user_data").cloned(),
+        user_data_eq: req.query.get("user_data__eq").cloned(),
+        create_time_gte: time_query(req, "create_time__gte")?,
+        create_time_lt: time_query(req, "create_time__lt")?,
+        last_update_time_gte: time_query(req, "last_update_time__gte")?,
+        last_update_time_lt: time_query(req, "last_update_time__lt")?,
+        list_id_gte: id("list_id__gte")?,
+        list_id_lt: id("list_id__lt")?,
+    })
+}
+
+/// `GET /6/lists`: oldest first, or in id order with `list_id__gte` / `list_id__lt`.
 pub fn list(state: &AppState, req: &Request) -> ApiResult<Reply> {
     let account = auth::account(state, req)?;
-    let lists = state.store.lists(account, page(req)?)?;
+    let lists = state
+        .store
+        .lists_matching(account, &filter(req)?, page(req)?)?;
     Ok(Reply::Json(
         StatusCode::OK,
         json!({"lists": lists.iter().map(view).collect::<Vec<_>>()}),
     ))
 }
 
-/// `GET /6/lists/count`.
+/// `GET /6/lists/count`: the filters of `GET /6/lists`, without paging.
 pub fn count(state: &AppState, req: &Request) -> ApiResult<Reply> {
     let account = auth::account(state, req)?;
     Ok(Reply::Json(
         StatusCode::OK,
-        json!({"lists_count": state.store.count_lists(account)?}),
+        json!({"lists_count": state.store.count_lists_matching(account, &filter(req)?)?}),
     ))
 }
 

@@ -1,12 +1,15 @@
 //! The route table: one match from (method, path) to a handler. Handlers are plain synchronous functions (they run
 //! on the blocking pool) from the shared state and the request to a reply or an `ApiError`.
 
+mod account_registry;
 mod accounts;
 pub mod catalog;
 mod event_input;
 mod event_query;
 mod events;
+mod face_attributes;
 mod faces;
+mod image_store;
 mod lists;
 mod matcher;
 mod samples;
@@ -17,6 +20,7 @@ mod verifiers;
 use crate::error::{ApiError, ApiResult};
 use crate::request::{Reply, Request};
 use crate::state::AppState;
+use argus_store::ObjectKind;
 use warp::http::{Method, StatusCode};
 
 /// Routes a request to its handler.
@@ -36,10 +40,16 @@ pub fn route(state: &AppState, req: &Request) -> ApiResult<Reply> {
             catalog::page().into_bytes(),
         )),
         ["6", "accounts"] if *m == Method::POST => accounts::create(state, req),
+        ["6", "accounts"] if *m == Method::GET => account_registry::list(state, req),
+        ["6", "accounts", id] if *m == Method::GET => account_registry::get(state, req, id),
+        ["6", "accounts", id] if *m == Method::PATCH => account_registry::patch(state, req, id),
+        ["6", "accounts", id] if *m == Method::DELETE => account_registry::delete(state, req, id),
         ["6", "account"] if *m == Method::GET => accounts::get(state, req),
+        ["6", "account"] if *m == Method::PATCH => accounts::patch(state, req),
         ["6", "tokens"] if *m == Method::POST => tokens::create(state, req),
         ["6", "tokens"] if *m == Method::GET => tokens::list(state, req),
         ["6", "tokens", id] if *m == Method::GET => tokens::get(state, req, id),
+        ["6", "tokens", id] if *m == Method::PUT => tokens::replace(state, req, id),
         ["6", "tokens", id] if *m == Method::DELETE => tokens::delete(state, req, id),
         ["6", "lists"] if *m == Method::POST => lists::create(state, req),
         ["6", "lists"] if *m == Method::GET => lists::list(state, req),
@@ -52,6 +62,21 @@ pub fn route(state: &AppState, req: &Request) -> ApiResult<Reply> {
         ["6", "faces"] if *m == Method::GET => faces::list(state, req),
         ["6", "faces"] if *m == Method::DELETE => faces::delete_many(state, req),
         ["6", "faces", "count"] if *m == Method::GET => faces::count(state, req),
+        ["6", "faces", "attributes", "count"] if *m == Method::GET => {
+            face_attributes::count(state, req)
+        }
+        ["6", "faces", id, "attributes"] if *m == Method::GET => {
+            face_attributes::get(state, req, id)
+        }
+        ["6", "faces", id, "attributes"] if *m == Method::PUT => {
+            face_attributes::put(state, req, id)
+        }
+        ["6", "faces", id, "attributes"] if *m == Method::DELETE => {
+            face_attributes::delete(state, req, id)
+        }
+        ["6", "faces", id, "attributes", "samples"] if *m == Method::GET => {
+            face_attributes::samples(state, req, id)
+        }
         ["6", "faces", id] if *m == Method::GET => faces::get(state, req, id),
         ["6", "faces", id] if *m == Method::DELETE => faces::delete(state, req, id),
         ["6", "faces", id] if *m == Method::PATCH => faces::patch(state, req, id),
@@ -62,6 +87,22 @@ pub fn route(state: &AppState, req: &Request) -> ApiResult<Reply> {
         }
         ["6", "samples", "faces", id] if *m == Method::DELETE => samples::delete(state, req, id),
         ["6", "samples", "bodies", ..] => Err(ApiError::unsupported("body samples")),
+        ["6", "images"] if *m == Method::POST => image_store::create(state, req, ObjectKind::Image),
+        ["6", "images", id] if *m == Method::GET || *m == Method::HEAD => {
+            image_store::get(state, req, ObjectKind::Image, id)
+        }
+        ["6", "images", id] if *m == Method::DELETE => {
+            image_store::delete(state, req, ObjectKind::Image, id)
+        }
+        ["6", "objects"] if *m == Method::POST => {
+            image_store::create(state, req, ObjectKind::Object)
+        }
+        ["6", "objects", id] if *m == Method::GET || *m == Method::HEAD => {
+            image_store::get(state, req, ObjectKind::Object, id)
+        }
+        ["6", "objects", id] if *m == Method::DELETE => {
+            image_store::delete(state, req, ObjectKind::Object, id)
+        }
         ["6", "extractor"] if *m == Method::POST => samples::extract(state, req),
         ["6", "attributes"] if *m == Method::POST => samples::create_attribute(state, req),
         ["6", "attributes", id] if *m == Method::GET || *m == Method::HEAD => {
@@ -73,6 +114,7 @@ pub fn route(state: &AppState, req: &Request) -> ApiResult<Reply> {
         ["6", "matcher", "faces"] if *m == Method::POST => matcher::faces(state, req),
         ["6", "verifiers"] if *m == Method::POST => verifiers::create(state, req),
         ["6", "verifiers"] if *m == Method::GET => verifiers::list(state, req),
+        ["6", "verifiers", "count"] if *m == Method::GET => verifiers::count(state, req),
         ["6", "verifiers", id] if *m == Method::GET || *m == Method::HEAD => {
             verifiers::get(state, req, id)
         }

@@ -1,4 +1,4 @@
-//! Tokens: create (a signed JWT is returned), list, get, delete (revokes). Permissions are kept as the client sent
+//! Tokens: create and replace (a signed JWT is returned), list, get, delete (revokes). Permissions are kept as the client sent
 //! them and checked by `auth` on every Bearer request.
 
 use crate::auth;
@@ -6,7 +6,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::jwt;
 use crate::request::{Reply, Request, now_ms, page, parse_id, time_text};
 use crate::state::AppState;
-use argus_store::{AccountType, Token};
+use argus_store::{AccountType, Token, TokenPatch};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -15,7 +15,7 @@ use warp::http::StatusCode;
 /// The actions a permission may list.
 const ACTIONS: [&str; 4] = ["creation", "view", "modification", "deletion"];
 /// The resources `grant_all_permissions=1` grants.
-const ALL_RESOURCES: [&str; 7] = [
+const ALL_RESOURCES: [&str; 9] = [
     "face",
     "list",
     "attribute",
@@ -23,6 +23,8 @@ const ALL_RESOURCES: [&str; 7] = [
     "matching",
     "token",
     "account",
+    "image",
+    "object",
 ];
 
 #[derive(Deserialize)]
@@ -61,9 +63,15 @@ fn view(state: &AppState, t: &Token) -> Value {
            "token": jwt::sign(&state.jwt_secret, &jwt::payload(t.token_id, t.account_id, expiration.clone()))})
 }
 
-/// `POST /6/tokens`.
-pub fn create(state: &AppState, req: &Request) -> ApiResult<Reply> {
-    let account = auth::account(state, req)?;
+/// A token body (`POST /6/tokens`, `PUT /6/tokens/{id}`) checked and turned into the fields of a record.
+struct TokenFields {
+    permissions: String,
+    description: String,
+    expiration_time: Option<i64>,
+    visibility_area: String,
+}
+
+fn token_fields(state: &AppState, req: &Request, account: Uuid) -> ApiResult<TokenFields> {
     let body: NewToken = req.json()?;
     let permissions = match (req.query::<u8>("grant_all_permissions")?, body.permissions) {
         (Some(1), _) => ALL_RESOURCES
@@ -78,6 +86,11 @@ pub fn create(state: &AppState, req: &Request) -> ApiResult<Reply> {
         }
     };
     check_permissions(&permissions)?;
+    if body.description.len() > 128 {
+        return Err(ApiError::bad_json(
+            "Failed to validate input json. Path: 'description', message: 'at most 128 characters'",
+        ));
+    }
     let expiration_time = body
         .expiration_time
         .map(|t| {
@@ -101,23 +114,58 @@ pub fn create(state: &AppState, req: &Request) -> ApiResult<Reply> {
             )));
         }
     };
-    let token = Token {
-        token_id: Uuid::new_v4(),
-        account_id: account,
+    Ok(TokenFields {
         permissions: Value::Object(permissions).to_string(),
         description: body.description,
         expiration_time,
         visibility_area: visibility_area.into(),
+    })
+}
+
+/// The answer to creating or replacing a token: the signed token, its id and its URL.
+fn signed(state: &AppState, token_id: Uuid, account: Uuid, expiration_time: Option<i64>) -> Value {
+    let token = jwt::sign(
+        &state.jwt_secret,
+        &jwt::payload(token_id, account, expiration_time.map(time_text)),
+    );
+    json!({"token": token, "token_id": token_id, "url": format!("/6/tokens/{token_id}")})
+}
+
+/// `POST /6/tokens`.
+pub fn create(state: &AppState, req: &Request) -> ApiResult<Reply> {
+    let account = auth::account(state, req)?;
+    let fields = token_fields(state, req, account)?;
+    let token = Token {
+        token_id: Uuid::new_v4(),
+        account_id: account,
+        permissions: fields.permissions,
+        description: fields.description,
+        expiration_time: fields.expiration_time,
+        visibility_area: fields.visibility_area,
         create_time: now_ms(),
     };
     state.store.create_token(&token)?;
-    let signed = jwt::sign(
-        &state.jwt_secret,
-        &jwt::payload(token.token_id, account, expiration_time.map(time_text)),
-    );
     Ok(Reply::Json(
         StatusCode::CREATED,
-        json!({"token": signed, "token_id": token.token_id, "url": format!("/6/tokens/{}", token.token_id)}),
+        signed(state, token.token_id, account, token.expiration_time),
+    ))
+}
+
+/// `PUT /6/tokens/{id}`: every field replaced (partial updates are impossible); answers a new signed token.
+pub fn replace(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
+    let account = auth::account(state, req)?;
+    let token_id = parse_id("token_id", id)?;
+    let fields = token_fields(state, req, account)?;
+    let patch = TokenPatch {
+        permissions: Some(fields.permissions),
+        description: Some(fields.description),
+        expiration_time: Some(fields.expiration_time),
+        visibility_area: Some(fields.visibility_area),
+    };
+    state.store.update_token(account, token_id, &patch)?;
+    Ok(Reply::Json(
+        StatusCode::OK,
+        signed(state, token_id, account, fields.expiration_time),
     ))
 }
 

@@ -109,13 +109,32 @@ pub fn create(state: &AppState, req: &Request) -> ApiResult<Reply> {
     ))
 }
 
+/// The `description` filter of `GET /6/verifiers` and its count: the store has no description search.
+fn refuse_description_filter(req: &Request) -> ApiResult<()> {
+    if req.query.contains_key("description") {
+        return Err(ApiError::unsupported("the description filter on verifiers"));
+    }
+    Ok(())
+}
+
 /// `GET /6/verifiers`: a bare array, as the catalogue says.
 pub fn list(state: &AppState, req: &Request) -> ApiResult<Reply> {
     let account = auth::account(state, req)?;
+    refuse_description_filter(req)?;
     let all = state.store.verifiers(account, page(req)?)?;
     Ok(Reply::Json(
         StatusCode::OK,
         Value::Array(all.iter().map(view).collect()),
+    ))
+}
+
+/// `GET /6/verifiers/count`: `{"verifiers_count": n}`.
+pub fn count(state: &AppState, req: &Request) -> ApiResult<Reply> {
+    let account = auth::account(state, req)?;
+    refuse_description_filter(req)?;
+    Ok(Reply::Json(
+        StatusCode::OK,
+        json!({"verifiers_count": state.store.count_verifiers(account)?}),
     ))
 }
 

@@ -23,6 +23,7 @@ const OWNED_TABLES: [&str; 10] = [
 
 fn account_conditions(filter: &AccountFilter) -> Conditions {
     let mut c = Conditions::none();
+    c.compare_id("account_id", "=", filter.account_id);
     c.compare("login", "=", filter.login.clone().map(Value::Text));
     let kind = filter.account_type.map(|k| Value::Text(k.as_str().into()));
     c.compare("account_type", "=", kind);

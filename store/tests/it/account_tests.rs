@@ -44,6 +44,16 @@ fn accounts_are_filtered_paged_counted_and_patched() {
         ..AccountFilter::default()
     };
     assert_eq!(s.accounts(&recent, ALL).unwrap(), vec![all[1].clone()]);
+    let one = AccountFilter {
+        account_id: Some(all[2].account_id),
+        ..AccountFilter::default()
+    };
+    assert_eq!(s.accounts(&one, ALL).unwrap(), vec![all[2].clone()]);
+    let one_user = AccountFilter {
+        account_type: Some(AccountType::AdvancedUser),
+        ..one
+    };
+    assert_eq!(s.count_accounts(&one_user).unwrap(), 0);
     let second_page = Page {
         page: 2,
         page_size: 2,

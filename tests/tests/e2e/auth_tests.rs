@@ -76,20 +76,112 @@ fn another_account_never_sees_or_changes_this_accounts_data() {
         .as_str()
         .unwrap()
         .to_string();
+    let token = server.post_json(
+        "/6/tokens",
+        &owner.h(),
+        &json!({"permissions": {"face": ["view"]}, "expiration_time": null}),
+    );
+    let token_id = token.json["token_id"].as_str().unwrap().to_string();
+    let verifier = server.post_json("/6/verifiers", &owner.h(), &json!({}));
+    let verifier_id = verifier.json["verifier_id"].as_str().unwrap().to_string();
+    let mut h = owner.h();
+    h.push(("Content-Type", "image/jpeg"));
+    let image = server.request("POST", "/6/images", &h, Some(b"owner's image"));
+    let image_id = image.json["image_id"].as_str().unwrap().to_string();
+    let object = server.request("POST", "/6/objects", &h, Some(b"owner's object"));
+    let object_id = object.json["object_id"].as_str().unwrap().to_string();
 
     for path in [
+        format!("/6/faces/{face_id}/attributes"),
         format!("/6/lists/{list_id}"),
         format!("/6/faces/{face_id}"),
         format!("/6/samples/faces/{sample}"),
         format!("/6/events/{event_id}"),
         format!("/6/attributes/{attribute}"),
+        format!("/6/tokens/{token_id}"),
+        format!("/6/verifiers/{verifier_id}"),
+        format!("/6/images/{image_id}"),
+        format!("/6/objects/{object_id}"),
+        format!("/6/accounts/{}", owner.id),
     ] {
         let r = server.get(&path, &other.h());
         assert_eq!(r.status, 404, "GET {path} as another account: {}", r.json);
         assert!(!String::from_utf8_lossy(&r.bytes).contains(&owner.id));
+        // Deleting accounts is the admin's: refused before the id is even looked up.
+        let expected = if path.starts_with("/6/accounts/") {
+            403
+        } else {
+            404
+        };
         let r = server.request("DELETE", &path, &other.h(), None);
-        assert_eq!(r.status, 404, "DELETE {path} as another account");
+        assert_eq!(
+            r.status, expected,
+            "DELETE {path} as another account: {}",
+            r.json
+        );
     }
+    for path in [
+        format!("/6/faces/{face_id}/attributes/samples"),
+        format!("/6/images/{image_id}"),
+        format!("/6/objects/{object_id}"),
+    ] {
+        assert_eq!(server.get(&path, &other.h()).status, 404, "GET {path}");
+        assert_eq!(
+            server.request("HEAD", &path, &other.h(), None).status,
+            404,
+            "HEAD {path}"
+        );
+    }
+    // Not replaced, not changed, not counted, not listed.
+    let r = server.send_json(
+        "PUT",
+        &format!("/6/tokens/{token_id}"),
+        &other.h(),
+        &json!({"permissions": {"list": ["view"]}, "expiration_time": null}),
+    );
+    assert_eq!(r.status, 404);
+    let r = server.send_json(
+        "PUT",
+        &format!("/6/faces/{face_id}/attributes"),
+        &other.h(),
+        &json!({"attribute_id": attribute}),
+    );
+    assert_eq!(r.status, 404);
+    let r = server.send_json(
+        "PATCH",
+        &format!("/6/accounts/{}", owner.id),
+        &other.h(),
+        &json!({"description": "taken over"}),
+    );
+    assert_eq!(r.status, 403);
+    let accounts = server.get("/6/accounts", &other.h()).json;
+    assert_eq!(
+        (
+            accounts["total_count"].clone(),
+            accounts["accounts"][0]["account_id"].clone()
+        ),
+        (json!(1), json!(other.id))
+    );
+    assert_eq!(
+        server.get("/6/verifiers/count", &other.h()).json["verifiers_count"],
+        0
+    );
+    assert_eq!(
+        server.get("/6/faces/attributes/count", &other.h()).json["faces_count"],
+        0
+    );
+    assert_eq!(
+        server
+            .get(&format!("/6/lists?list_ids={list_id}"), &other.h())
+            .json["lists"],
+        json!([])
+    );
+    assert_eq!(
+        server
+            .get(&format!("/6/lists/count?list_ids={list_id}"), &other.h())
+            .json["lists_count"],
+        0
+    );
     assert_eq!(server.get("/6/lists", &other.h()).json["lists"], json!([]));
     assert_eq!(server.get("/6/faces", &other.h()).json["faces"], json!([]));
     for query in [
@@ -154,6 +246,27 @@ fn another_account_never_sees_or_changes_this_accounts_data() {
             .status,
         200
     );
+    for path in [
+        format!("/6/faces/{face_id}/attributes"),
+        format!("/6/tokens/{token_id}"),
+        format!("/6/verifiers/{verifier_id}"),
+        format!("/6/images/{image_id}"),
+        format!("/6/objects/{object_id}"),
+        format!("/6/accounts/{}", owner.id),
+    ] {
+        assert_eq!(
+            server.get(&path, &owner.h()).status,
+            200,
+            "GET {path} as the owner"
+        );
+    }
+    assert_eq!(
+        server
+            .get(&format!("/6/tokens/{token_id}"), &owner.h())
+            .json["permissions"],
+        json!({"face": ["view"]})
+    );
+    assert_eq!(server.get("/6/account", &owner.h()).json["description"], "");
 }
 
 #[test]

@@ -1,12 +1,17 @@
 //! End-to-end tests: each starts the real `argus serve` on a free port with a fresh data directory and talks to
 //! it over TCP. The binary is `$ARGUS_BIN`, else `target/debug/argus` (build it first: `make test` does).
 
+mod account_tests;
 mod auth_tests;
 mod bad_input_tests;
 mod durability_tests;
 mod events_tests;
+mod face_attribute_tests;
 mod faces_tests;
 mod flow_tests;
 mod gpu_matcher_tests;
+mod image_store_tests;
+mod list_tests;
 mod server;
+mod token_tests;
 mod verifier_tests;

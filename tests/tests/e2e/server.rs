@@ -36,12 +36,14 @@ pub struct Server {
     pub base: String,
 }
 
-/// The answer to a request: status and JSON body (Null when empty or not JSON), plus raw bytes.
+/// The answer to a request: status and JSON body (Null when empty or not JSON), plus raw bytes and headers
+/// (names lowercased).
 pub struct Answer {
     pub status: u16,
     pub json: Value,
     pub bytes: Vec<u8>,
     pub request_id: Option<String>,
+    pub headers: std::collections::HashMap<String, String>,
 }
 
 impl Server {
@@ -109,6 +111,14 @@ impl Server {
         };
         let status = response.status();
         let request_id = response.header("luna-request-id").map(str::to_string);
+        let headers = response
+            .headers_names()
+            .into_iter()
+            .filter_map(|name| {
+                let value = response.header(&name)?.to_string();
+                Some((name.to_ascii_lowercase(), value))
+            })
+            .collect();
         let mut bytes = Vec::new();
         std::io::Read::read_to_end(&mut response.into_reader(), &mut bytes).expect("body");
         let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
@@ -117,6 +127,7 @@ impl Server {
             json,
             bytes,
             request_id,
+            headers,
         }
     }
 
@@ -128,6 +139,28 @@ impl Server {
         let mut h = headers.to_vec();
         h.push(("Content-Type", "application/json"));
         self.request("POST", path, &h, Some(body.to_string().as_bytes()))
+    }
+
+    /// The number of face descriptors in the matcher index, from `GET /metrics`.
+    pub fn index_faces(&self) -> u64 {
+        let text = String::from_utf8(self.get("/metrics", &[]).bytes).expect("metrics text");
+        text.lines()
+            .find_map(|l| l.strip_prefix("argus_index_faces "))
+            .and_then(|n| n.trim().parse().ok())
+            .expect("argus_index_faces in /metrics")
+    }
+
+    /// Sends a JSON body with any method.
+    pub fn send_json(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &Value,
+    ) -> Answer {
+        let mut h = headers.to_vec();
+        h.push(("Content-Type", "application/json"));
+        self.request(method, path, &h, Some(body.to_string().as_bytes()))
     }
 
     /// Sends SIGTERM and returns the exit code.
@@ -161,6 +194,18 @@ pub struct Account {
 }
 
 impl Account {
+    /// The Basic credentials of an account that exists already (e.g. the root account).
+    pub fn basic(id: &str, login: &str, password: &str) -> Account {
+        let token = base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            format!("{login}:{password}"),
+        );
+        Account {
+            id: id.to_string(),
+            auth: format!("Basic {token}"),
+        }
+    }
+
     pub fn create(server: &Server, login: &str) -> Account {
         let r = server.post_json(
             "/6/accounts",
