@@ -100,7 +100,12 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     (
         "post",
         "/6/detector",
-        "Detect faces in an image and store a sample per face",
+        "Detect faces in images and store a sample per face",
+    ),
+    (
+        "post",
+        "/6/sdk",
+        "Detect faces, warp and extract; nothing is stored",
     ),
     (
         "post",
@@ -160,6 +165,11 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
         "/6/matcher/faces",
         "Match references against candidate faces",
     ),
+    (
+        "post",
+        "/6/matcher/raw",
+        "Similarity of every reference descriptor to every candidate descriptor",
+    ),
     ("post", "/6/verifiers", "Create a verifier"),
     ("get", "/6/verifiers", "The caller's verifiers"),
     ("get", "/6/verifiers/count", "Number of verifiers"),
@@ -174,6 +184,11 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
         "post",
         "/6/verifiers/{verifier_id}/verifications",
         "Verify references against the verifier's threshold",
+    ),
+    (
+        "post",
+        "/6/verifiers/{verifier_id}/raw",
+        "Verify descriptors against descriptors with the verifier's threshold",
     ),
     (
         "post",

@@ -84,7 +84,7 @@ fn reference_descriptor(state: &AppState, account: Uuid, r: &Reference) -> ApiRe
                     ))
                 })?
         }
-        "descriptor" => {
+        "descriptor" | "raw_descriptor" => {
             let data = r
                 .data
                 .as_deref()
@@ -94,7 +94,7 @@ fn reference_descriptor(state: &AppState, account: Uuid, r: &Reference) -> ApiRe
                 .map_err(|_| ApiError::bad_input("descriptor data is not base64"))?;
             return Ok(Descriptor::from_bytes(&bytes)?);
         }
-        "event" | "face_external_id" | "sdk_descriptor" | "xpk_file" | "raw_descriptor" => {
+        "event" | "face_external_id" | "sdk_descriptor" | "xpk_file" => {
             return Err(ApiError::unsupported(format!("{} references", r.kind)));
         }
         other => {

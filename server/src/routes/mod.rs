@@ -4,6 +4,7 @@
 mod account_registry;
 mod accounts;
 pub mod catalog;
+mod detection;
 mod event_input;
 mod event_query;
 mod events;
@@ -12,6 +13,7 @@ mod faces;
 mod image_store;
 mod lists;
 mod matcher;
+mod raw_matching;
 mod samples;
 mod service;
 mod tokens;
@@ -80,7 +82,7 @@ pub fn route(state: &AppState, req: &Request) -> ApiResult<Reply> {
         ["6", "faces", id] if *m == Method::GET => faces::get(state, req, id),
         ["6", "faces", id] if *m == Method::DELETE => faces::delete(state, req, id),
         ["6", "faces", id] if *m == Method::PATCH => faces::patch(state, req, id),
-        ["6", "detector"] if *m == Method::POST => samples::detect(state, req),
+        ["6", "detector"] if *m == Method::POST => detection::detector(state, req),
         ["6", "samples", "faces"] if *m == Method::POST => samples::upload(state, req),
         ["6", "samples", "faces", id] if *m == Method::GET || *m == Method::HEAD => {
             samples::get(state, req, id)
@@ -103,6 +105,7 @@ pub fn route(state: &AppState, req: &Request) -> ApiResult<Reply> {
         ["6", "objects", id] if *m == Method::DELETE => {
             image_store::delete(state, req, ObjectKind::Object, id)
         }
+        ["6", "sdk"] if *m == Method::POST => detection::sdk(state, req),
         ["6", "extractor"] if *m == Method::POST => samples::extract(state, req),
         ["6", "attributes"] if *m == Method::POST => samples::create_attribute(state, req),
         ["6", "attributes", id] if *m == Method::GET || *m == Method::HEAD => {
@@ -112,6 +115,7 @@ pub fn route(state: &AppState, req: &Request) -> ApiResult<Reply> {
             samples::delete_attribute(state, req, id)
         }
         ["6", "matcher", "faces"] if *m == Method::POST => matcher::faces(state, req),
+        ["6", "matcher", "raw"] if *m == Method::POST => raw_matching::matcher(state, req),
         ["6", "verifiers"] if *m == Method::POST => verifiers::create(state, req),
         ["6", "verifiers"] if *m == Method::GET => verifiers::list(state, req),
         ["6", "verifiers", "count"] if *m == Method::GET => verifiers::count(state, req),
@@ -119,6 +123,7 @@ pub fn route(state: &AppState, req: &Request) -> ApiResult<Reply> {
             verifiers::get(state, req, id)
         }
         ["6", "verifiers", id] if *m == Method::DELETE => verifiers::delete(state, req, id),
+        ["6", "verifiers", id, "raw"] if *m == Method::POST => raw_matching::verify(state, req, id),
         ["6", "verifiers", id, "verifications"] if *m == Method::POST => {
             verifiers::verify(state, req, id)
         }

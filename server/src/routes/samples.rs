@@ -1,39 +1,18 @@
-//! Detection and samples: `POST /6/detector` (raw image body) stores one sample per face; samples can also be
-//! uploaded, read and deleted; `POST /6/extractor` turns samples into temporary attributes with a descriptor.
+//! Samples (face warps, stored by `/6/detector` or uploaded ready-made): upload, read, delete; `POST /6/extractor`
+//! turns samples into temporary attributes with a descriptor; `POST /6/attributes` makes one from a descriptor.
 //! The server hands bytes to the engine and stores the bytes it gets back; it never touches pixels.
 
+use super::detection::flag;
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
 use crate::request::{Reply, Request, now_ms, parse_id, time_text};
 use crate::state::AppState;
-use argus_engine::{DetectOptions, Detection};
 use argus_store::{Attribute, StoredDescriptor};
 use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 use warp::http::StatusCode;
-
-/// Estimation flags of the detector that this build has no model for.
-const UNSUPPORTED_ESTIMATIONS: [&str; 9] = [
-    "estimate_head_pose",
-    "estimate_emotions",
-    "estimate_mask",
-    "estimate_quality",
-    "estimate_gaze",
-    "estimate_eyes_attributes",
-    "estimate_mouth_attributes",
-    "estimate_face_quality",
-    "extract_exif",
-];
-
-fn flag(req: &Request, name: &str) -> ApiResult<bool> {
-    match req.query::<u8>(name)? {
-        None | Some(0) => Ok(false),
-        Some(1) => Ok(true),
-        Some(v) => Err(ApiError::bad_query(format!("{name}={v}: must be 0 or 1"))),
-    }
-}
 
 fn image_body(req: &Request) -> ApiResult<&[u8]> {
     let content_type = req.header("content-type").unwrap_or("");
@@ -44,60 +23,6 @@ fn image_body(req: &Request) -> ApiResult<&[u8]> {
         )));
     }
     Ok(&req.body)
-}
-
-fn detection_view(d: &Detection) -> Value {
-    json!({
-        "rect": {"x": d.rect.x.round() as i64, "y": d.rect.y.round() as i64,
-                 "width": d.rect.width.round() as i64, "height": d.rect.height.round() as i64},
-        "rect_score": d.score,
-        "landmarks5": d.landmarks5.iter().map(|p| [p.x, p.y]).collect::<Vec<_>>(),
-    })
-}
-
-/// `POST /6/detector`.
-pub fn detect(state: &AppState, req: &Request) -> ApiResult<Reply> {
-    let account = auth::account(state, req)?;
-    for name in UNSUPPORTED_ESTIMATIONS {
-        if flag(req, name)? {
-            return Err(ApiError::unsupported(name));
-        }
-    }
-    if flag(req, "warped_image")? {
-        return Err(ApiError::unsupported("warped_image=1 on the detector"));
-    }
-    let multiface = match req.query::<u8>("multiface_policy")? {
-        None | Some(1) => true,
-        Some(0) => false,
-        Some(v) => {
-            return Err(ApiError::bad_query(format!(
-                "multiface_policy={v}: must be 0 or 1"
-            )));
-        }
-    };
-    let options = DetectOptions {
-        multiface,
-        landmarks68: flag(req, "detect_landmarks68")?,
-        ..DetectOptions::default()
-    };
-    let bytes = image_body(req)?;
-    let image = state.engine.decode(bytes)?;
-    let faces = state.engine.detect(&image, &options)?;
-    let mut samples = Vec::new();
-    for face in &faces {
-        let sample = state.engine.encode_sample(&state.engine.warp(&image, face));
-        let id = Uuid::new_v4();
-        state.store.put_sample(account, id, &sample, now_ms())?;
-        samples.push(
-            json!({"face": {"sample_id": id, "url": format!("/6/samples/faces/{id}"),
-                                     "detection": detection_view(face)}}),
-        );
-    }
-    let filename = req.header("x-luna-filename").unwrap_or("");
-    Ok(Reply::Json(
-        StatusCode::CREATED,
-        json!({"images": [{"filename": filename, "status": 1, "detections": {"samples": samples}}]}),
-    ))
 }
 
 /// `POST /6/samples/faces`: a ready warp.
@@ -133,10 +58,10 @@ pub fn delete(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
 /// `POST /6/extractor`: a temporary attribute with a descriptor for each sample.
 pub fn extract(state: &AppState, req: &Request) -> ApiResult<Reply> {
     let account = auth::account(state, req)?;
-    if flag(req, "extract_basic_attributes")? {
+    if flag(req, "extract_basic_attributes", false)? {
         return Err(ApiError::unsupported("extract_basic_attributes"));
     }
-    if flag(req, "aggregate_attributes")? {
+    if flag(req, "aggregate_attributes", false)? {
         return Err(ApiError::unsupported("aggregate_attributes"));
     }
     let ttl = req.query::<i64>("ttl")?.unwrap_or(300);

@@ -166,15 +166,20 @@ fn ids(req: &Request, name: &str) -> ApiResult<Vec<Uuid>> {
     })
 }
 
-/// `POST /6/verifiers/{id}/verifications`: a raw image body against `face_ids` and `attribute_ids`.
-pub fn verify(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
-    let account = auth::account(state, req)?;
+/// The `verification_threshold` of the caller's verifier `id`.
+pub fn threshold(state: &AppState, account: Uuid, id: &str) -> ApiResult<f32> {
     let verifier = state
         .store
         .verifier(account, parse_id("verifier_id", id)?)?;
-    let threshold = serde_json::from_str::<Policies>(&verifier.policies)
+    Ok(serde_json::from_str::<Policies>(&verifier.policies)
         .map_err(|e| ApiError::internal(format!("stored policies: {e}")))?
-        .verification_threshold;
+        .verification_threshold)
+}
+
+/// `POST /6/verifiers/{id}/verifications`: a raw image body against `face_ids` and `attribute_ids`.
+pub fn verify(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
+    let account = auth::account(state, req)?;
+    let threshold = threshold(state, account, id)?;
     for unsupported in ["event_ids", "external_ids"] {
         if req.query.contains_key(unsupported) {
             return Err(ApiError::unsupported(format!(

@@ -4,6 +4,7 @@
 mod account_tests;
 mod auth_tests;
 mod bad_input_tests;
+mod detection_tests;
 mod durability_tests;
 mod events_tests;
 mod face_attribute_tests;
