@@ -6,10 +6,9 @@
 //! Usage: h1-matcher ARGUS_BIN N CONCURRENCY SECONDS
 
 use anyhow::{Context, bail};
+use argus_bench_http::{BenchServer, Latencies};
 use base64::Engine as _;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -61,48 +60,19 @@ fn main() -> anyhow::Result<()> {
     }
     let (n, concurrency, seconds): (usize, usize, u64) =
         (args[2].parse()?, args[3].parse()?, args[4].parse()?);
-    let data = tempfile::tempdir()?;
-    let mut server = Command::new(&args[1])
-        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
-        .arg(data.path())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()?;
-    let mut line = String::new();
-    let mut out = BufReader::new(server.stdout.take().context("stdout")?);
-    while !line.contains("listening on") {
-        line.clear();
-        if out.read_line(&mut line)? == 0 {
-            bail!("argus exited before listening");
-        }
-    }
-    let base = line
-        .trim()
-        .rsplit(' ')
-        .next()
-        .context("address")?
-        .to_string();
-    std::thread::spawn(move || for _ in out.lines() {});
-
+    let server = BenchServer::start(&args[1])?;
+    let (base, auth) = (&server.base, &server.auth);
     let agent = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(60))
         .build();
-    agent.post(&format!("{base}/6/accounts")).send_string(
-        &json!({"login": "bench@argus.dev", "password": "secret", "account_type": "user"})
-            .to_string(),
-    )?;
-    let auth = format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode("bench@argus.dev:secret")
-    );
-    let list = post(&agent, &format!("{base}/6/lists"), &auth, &json!({}))?["list_id"].clone();
+    let list = post(&agent, &format!("{base}/6/lists"), auth, &json!({}))?["list_id"].clone();
 
     let started = Instant::now();
     let enrolled = Arc::new(AtomicUsize::new(0));
     std::thread::scope(|s| -> anyhow::Result<()> {
         let handles: Vec<_> = (0..ENROL_THREADS)
             .map(|t| {
-                let (base, auth, list, enrolled) = (&base, &auth, &list, enrolled.clone());
+                let (list, enrolled) = (&list, enrolled.clone());
                 s.spawn(move || -> anyhow::Result<()> {
                     let agent = ureq::AgentBuilder::new().build();
                     for i in (t..n).step_by(ENROL_THREADS) {
@@ -133,7 +103,7 @@ fn main() -> anyhow::Result<()> {
     let latencies: Vec<Duration> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..concurrency)
             .map(|t| {
-                let (base, auth, list) = (&base, &auth, &list);
+                let list = &list;
                 s.spawn(move || {
                     let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(30)).build();
                     let mut rng = Rng(0xABCDEF + t as u64);
@@ -158,16 +128,8 @@ fn main() -> anyhow::Result<()> {
             .flat_map(|h| h.join().unwrap_or_default())
             .collect()
     });
-    let _ = server.kill();
-    let _ = server.wait();
-    let mut sorted = latencies;
-    sorted.sort();
-    if sorted.is_empty() {
-        bail!("no matcher request succeeded");
-    }
-    let pct = |p: f64| {
-        sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)].as_secs_f64() * 1e3
-    };
+    drop(server);
+    let latencies = Latencies::new(latencies)?;
     println!(
         "| faces | enrol faces/s | concurrency | seconds | requests | requests/s | p50 ms | p99 ms |"
     );
@@ -175,10 +137,10 @@ fn main() -> anyhow::Result<()> {
     println!(
         "| {n} | {:.0} | {concurrency} | {seconds} | {} | {:.0} | {:.2} | {:.2} |",
         n as f64 / enrol_secs,
-        sorted.len(),
-        sorted.len() as f64 / seconds as f64,
-        pct(0.50),
-        pct(0.99)
+        latencies.count(),
+        latencies.count() as f64 / seconds as f64,
+        latencies.ms(0.50),
+        latencies.ms(0.99)
     );
     Ok(())
 }
