@@ -1,4 +1,4 @@
-//! The images of a processing request (`/6/detector`, `/6/sdk`): the bytes of one raw image, one base64 image
+//! The images of a processing request (`/6/detector`, `/6/sdk`, handlers): the bytes of one raw image, one base64 image
 //! (`image/x-jpeg-base64` …), a `multipart/form-data` form with one image per part, or a JSON body
 //! `{"images": [{"image": "<base64>", "filename": "…"}]}`. Only the transport is unpacked here; the bytes go to
 //! the engine as they are, and a part that is not an image fails when the engine decodes it.
@@ -47,12 +47,17 @@ struct JsonImage {
 /// The images of `req`, in the order they were sent: 1..=`MAX_IMAGES` of them.
 pub fn images(req: &Request) -> ApiResult<Vec<InputImage>> {
     let content_type = req.header("content-type").unwrap_or("").trim();
-    let (mime, params) = content_type
-        .split_once(';')
-        .map_or((content_type, ""), |(m, p)| (m.trim(), p));
-    let mime = mime.to_ascii_lowercase();
+    let mime = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     let images = if mime == "multipart/form-data" {
-        multipart(&req.body, &boundary(params)?)?
+        form_parts(req)?
+            .into_iter()
+            .map(FormPart::into_image)
+            .collect::<ApiResult<Vec<_>>>()?
     } else if mime == "application/json" || mime == "application/msgpack" {
         let body: JsonImages = req.json()?;
         body.images
@@ -72,6 +77,11 @@ pub fn images(req: &Request) -> ApiResult<Vec<InputImage>> {
             bytes: single(&mime, &req.body)?,
         }]
     };
+    checked_count(images)
+}
+
+/// Fails unless there are 1..=`MAX_IMAGES` images.
+pub fn checked_count(images: Vec<InputImage>) -> ApiResult<Vec<InputImage>> {
     if images.is_empty() || images.len() > MAX_IMAGES {
         return Err(ApiError::bad_input(format!(
             "a request carries 1..{MAX_IMAGES} images, this one has {}",
@@ -79,6 +89,40 @@ pub fn images(req: &Request) -> ApiResult<Vec<InputImage>> {
         )));
     }
     Ok(images)
+}
+
+/// One part of a `multipart/form-data` body.
+pub struct FormPart {
+    /// The form field name.
+    pub name: String,
+    /// The part's filename, or "".
+    pub filename: String,
+    /// The part's Content-Type, lowercased (`application/octet-stream` when it gives none).
+    pub mime: String,
+    /// The content.
+    pub bytes: Vec<u8>,
+}
+
+impl FormPart {
+    /// The part as an image: raw, or base64 for the `image/x-…-base64` types.
+    pub fn into_image(self) -> ApiResult<InputImage> {
+        Ok(InputImage {
+            bytes: single(&self.mime, &self.bytes)?,
+            filename: self.filename,
+        })
+    }
+}
+
+/// The parts of a `multipart/form-data` request, in order.
+pub fn form_parts(req: &Request) -> ApiResult<Vec<FormPart>> {
+    let content_type = req.header("content-type").unwrap_or("");
+    let (mime, params) = content_type.split_once(';').unwrap_or((content_type, ""));
+    if !mime.trim().eq_ignore_ascii_case("multipart/form-data") {
+        return Err(ApiError::bad_input(format!(
+            "Content-Type {content_type:?}: multipart/form-data is expected"
+        )));
+    }
+    multipart(&req.body, &boundary(params)?)
 }
 
 /// The bytes of a body (or part) sent with `mime`: raw, or base64 for the `image/x-…-base64` types.
@@ -120,24 +164,24 @@ fn boundary(params: &str) -> ApiResult<String> {
         .ok_or_else(|| ApiError::bad_input("multipart/form-data without a boundary parameter"))
 }
 
-/// The parts of a multipart body (RFC 7578), each an image; a part without a Content-Type is taken as raw bytes.
-fn multipart(body: &[u8], boundary: &str) -> ApiResult<Vec<InputImage>> {
+/// The parts of a multipart body (RFC 7578).
+fn multipart(body: &[u8], boundary: &str) -> ApiResult<Vec<FormPart>> {
     let delimiter = format!("--{boundary}").into_bytes();
     let mut rest = match find(body, &delimiter) {
         Some(at) => &body[at + delimiter.len()..],
         None => return Err(malformed("no boundary line")),
     };
-    let mut images = Vec::new();
+    let mut parts = Vec::new();
     loop {
         if rest.starts_with(b"--") {
-            return Ok(images);
+            return Ok(parts);
         }
         let part_start = rest
             .strip_prefix(b"\r\n")
             .ok_or_else(|| malformed("boundary not followed by a line break"))?;
         let end = find(part_start, &[b"\r\n".as_slice(), &delimiter].concat())
             .ok_or_else(|| malformed("a part is not closed by the boundary"))?;
-        images.push(part(&part_start[..end])?);
+        parts.push(part(&part_start[..end])?);
         rest = &part_start[end + 2 + delimiter.len()..];
     }
 }
@@ -147,33 +191,39 @@ fn malformed(why: &str) -> ApiError {
 }
 
 /// One part: headers, a blank line, the content.
-fn part(bytes: &[u8]) -> ApiResult<InputImage> {
+fn part(bytes: &[u8]) -> ApiResult<FormPart> {
     let split = find(bytes, b"\r\n\r\n")
         .ok_or_else(|| malformed("a part has no blank line after its headers"))?;
     let headers =
         std::str::from_utf8(&bytes[..split]).map_err(|_| malformed("part headers are not text"))?;
     let content = &bytes[split + 4..];
     let mut filename = String::new();
+    let mut name = String::new();
     let mut mime = "application/octet-stream".to_string();
     for line in headers.lines() {
-        let Some((name, value)) = line.split_once(':') else {
+        let Some((header, value)) = line.split_once(':') else {
             continue;
         };
-        if name.trim().eq_ignore_ascii_case("content-type") {
+        if header.trim().eq_ignore_ascii_case("content-type") {
             mime = value.trim().to_ascii_lowercase();
-        } else if name.trim().eq_ignore_ascii_case("content-disposition") {
-            filename = disposition_filename(value).unwrap_or_default();
+        } else if header.trim().eq_ignore_ascii_case("content-disposition") {
+            filename = disposition_param(value, "filename").unwrap_or_default();
+            name = disposition_param(value, "name").unwrap_or_default();
         }
     }
-    let bytes = single(&mime, content)?;
-    Ok(InputImage { filename, bytes })
+    Ok(FormPart {
+        name,
+        filename,
+        mime,
+        bytes: content.to_vec(),
+    })
 }
 
-fn disposition_filename(value: &str) -> Option<String> {
+fn disposition_param(value: &str, key: &str) -> Option<String> {
     value
         .split(';')
         .filter_map(|p| p.trim().split_once('='))
-        .find(|(k, _)| k.trim() == "filename")
+        .find(|(k, _)| k.trim() == key)
         .map(|(_, v)| v.trim().trim_matches('"').to_string())
 }
 
@@ -206,7 +256,9 @@ mod tests {
             ("a.jpg", "image/jpeg", b"\xff\xd8jpeg\r\n--Xy bytes"),
             ("b.png", "image/x-png-base64", b"aGVsbG8="),
         ]);
-        let images = multipart(&body, "XyZ").unwrap();
+        let parts = multipart(&body, "XyZ").unwrap();
+        assert_eq!(parts[0].name, "img");
+        let images: Vec<InputImage> = parts.into_iter().map(|p| p.into_image().unwrap()).collect();
         assert_eq!(images.len(), 2);
         assert_eq!(images[0].filename, "a.jpg");
         assert_eq!(images[0].bytes, b"\xff\xd8jpeg\r\n--Xy bytes");
@@ -225,7 +277,8 @@ mod tests {
             .is_err()
         );
         let text = form(&[("t.txt", "text/plain", b"hello")]);
-        assert!(multipart(&text, "XyZ").is_err());
+        let part = multipart(&text, "XyZ").unwrap().remove(0);
+        assert!(part.into_image().is_err());
         assert!(boundary(" charset=utf-8").is_err());
         assert_eq!(boundary(" boundary=\"q\"").unwrap(), "q");
     }

@@ -7,12 +7,14 @@
 #![warn(missing_docs)]
 
 mod events;
+mod handlers;
 mod password;
 mod queries;
 mod records;
 mod sqlite;
 
 pub use events::*;
+pub use handlers::*;
 pub use password::{hash_password, verify_password};
 pub use queries::*;
 pub use records::*;
@@ -224,4 +226,17 @@ pub trait Store: Send + Sync {
     fn delete_event(&self, account: Uuid, id: Uuid) -> Result<()>;
     /// Deletes those of the events that are the account's; returns the ids deleted.
     fn delete_events(&self, account: Uuid, ids: &[Uuid]) -> Result<Vec<Uuid>>;
+
+    /// Creates a handler.
+    fn create_handler(&self, handler: &Handler) -> Result<()>;
+    /// A handler of the account.
+    fn handler(&self, account: Uuid, id: Uuid) -> Result<Handler>;
+    /// The account's handlers matching the filter, oldest first.
+    fn handlers(&self, account: Uuid, filter: &HandlerFilter, page: Page) -> Result<Vec<Handler>>;
+    /// How many of the account's handlers match the filter.
+    fn count_handlers(&self, account: Uuid, filter: &HandlerFilter) -> Result<u64>;
+    /// Replaces the description, type, policies and update time of the account's handler `handler.handler_id`.
+    fn replace_handler(&self, handler: &Handler) -> Result<()>;
+    /// Deletes a handler of the account.
+    fn delete_handler(&self, account: Uuid, id: Uuid) -> Result<()>;
 }

@@ -190,6 +190,27 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
         "/6/verifiers/{verifier_id}/raw",
         "Verify descriptors against descriptors with the verifier's threshold",
     ),
+    ("post", "/6/handlers", "Create a static or dynamic handler"),
+    ("get", "/6/handlers", "The caller's handlers (a bare array)"),
+    ("get", "/6/handlers/count", "Number of handlers"),
+    (
+        "post",
+        "/6/handlers/validator",
+        "Check handler policies without saving them",
+    ),
+    ("get", "/6/handlers/{handler_id}", "A handler"),
+    (
+        "head",
+        "/6/handlers/{handler_id}",
+        "Whether a handler exists",
+    ),
+    ("put", "/6/handlers/{handler_id}", "Replace a handler"),
+    ("delete", "/6/handlers/{handler_id}", "Delete a handler"),
+    (
+        "post",
+        "/6/handlers/{handler_id}/events",
+        "Run the handler on images: detect, extract, match, tag, store events",
+    ),
     (
         "post",
         "/6/events",

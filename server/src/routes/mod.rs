@@ -10,6 +10,9 @@ mod event_query;
 mod events;
 mod face_attributes;
 mod faces;
+mod handler_events;
+mod handler_policies;
+mod handlers;
 mod image_store;
 mod lists;
 mod matcher;
@@ -126,6 +129,18 @@ pub fn route(state: &AppState, req: &Request) -> ApiResult<Reply> {
         ["6", "verifiers", id, "raw"] if *m == Method::POST => raw_matching::verify(state, req, id),
         ["6", "verifiers", id, "verifications"] if *m == Method::POST => {
             verifiers::verify(state, req, id)
+        }
+        ["6", "handlers"] if *m == Method::POST => handlers::create(state, req),
+        ["6", "handlers"] if *m == Method::GET => handlers::list(state, req),
+        ["6", "handlers", "count"] if *m == Method::GET => handlers::count(state, req),
+        ["6", "handlers", "validator"] if *m == Method::POST => handlers::validate(state, req),
+        ["6", "handlers", id] if *m == Method::GET || *m == Method::HEAD => {
+            handlers::get(state, req, id)
+        }
+        ["6", "handlers", id] if *m == Method::PUT => handlers::replace(state, req, id),
+        ["6", "handlers", id] if *m == Method::DELETE => handlers::delete(state, req, id),
+        ["6", "handlers", id, "events"] if *m == Method::POST => {
+            handler_events::generate(state, req, id)
         }
         ["6", "events"] if *m == Method::POST => events::create(state, req),
         ["6", "events"] if *m == Method::GET => events::list(state, req),

@@ -8,13 +8,14 @@ use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use uuid::Uuid;
 
 /// Tables whose rows belong to one account, child tables before the ones they hang off.
-const OWNED_TABLES: [&str; 10] = [
+const OWNED_TABLES: [&str; 11] = [
     "face_attributes",
     "attribute_basics",
     "faces",
     "lists",
     "tokens",
     "verifiers",
+    "handlers",
     "attributes",
     "samples",
     "objects",

@@ -5,6 +5,7 @@
 use crate::events::*;
 use crate::queries::*;
 use crate::records::*;
+use crate::{Handler, HandlerFilter};
 use crate::{Result, Store, StoreError};
 use rows::*;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
@@ -18,6 +19,7 @@ mod event_conditions;
 mod events;
 mod face_attributes;
 mod face_queries;
+mod handlers;
 mod list_queries;
 mod objects;
 mod rows;
@@ -622,6 +624,30 @@ impl Store for SqliteStore {
 
     fn delete_object(&self, account: Uuid, kind: ObjectKind, id: Uuid) -> Result<()> {
         self.write(|tx| objects::delete_object(tx, account, kind, id))
+    }
+
+    fn create_handler(&self, handler: &Handler) -> Result<()> {
+        self.write(|tx| handlers::create_handler(tx, handler))
+    }
+
+    fn handler(&self, account: Uuid, id: Uuid) -> Result<Handler> {
+        handlers::handler(&*self.db()?, account, id)
+    }
+
+    fn handlers(&self, account: Uuid, filter: &HandlerFilter, page: Page) -> Result<Vec<Handler>> {
+        handlers::handlers(&*self.db()?, account, filter, page)
+    }
+
+    fn count_handlers(&self, account: Uuid, filter: &HandlerFilter) -> Result<u64> {
+        handlers::count_handlers(&*self.db()?, account, filter)
+    }
+
+    fn replace_handler(&self, handler: &Handler) -> Result<()> {
+        self.write(|tx| handlers::replace_handler(tx, handler))
+    }
+
+    fn delete_handler(&self, account: Uuid, id: Uuid) -> Result<()> {
+        self.delete_owned("handlers", "handler_id", "handler", account, id)
     }
 
     fn create_events(&self, batch: &[Event]) -> Result<()> {

@@ -15,6 +15,10 @@ CREATE TABLE IF NOT EXISTS tokens (
 CREATE TABLE IF NOT EXISTS verifiers (
     verifier_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, description TEXT NOT NULL, policies TEXT NOT NULL,
     create_time INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS handlers (
+    handler_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, description TEXT NOT NULL,
+    handler_type INTEGER NOT NULL, policies TEXT, create_time INTEGER NOT NULL, last_update_time INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS handlers_by_account ON handlers (account_id, create_time);
 CREATE TABLE IF NOT EXISTS lists (
     list_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, user_data TEXT NOT NULL,
     create_time INTEGER NOT NULL, last_update_time INTEGER NOT NULL);

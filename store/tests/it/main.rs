@@ -6,5 +6,6 @@ mod conformance_tests;
 mod crash_tests;
 mod event_tests;
 mod face_query_tests;
+mod handler_tests;
 mod object_tests;
 mod support;

@@ -11,6 +11,7 @@ mod face_attribute_tests;
 mod faces_tests;
 mod flow_tests;
 mod gpu_matcher_tests;
+mod handler_tests;
 mod image_store_tests;
 mod list_tests;
 mod server;

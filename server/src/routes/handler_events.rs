@@ -1,0 +1,497 @@
+//! `POST /6/handlers/{id}/events` (catalogue §2.14, nested-schemas §2): the handler pipeline. Each image is
+//! decoded and its faces detected (`multiface_policy`), or taken as a ready warp (`image_type=1`); the faces of
+//! one image are extracted in one batch; then, per face, in order: the match policies (each may be gated by
+//! `match` filters on earlier labels), conditional tags, and the storage policies (sample, source image,
+//! temporary attribute, face with list links, event), each gated by its filters. One event per face; the
+//! events of a request are stored in one commit after every face was processed, so an image that fails (it
+//! answers `status: 0` with its error) leaves no event behind. Dynamic handlers take `multipart/form-data` with
+//! a `policies` part (JSON), an optional `meta` part (JSON object) and image parts.
+
+use super::event_input::NewEvent;
+use super::handler_policies::{Filters, MatchPolicy, Policies};
+use crate::auth;
+use crate::error::{ApiError, ApiResult};
+use crate::image_input::{self, InputImage};
+use crate::request::{Reply, Request, now_ms, parse_id, time_text};
+use crate::state::AppState;
+use argus_engine::{Descriptor, DetectOptions, Detection, Image, similarity_to_score};
+use argus_index::{Filter, ItemMeta};
+use argus_store::{Attribute, Event, Face, Handler, ObjectKind, StoredDescriptor, StoredObject};
+use serde_json::{Map, Value, json};
+use std::collections::HashSet;
+use uuid::Uuid;
+use warp::http::StatusCode;
+
+/// What a request brings besides its images: policies, the client's meta, and the event fields of the query.
+struct Run {
+    account: Uuid,
+    handler_id: Uuid,
+    policies: Policies,
+    meta: Option<Map<String, Value>>,
+    /// The event fields from the query (source, tags, location, …), in the save-event JSON shape.
+    fields: Map<String, Value>,
+    warped: bool,
+    now: i64,
+}
+
+/// A face found on an image, with its warp and (when extracted) its descriptor.
+struct Found {
+    detection: Option<Detection>,
+    warp: Image,
+    descriptor: Option<Descriptor>,
+}
+
+/// The results of one face: the event as answered, the event as stored (None when storing is off).
+struct Outcome {
+    answer: Value,
+    stored: Option<Event>,
+}
+
+/// The query's event fields in the save-event JSON shape (checked later by `NewEvent::into_event`).
+fn query_fields(req: &Request) -> ApiResult<Map<String, Value>> {
+    let mut fields = Map::new();
+    for name in ["source", "external_id", "user_data", "track_id"] {
+        if let Some(v) = req.query.get(name) {
+            fields.insert(name.into(), json!(v));
+        }
+    }
+    if let Some(id) = req.query.get("stream_id") {
+        fields.insert("stream_id".into(), json!(parse_id("stream_id", id)?));
+    }
+    if let Some(tags) = req.query.get("tags") {
+        let tags: Vec<&str> = tags
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .collect();
+        fields.insert("tags".into(), json!(tags));
+    }
+    let mut location = Map::new();
+    for name in ["city", "area", "district", "street", "house_number"] {
+        if let Some(v) = req.query.get(name) {
+            location.insert(name.into(), json!(v));
+        }
+    }
+    if let (Some(latitude), Some(longitude)) = (
+        req.query::<f64>("latitude")?,
+        req.query::<f64>("longitude")?,
+    ) {
+        location.insert(
+            "geo_position".into(),
+            json!({"latitude": latitude, "longitude": longitude}),
+        );
+    }
+    if !location.is_empty() {
+        fields.insert("location".into(), Value::Object(location));
+    }
+    for (header, field) in [
+        ("luna-event-time", "create_time"),
+        ("luna-event-end-time", "end_time"),
+    ] {
+        if let Some(t) = req.header(header)
+            && chrono::DateTime::parse_from_rfc3339(t).is_ok()
+        {
+            fields.insert(field.into(), json!(t));
+        }
+    }
+    Ok(fields)
+}
+
+/// What a request gives the pipeline: the policies to run, the client's meta, the images.
+struct Inputs {
+    policies: Policies,
+    meta: Option<Map<String, Value>>,
+    images: Vec<InputImage>,
+}
+
+/// The policies, meta and images of a dynamic handler's multipart request.
+fn dynamic_parts(req: &Request) -> ApiResult<Inputs> {
+    let mut policies = None;
+    let mut meta = None;
+    let mut images = Vec::new();
+    for part in image_input::form_parts(req)? {
+        match part.name.as_str() {
+            "policies" => {
+                let value: Value = serde_json::from_slice(&part.bytes).map_err(|e| {
+                    ApiError::bad_json(format!("the policies part is not JSON: {e}"))
+                })?;
+                policies = Some(Policies::parse(value)?);
+            }
+            "meta" => {
+                let value: Map<String, Value> =
+                    serde_json::from_slice(&part.bytes).map_err(|e| {
+                        ApiError::bad_json(format!("the meta part is not a JSON object: {e}"))
+                    })?;
+                meta = Some(value);
+            }
+            _ => images.push(part.into_image()?),
+        }
+    }
+    let policies = policies.ok_or_else(|| {
+        ApiError::bad_json("a dynamic handler needs a `policies` part (JSON) in its multipart body")
+    })?;
+    Ok(Inputs {
+        policies,
+        meta,
+        images: image_input::checked_count(images)?,
+    })
+}
+
+fn stored_policies(handler: &Handler) -> ApiResult<Policies> {
+    let text = handler
+        .policies
+        .as_deref()
+        .ok_or_else(|| ApiError::internal("a static handler without policies"))?;
+    serde_json::from_str(text).map_err(|e| ApiError::internal(format!("stored policies: {e}")))
+}
+
+/// `POST /6/handlers/{id}/events`.
+pub fn generate(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
+    let account = auth::account(state, req)?;
+    let handler = state.store.handler(account, parse_id("handler_id", id)?)?;
+    if super::detection::flag(req, "aggregate_attributes", false)? {
+        return Err(ApiError::unsupported("aggregate_attributes"));
+    }
+    let warped = match req.query::<u8>("image_type")? {
+        None | Some(0) => false,
+        Some(1) => true,
+        Some(2) => return Err(ApiError::unsupported("image_type=2 (body warps)")),
+        Some(v) => {
+            return Err(ApiError::bad_query(format!(
+                "image_type={v}: must be 0, 1 or 2"
+            )));
+        }
+    };
+    let Inputs {
+        policies,
+        meta,
+        images,
+    } = match handler.handler_type {
+        0 => Inputs {
+            policies: stored_policies(&handler)?,
+            meta: None,
+            images: image_input::images(req)?,
+        },
+        1 => dynamic_parts(req)?,
+        _ => return Err(ApiError::unsupported("lambda handlers")),
+    };
+    for link in &policies.storage_policy.face_policy.link_to_lists_policy {
+        state.store.list(account, link.list_id)?;
+    }
+    let run = Run {
+        account,
+        handler_id: handler.handler_id,
+        policies,
+        meta,
+        fields: query_fields(req)?,
+        warped,
+        now: now_ms(),
+    };
+    let mut answers = Vec::new();
+    let mut events = Vec::new();
+    let mut stored = Vec::new();
+    for image in &images {
+        match process_image(state, &run, image) {
+            Ok(outcomes) => {
+                answers.push(json!({"filename": image.filename, "status": 1}));
+                for o in outcomes {
+                    events.push(o.answer);
+                    stored.extend(o.stored);
+                }
+            }
+            Err(e) if e.status == StatusCode::BAD_REQUEST => {
+                answers.push(json!({"filename": image.filename, "status": 0, "error": e.body()}))
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    state.store.create_events(&stored)?;
+    Ok(Reply::Json(
+        StatusCode::CREATED,
+        json!({"images": answers, "events": events,
+               "filtered_detections": {"face_detections": [], "body_detections": []}}),
+    ))
+}
+
+/// The faces of one image, extracted in one batch when the policies extract.
+fn faces(state: &AppState, run: &Run, image: &InputImage) -> ApiResult<Vec<Found>> {
+    let found: Vec<(Option<Detection>, Image)> = if run.warped {
+        vec![(None, state.engine.decode_sample(&image.bytes)?)]
+    } else {
+        let decoded = state.engine.decode(&image.bytes)?;
+        let multiface = run.policies.detect_policy.multiface_policy;
+        let options = DetectOptions {
+            multiface: multiface != 2,
+            ..DetectOptions::default()
+        };
+        let detections = state.engine.detect(&decoded, &options)?;
+        if multiface == 0 && detections.len() > 1 {
+            return Err(ApiError::bad_input(format!(
+                "Multiple faces found in image {:?}: {} faces and multiface_policy 0",
+                image.filename,
+                detections.len()
+            )));
+        }
+        detections
+            .into_iter()
+            .map(|d| {
+                let warp = state.engine.warp(&decoded, &d);
+                (Some(d), warp)
+            })
+            .collect()
+    };
+    let descriptors = if run.policies.extracts() && !found.is_empty() {
+        let warps: Vec<Image> = found.iter().map(|(_, w)| w.clone()).collect();
+        state
+            .engine
+            .extract(&warps)?
+            .into_iter()
+            .map(Some)
+            .collect()
+    } else {
+        vec![None; found.len()]
+    };
+    Ok(found
+        .into_iter()
+        .zip(descriptors)
+        .map(|((detection, warp), descriptor)| Found {
+            detection,
+            warp,
+            descriptor,
+        })
+        .collect())
+}
+
+fn process_image(state: &AppState, run: &Run, image: &InputImage) -> ApiResult<Vec<Outcome>> {
+    let found = faces(state, run, image)?;
+    let mut image_origin: Option<String> = None;
+    let mut outcomes = Vec::with_capacity(found.len());
+    for face in found {
+        outcomes.push(process_face(state, run, image, &face, &mut image_origin)?);
+    }
+    Ok(outcomes)
+}
+
+/// The candidates of one match policy as `{face: {...}, similarity}` items, best first.
+fn match_one(
+    state: &AppState,
+    run: &Run,
+    policy: &MatchPolicy,
+    d: &Descriptor,
+) -> ApiResult<Vec<Value>> {
+    let c = &policy.candidates;
+    if c.account_id.is_some_and(|a| a != run.account) {
+        return Ok(Vec::new());
+    }
+    let filter = Filter {
+        account: Some(run.account),
+        lists: c.list_id.map(|l| vec![l]),
+        ids: c
+            .face_ids
+            .as_ref()
+            .map(|ids| ids.iter().copied().collect::<HashSet<_>>()),
+        predicate: None,
+    };
+    let hits = state.index.search(&d.values, policy.limit, &filter)?;
+    let mut out = Vec::new();
+    for hit in hits {
+        let similarity = similarity_to_score(hit.similarity);
+        if similarity < policy.threshold {
+            continue;
+        }
+        let face = state.store.face(run.account, hit.id)?;
+        out.push(json!({
+            "face": {"face_id": face.face_id, "external_id": face.external_id, "user_data": face.user_data,
+                     "create_time": time_text(face.create_time), "lists": face.lists},
+            "similarity": similarity,
+        }));
+    }
+    Ok(out)
+}
+
+fn best_of(matches: &[Value], label: &str) -> Option<f64> {
+    matches
+        .iter()
+        .filter(|m| m["label"] == label)
+        .flat_map(|m| m["candidates"].as_array().cloned().unwrap_or_default())
+        .filter_map(|c| c["similarity"].as_f64())
+        .reduce(f64::max)
+}
+
+fn process_face(
+    state: &AppState,
+    run: &Run,
+    image: &InputImage,
+    face: &Found,
+    image_origin: &mut Option<String>,
+) -> ApiResult<Outcome> {
+    let p = &run.policies;
+    let s = &p.storage_policy;
+    let event_id = Uuid::new_v4();
+    let mut matches: Vec<Value> = Vec::new();
+    if let Some(d) = &face.descriptor {
+        for policy in &p.match_policy {
+            let gate = |label: &str| best_of(&matches, label);
+            if !policy.filters.pass(&gate) {
+                continue;
+            }
+            let candidates = match_one(state, run, policy, d)?;
+            matches.push(json!({"label": policy.label, "candidates": candidates}));
+        }
+    }
+    let passes = |f: &Filters| f.pass(&|label: &str| best_of(&matches, label));
+
+    let sample_id =
+        if s.face_sample_policy.store_sample == 1 && passes(&s.face_sample_policy.filters) {
+            let id = Uuid::new_v4();
+            let bytes = state.engine.encode_sample(&face.warp);
+            state.store.put_sample(run.account, id, &bytes, run.now)?;
+            Some(id)
+        } else {
+            None
+        };
+    if image_origin.is_none()
+        && !run.warped
+        && s.image_origin_policy.store_image == 1
+        && passes(&s.image_origin_policy.filters)
+    {
+        let object = StoredObject {
+            object_id: Uuid::new_v4(),
+            account_id: run.account,
+            kind: ObjectKind::Image,
+            bytes: image.bytes.clone(),
+            content_type: "application/octet-stream".into(),
+            meta: "{}".into(),
+            create_time: run.now,
+            expire_time: None,
+        };
+        state.store.put_object(&object)?;
+        *image_origin = Some(format!("/6/images/{}", object.object_id));
+    }
+    let stored_descriptor = face.descriptor.as_ref().map(|d| StoredDescriptor {
+        version: d.version,
+        bytes: d.to_bytes(),
+    });
+    let mut face_attributes = Value::Null;
+    if s.attribute_policy.store_attribute == 1 && passes(&s.attribute_policy.filters) {
+        let attribute = Attribute {
+            attribute_id: Uuid::new_v4(),
+            account_id: run.account,
+            descriptor: stored_descriptor.clone(),
+            samples: sample_id.into_iter().collect(),
+            create_time: run.now,
+            expire_time: run.now + s.attribute_policy.ttl * 1000,
+        };
+        state.store.put_attribute(&attribute)?;
+        face_attributes = json!({"attribute_id": attribute.attribute_id,
+                                 "url": format!("/6/attributes/{}", attribute.attribute_id),
+                                 "samples": attribute.samples});
+    }
+
+    let mut tags: Vec<String> = run
+        .fields
+        .get("tags")
+        .and_then(|t| serde_json::from_value(t.clone()).ok())
+        .unwrap_or_default();
+    for t in &p.conditional_tags_policy {
+        if passes(&t.filters) && !tags.contains(&t.tag) {
+            tags.push(t.tag.clone());
+        }
+    }
+    let mut detection = json!({});
+    if let Some(d) = &face.detection {
+        detection = json!({
+            "rect": {"x": d.rect.x.round() as i64, "y": d.rect.y.round() as i64,
+                     "width": d.rect.width.round() as i64, "height": d.rect.height.round() as i64},
+            "rect_score": d.score,
+            "landmarks5": d.landmarks5.iter().map(|p| [p.x, p.y]).collect::<Vec<_>>(),
+        });
+    }
+    let mut sample = json!({"detection": detection});
+    if let Some(id) = sample_id {
+        sample["sample_id"] = json!(id);
+        sample["url"] = json!(format!("/6/samples/faces/{id}"));
+    }
+    let detect_time = run
+        .fields
+        .get("create_time")
+        .cloned()
+        .unwrap_or_else(|| json!(time_text(run.now)));
+    let mut detection_item = json!({"filename": image.filename, "detect_time": detect_time,
+                                    "samples": {"face": sample}});
+    if let Some(origin) = image_origin.as_ref() {
+        detection_item["image_origin"] = json!(origin);
+    }
+
+    let mut fields = run.fields.clone();
+    fields.insert("tags".into(), json!(tags));
+    fields.insert("detections".into(), json!([detection_item]));
+    fields.insert("matches".into(), json!(matches));
+    if let Some(meta) = &run.meta {
+        fields.insert("meta".into(), Value::Object(meta.clone()));
+    }
+    let new_event: NewEvent = serde_path_to_error::deserialize(Value::Object(fields.clone()))
+        .map_err(|e| ApiError::bad_query(format!("event field {}: {}", e.path(), e.inner())))?;
+    let mut event = new_event.into_event(0, run.account, run.now)?;
+    event.event_id = event_id;
+    event.handler_id = Some(run.handler_id);
+
+    let mut face_view = Value::Null;
+    if s.face_policy.store_face == 1 && passes(&s.face_policy.filters) {
+        let lists: Vec<Uuid> = s
+            .face_policy
+            .link_to_lists_policy
+            .iter()
+            .filter(|l| passes(&l.filters))
+            .map(|l| l.list_id)
+            .collect();
+        let avatar = match sample_id {
+            Some(id) if s.face_policy.set_sample_as_avatar == 1 => format!("/6/samples/faces/{id}"),
+            _ => String::new(),
+        };
+        let created = Face {
+            face_id: Uuid::new_v4(),
+            account_id: run.account,
+            user_data: event.user_data.clone(),
+            external_id: event.external_id.clone(),
+            event_id: (s.event_policy.store_event == 1).then_some(event_id),
+            avatar,
+            create_time: run.now,
+            lists: lists.clone(),
+        };
+        state
+            .store
+            .create_face(&created, stored_descriptor.as_ref())?;
+        if let Some(d) = &face.descriptor {
+            let meta = ItemMeta {
+                account: run.account,
+                lists: lists.clone(),
+                external_id: Some(created.external_id.clone()),
+                created_at: created.create_time,
+            };
+            state.index.upsert(created.face_id, &d.values, meta)?;
+        }
+        event.face_id = Some(created.face_id);
+        event.attach_result = lists;
+        face_view = json!({"face_id": created.face_id, "url": format!("/6/faces/{}", created.face_id),
+                           "external_id": created.external_id, "user_data": created.user_data,
+                           "lists": created.lists});
+    }
+
+    let keep = s.event_policy.store_event == 1 && passes(&s.event_policy.filters);
+    let mut answer = Value::Object(fields);
+    answer["event_id"] = json!(event_id);
+    answer["url"] = if keep {
+        json!(format!("/6/events/{event_id}"))
+    } else {
+        Value::Null
+    };
+    answer["face"] = face_view;
+    answer["face_attributes"] = face_attributes;
+    answer["create_time"] = json!(time_text(event.create_time));
+    answer["end_time"] = json!(time_text(event.end_time));
+    Ok(Outcome {
+        answer,
+        stored: keep.then_some(event),
+    })
+}

@@ -1,0 +1,322 @@
+//! Handlers: CRUD and validation, a static handler that detects, extracts, matches against a list, tags by
+//! similarity and stores samples, faces and events; a dynamic handler with per-request policies; bad policies
+//! and bad images store nothing; another account never sees a handler or its events.
+
+use crate::server::{Account, Answer, Server, enrol_attribute, photo};
+use serde_json::{Value, json};
+
+fn post_image(server: &Server, account: &Account, path: &str, name: &str) -> Answer {
+    let mut h = account.h();
+    h.push(("Content-Type", "image/jpeg"));
+    server.request("POST", path, &h, Some(&photo(name)))
+}
+
+/// A list with Obama enrolled as a face (external id "obama").
+fn staff_list(server: &Server, me: &Account) -> String {
+    let list = server.post_json("/6/lists", &me.h(), &json!({"user_data": "staff"}));
+    let list_id = list.json["list_id"].as_str().unwrap().to_string();
+    let (_, attribute) = enrol_attribute(server, me, "obama.jpg");
+    let face = server.post_json(
+        "/6/faces",
+        &me.h(),
+        &json!({"attribute": {"attribute_id": attribute}, "lists": [list_id], "external_id": "obama"}),
+    );
+    assert_eq!(face.status, 201, "{}", face.json);
+    list_id
+}
+
+fn policies(list_id: &str, seen_list: &str) -> Value {
+    json!({
+        "detect_policy": {"multiface_policy": 1},
+        "extract_policy": {"extract_face_descriptor": 1},
+        "match_policy": [{"label": "staff", "candidates": {"origin": "faces", "list_id": list_id}, "limit": 2}],
+        "conditional_tags_policy": [{"tag": "known", "filters": {"match": [{"label": "staff", "similarity__gte": 0.5}]}}],
+        "storage_policy": {
+            "face_policy": {"store_face": 1, "link_to_lists_policy": [{"list_id": seen_list}],
+                            "filters": {"match": [{"label": "staff", "similarity__lte": 0.5}]}},
+            "attribute_policy": {"store_attribute": 1, "ttl": 60}
+        }
+    })
+}
+
+#[test]
+fn a_static_handler_matches_tags_and_stores_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let me = Account::create(&server, "handler@argus.dev");
+    let staff = staff_list(&server, &me);
+    let seen = server.post_json("/6/lists", &me.h(), &json!({"user_data": "strangers"}));
+    let seen = seen.json["list_id"].as_str().unwrap().to_string();
+    let r = server.post_json(
+        "/6/handlers",
+        &me.h(),
+        &json!({"description": "entrance", "policies": policies(&staff, &seen), "handler_type": 0}),
+    );
+    assert_eq!(r.status, 201, "{}", r.json);
+    let handler = r.json["handler_id"].as_str().unwrap().to_string();
+    let shown = server.get(&format!("/6/handlers/{handler}"), &me.h());
+    assert_eq!(shown.json["description"], "entrance");
+    assert_eq!(
+        shown.json["policies"]["match_policy"][0]["label"], "staff",
+        "{}",
+        shown.json
+    );
+    assert_eq!(
+        shown.json["policies"]["storage_policy"]["event_policy"]["store_event"],
+        1
+    );
+
+    let path = format!(
+        "/6/handlers/{handler}/events?source=door1&tags=entrance&city=Moscow&external_id=visit1"
+    );
+    let known = post_image(&server, &me, &path, "obama2.jpg");
+    assert_eq!(known.status, 201, "{}", known.json);
+    let event = &known.json["events"][0];
+    let top = &event["matches"][0]["candidates"][0];
+    assert_eq!(event["matches"][0]["label"], "staff");
+    assert_eq!(top["face"]["external_id"], "obama", "{}", known.json);
+    assert!(top["similarity"].as_f64().unwrap() > 0.5);
+    assert_eq!(event["tags"], json!(["entrance", "known"]));
+    assert!(
+        event["face"].is_null(),
+        "a known person is not enrolled again"
+    );
+    assert!(event["face_attributes"]["attribute_id"].is_string());
+    let sample = event["detections"][0]["samples"]["face"]["sample_id"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        server
+            .get(&format!("/6/samples/faces/{sample}"), &me.h())
+            .status,
+        200
+    );
+    let event_id = event["event_id"].as_str().unwrap();
+    let stored = server.get(&format!("/6/events/{event_id}"), &me.h());
+    assert_eq!(stored.status, 200, "{}", stored.json);
+    assert_eq!(stored.json["handler_id"], handler.as_str());
+    assert_eq!(stored.json["source"], "door1");
+    assert_eq!(stored.json["location"]["city"], "Moscow");
+    assert_eq!(
+        stored.json["top_match"]["label"], "staff",
+        "{}",
+        stored.json
+    );
+
+    // A stranger gets no tag, is enrolled into the strangers list, and is then found by the matcher.
+    let stranger = post_image(
+        &server,
+        &me,
+        &format!("/6/handlers/{handler}/events"),
+        "biden.jpg",
+    );
+    assert_eq!(stranger.status, 201, "{}", stranger.json);
+    let event = &stranger.json["events"][0];
+    assert_eq!(event["tags"], json!([]));
+    let face_id = event["face"]["face_id"].as_str().unwrap().to_string();
+    assert_eq!(event["face"]["lists"], json!([seen]));
+    let found = server.get(&format!("/6/faces?list_id={seen}"), &me.h());
+    assert_eq!(
+        found.json["faces"][0]["face_id"],
+        face_id.as_str(),
+        "{}",
+        found.json
+    );
+    let by_tag = server.get("/6/events?tags=known", &me.h());
+    assert_eq!(
+        by_tag.json["events"].as_array().unwrap().len(),
+        1,
+        "{}",
+        by_tag.json
+    );
+    let by_handler = server.get(&format!("/6/events?handler_ids={handler}"), &me.h());
+    assert_eq!(by_handler.json["events"].as_array().unwrap().len(), 2);
+
+    // Another account sees neither the handler nor its events, and cannot run it.
+    let other = Account::create(&server, "handler-other@argus.dev");
+    assert_eq!(
+        server
+            .get(&format!("/6/handlers/{handler}"), &other.h())
+            .status,
+        404
+    );
+    assert_eq!(
+        post_image(
+            &server,
+            &other,
+            &format!("/6/handlers/{handler}/events"),
+            "obama.jpg"
+        )
+        .status,
+        404
+    );
+    assert_eq!(
+        server
+            .get(&format!("/6/events/{event_id}"), &other.h())
+            .status,
+        404
+    );
+    assert_eq!(server.get("/6/handlers", &other.h()).json, json!([]));
+    assert_eq!(
+        server.get("/6/handlers/count", &me.h()).json["handlers_count"],
+        1
+    );
+}
+
+#[test]
+fn bad_policies_and_bad_images_store_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let me = Account::create(&server, "handler-bad@argus.dev");
+    for (body, status, code) in [
+        (
+            json!({"policies": {"detect_policy": {"estimate_emotions": 1}}}),
+            501,
+            19001,
+        ),
+        (
+            json!({"policies": {"extract_policy": {"extract_basic_attributes": 1}}}),
+            501,
+            19001,
+        ),
+        (
+            json!({"policies": {"match_policy": [{"candidates": {"origin": "faces"}}]}}),
+            400,
+            12022,
+        ),
+        (json!({"policies": {"no_such_policy": {}}}), 400, 12022),
+        (
+            json!({"handler_type": 2, "lambda_id": "00000000-0000-4000-8000-000000000000"}),
+            501,
+            19001,
+        ),
+    ] {
+        let r = server.post_json("/6/handlers", &me.h(), &body);
+        assert_eq!(
+            (r.status, r.json["error_code"].as_u64()),
+            (status, Some(code)),
+            "{body}: {}",
+            r.json
+        );
+        let v = server.post_json("/6/handlers/validator", &me.h(), &body);
+        if body.get("policies").is_some() {
+            assert_eq!(v.status, status, "validator {body}: {}", v.json);
+        }
+    }
+    assert_eq!(
+        server.get("/6/handlers/count", &me.h()).json["handlers_count"],
+        0
+    );
+    let ok = server.post_json("/6/handlers/validator", &me.h(), &json!({"policies": {}}));
+    assert_eq!((ok.status, ok.json.clone()), (200, json!({})));
+
+    // An unknown list in link_to_lists_policy fails the run before anything is stored.
+    let missing = "00000000-0000-4000-8000-000000000001";
+    let p = json!({"extract_policy": {"extract_face_descriptor": 1},
+                   "storage_policy": {"face_policy": {"store_face": 1, "link_to_lists_policy": [{"list_id": missing}]}}});
+    let h = server.post_json("/6/handlers", &me.h(), &json!({"policies": p}));
+    let handler = h.json["handler_id"].as_str().unwrap().to_string();
+    let r = post_image(
+        &server,
+        &me,
+        &format!("/6/handlers/{handler}/events"),
+        "obama.jpg",
+    );
+    assert_eq!(r.status, 404, "{}", r.json);
+    assert_eq!(server.get("/6/faces/count", &me.h()).json["faces_count"], 0);
+
+    // A broken image in a form answers its error and leaves no event; the good one makes its event.
+    let plain = server.post_json("/6/handlers", &me.h(), &json!({"policies": {}}));
+    let plain = plain.json["handler_id"].as_str().unwrap().to_string();
+    let mut body = Vec::new();
+    for (name, bytes) in [
+        ("good.jpg", photo("obama.jpg")),
+        ("bad.jpg", b"broken".to_vec()),
+    ] {
+        body.extend_from_slice(
+            format!("--b\r\nContent-Disposition: form-data; name=\"image\"; filename=\"{name}\"\r\nContent-Type: image/jpeg\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(&bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(b"--b--\r\n");
+    let mut h = me.h();
+    h.push(("Content-Type", "multipart/form-data; boundary=b"));
+    let r = server.request(
+        "POST",
+        &format!("/6/handlers/{plain}/events"),
+        &h,
+        Some(&body),
+    );
+    assert_eq!(r.status, 201, "{}", r.json);
+    assert_eq!(r.json["images"][0]["status"], 1);
+    assert_eq!(r.json["images"][1]["status"], 0);
+    assert_eq!(r.json["images"][1]["error"]["error_code"], 100010);
+    assert_eq!(r.json["events"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        server.get("/6/events", &me.h()).json["events"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn a_dynamic_handler_takes_its_policies_with_each_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let me = Account::create(&server, "handler-dynamic@argus.dev");
+    let r = server.post_json("/6/handlers", &me.h(), &json!({"handler_type": 1}));
+    assert_eq!(r.status, 201, "{}", r.json);
+    let handler = r.json["handler_id"].as_str().unwrap().to_string();
+    let form = |policies: &Value| {
+        let mut body = Vec::new();
+        body.extend_from_slice(b"--p\r\nContent-Disposition: form-data; name=\"policies\"\r\nContent-Type: application/json\r\n\r\n");
+        body.extend_from_slice(policies.to_string().as_bytes());
+        body.extend_from_slice(b"\r\n--p\r\nContent-Disposition: form-data; name=\"meta\"\r\nContent-Type: application/json\r\n\r\n{\"camera\": {\"fps\": 25}}\r\n");
+        body.extend_from_slice(b"--p\r\nContent-Disposition: form-data; name=\"image\"; filename=\"o.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n");
+        body.extend_from_slice(&photo("obama.jpg"));
+        body.extend_from_slice(b"\r\n--p--\r\n");
+        body
+    };
+    let mut h = me.h();
+    h.push(("Content-Type", "multipart/form-data; boundary=p"));
+    let path = format!("/6/handlers/{handler}/events");
+    let keep = json!({"storage_policy": {"face_sample_policy": {"store_sample": 0}}});
+    let r = server.request("POST", &path, &h, Some(&form(&keep)));
+    assert_eq!(r.status, 201, "{}", r.json);
+    let event = &r.json["events"][0];
+    assert!(
+        event["detections"][0]["samples"]["face"]
+            .get("sample_id")
+            .is_none()
+    );
+    let stored = server.get(
+        &format!("/6/events/{}", event["event_id"].as_str().unwrap()),
+        &me.h(),
+    );
+    assert_eq!(stored.json["meta"]["camera"]["fps"], 25, "{}", stored.json);
+
+    let skip = json!({"storage_policy": {"event_policy": {"store_event": 0}}});
+    let r = server.request("POST", &path, &h, Some(&form(&skip)));
+    assert_eq!(r.status, 201, "{}", r.json);
+    assert!(r.json["events"][0]["url"].is_null());
+    assert_eq!(
+        server.get("/6/events", &me.h()).json["events"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let refused = json!({"detect_policy": {"estimate_head_pose": 1}});
+    let r = server.request("POST", &path, &h, Some(&form(&refused)));
+    assert_eq!(r.status, 501, "{}", r.json);
+    let r = post_image(&server, &me, &path, "obama.jpg");
+    assert_eq!(
+        r.status, 400,
+        "a dynamic handler without a form: {}",
+        r.json
+    );
+}
