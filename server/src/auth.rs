@@ -131,6 +131,9 @@ pub fn resource(req: &Request) -> String {
         "account" | "accounts" => "account",
         "images" => "image",
         "objects" => "object",
+        "events" | "ws" => "event",
+        "handlers" => "handler",
+        "verifiers" => "verifier",
         other => other,
     }
     .to_string()

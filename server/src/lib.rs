@@ -7,6 +7,7 @@ pub mod engine_commands;
 pub mod error;
 pub mod image_input;
 pub mod jwt;
+pub mod live;
 pub mod metrics;
 pub mod request;
 pub mod routes;

@@ -1,10 +1,11 @@
-//! Prometheus metrics at `GET /metrics`: requests and their latency per route, the index size, and where the
-//! engine and the matcher run (`argus_backend_info{component, backend} 1`).
+//! Prometheus metrics at `GET /metrics`: requests and their latency per route, the index size, where the
+//! engine and the matcher run (`argus_backend_info{component, backend} 1`), and the live feed's subscribers,
+//! sent and dropped messages.
 //! Routes are labelled by method and path with ids replaced by `{id}`, so the label set stays small.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 
 /// The server's metrics.
@@ -14,6 +15,8 @@ pub struct Metrics {
     latency: HistogramVec,
     index_size: IntGauge,
     backends: IntGaugeVec,
+    live: [IntCounter; 2],
+    live_subscribers: IntGauge,
 }
 
 impl Metrics {
@@ -45,13 +48,39 @@ impl Metrics {
         )?;
         registry.register(Box::new(index_size.clone()))?;
         registry.register(Box::new(backends.clone()))?;
+        let live = [
+            IntCounter::new(
+                "argus_ws_sent_total",
+                "Live-feed messages queued for a subscriber",
+            )?,
+            IntCounter::new(
+                "argus_ws_dropped_total",
+                "Live-feed messages dropped because the subscriber's queue was full",
+            )?,
+        ];
+        let live_subscribers = IntGauge::new("argus_ws_subscribers", "Live-feed subscribers")?;
+        for counter in &live {
+            registry.register(Box::new(counter.clone()))?;
+        }
+        registry.register(Box::new(live_subscribers.clone()))?;
         Ok(Metrics {
             registry,
             requests,
             latency,
             index_size,
             backends,
+            live,
+            live_subscribers,
         })
+    }
+
+    /// The counters the live feed updates.
+    pub fn live_counters(&self) -> crate::live::LiveCounters {
+        crate::live::LiveCounters {
+            sent: self.live[0].clone(),
+            dropped: self.live[1].clone(),
+            subscribers: self.live_subscribers.clone(),
+        }
     }
 
     /// Records that `component` ("engine", "matcher") runs on `backend`.

@@ -12,9 +12,12 @@ use futures_util::{Stream, StreamExt};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
-use warp::Filter;
 use warp::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use warp::reply::Response;
+use warp::{Filter, Reply as _};
+
+/// How many bytes past the body limit are read and dropped before a 413 is answered.
+const DRAIN_LIMIT: u64 = 64 << 20;
 
 /// Runs the server until SIGTERM or Ctrl-C; in-flight requests finish first.
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -43,6 +46,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     let bound = listener.local_addr()?;
+    let live = live_route(state.clone());
     let api = warp::method()
         .and(warp::path::full())
         .and(warp::query::raw().or(warp::any().map(String::new)).unify())
@@ -61,6 +65,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
                 )
             },
         );
+    let api = live.or(api);
     println!("argus listening on http://{bound}");
     tracing::info!(%bound, "listening");
     warp::serve(api)
@@ -70,6 +75,43 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         .await;
     tracing::info!("drained, exiting");
     Ok(())
+}
+
+/// `GET /6/ws`: the WebSocket handshake of the live feed, checked (account, filters) on the blocking pool.
+fn live_route(
+    state: Arc<AppState>,
+) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
+    warp::path!("6" / "ws")
+        .and(warp::ws())
+        .and(warp::query::raw().or(warp::any().map(String::new)).unify())
+        .and(warp::header::headers_cloned())
+        .then(move |ws: warp::ws::Ws, query: String, headers: HeaderMap| {
+            let state = state.clone();
+            async move {
+                let req = Request {
+                    method: Method::GET,
+                    path: "/6/ws".into(),
+                    query: parse_query(&query),
+                    headers,
+                    body: Bytes::new(),
+                };
+                let shared = state.clone();
+                let checked =
+                    tokio::task::spawn_blocking(move || crate::live::filter_of(&shared, &req))
+                        .await
+                        .unwrap_or_else(|panic| {
+                            Err(ApiError::internal(format!("handshake failed: {panic}")))
+                        });
+                match checked {
+                    Ok(filter) => {
+                        let queue = state.live.subscribe(filter);
+                        ws.on_upgrade(move |socket| crate::live::pump(socket, queue))
+                            .into_response()
+                    }
+                    Err(e) => body_response(e.status, &e.body(), false),
+                }
+            }
+        })
 }
 
 async fn shutdown() {
@@ -93,10 +135,17 @@ where
     B: Buf,
 {
     let mut body = BytesMut::new();
+    let mut discarded: u64 = 0;
     while let Some(chunk) = stream.next().await {
         let mut chunk = chunk.map_err(|e| ApiError::bad_input(format!("reading the body: {e}")))?;
-        if (body.len() + chunk.remaining()) as u64 > limit {
-            return Err(ApiError::too_large(limit));
+        if discarded > 0 || (body.len() + chunk.remaining()) as u64 > limit {
+            // Read on (up to a bound) so that the client finishes sending and reads the 413.
+            discarded += chunk.remaining() as u64;
+            chunk.advance(chunk.remaining());
+            if discarded > DRAIN_LIMIT {
+                break;
+            }
+            continue;
         }
         while chunk.has_remaining() {
             let part = chunk.chunk();
@@ -104,6 +153,9 @@ where
             let n = part.len();
             chunk.advance(n);
         }
+    }
+    if discarded > 0 {
+        return Err(ApiError::too_large(limit));
     }
     Ok(body.freeze())
 }
@@ -174,6 +226,10 @@ where
         .get("accept")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("application/msgpack"));
+    let mut headers = headers;
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        headers.insert("luna-request-id", v);
+    }
     let reply = match read_body(body, limit).await {
         Err(e) => Err(e),
         Ok(body) => {

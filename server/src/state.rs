@@ -24,6 +24,8 @@ pub struct AppState {
     pub metrics: crate::metrics::Metrics,
     /// The key Bearer tokens are signed with.
     pub jwt_secret: Vec<u8>,
+    /// Subscribers of `GET /6/ws`.
+    pub live: crate::live::LiveFeed,
 }
 
 impl AppState {
@@ -75,6 +77,7 @@ impl AppState {
         let metrics = crate::metrics::Metrics::new()?;
         metrics.set_backend("engine", engine.config().backend.name());
         metrics.set_backend("matcher", index.backend_name());
+        let live = crate::live::LiveFeed::new(metrics.live_counters());
         Ok(Arc::new(AppState {
             settings,
             engine,
@@ -83,6 +86,7 @@ impl AppState {
             index_reason,
             metrics,
             jwt_secret: crate::jwt::load_secret(&settings_dir)?,
+            live,
         }))
     }
 }

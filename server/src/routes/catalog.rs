@@ -217,6 +217,11 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
         "Save events without a handler (a batch, all or none)",
     ),
     ("get", "/6/events", "Events, filtered and paged"),
+    (
+        "get",
+        "/6/ws",
+        "Live feed of new events (WebSocket), with filters",
+    ),
     ("get", "/6/events/{event_id}", "An event"),
     ("head", "/6/events/{event_id}", "Whether an event exists"),
     ("delete", "/6/events/{event_id}", "Delete an event"),

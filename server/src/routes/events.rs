@@ -120,6 +120,18 @@ fn shown(e: &Event, wanted: Option<&[&str]>) -> ApiResult<Value> {
     Ok(v)
 }
 
+/// Offers stored events to the live feed (`GET /6/ws`) in the catalogue's message shape.
+pub(super) fn publish(state: &AppState, req: &Request, events: &[Event]) {
+    for e in events {
+        state.live.publish(e, || {
+            json!({"event": view(e).unwrap_or(Value::Null), "handler_id": e.handler_id,
+                   "event-create-time": time_text(e.create_time), "event-end-time": time_text(e.end_time),
+                   "Luna-Request-id": req.header("luna-request-id")})
+            .to_string()
+        });
+    }
+}
+
 /// `POST /6/events`: events without a handler, 1..=1000 of them; none is stored unless all are valid.
 pub fn create(state: &AppState, req: &Request) -> ApiResult<Reply> {
     let account = auth::account(state, req)?;
@@ -137,6 +149,7 @@ pub fn create(state: &AppState, req: &Request) -> ApiResult<Reply> {
         .map(|(i, e)| e.into_event(i, account, now))
         .collect::<ApiResult<Vec<Event>>>()?;
     state.store.create_events(&events)?;
+    publish(state, req, &events);
     let created: Vec<Value> = events
         .iter()
         .map(|e| json!({"event_id": e.event_id, "url": format!("/6/events/{}", e.event_id)}))

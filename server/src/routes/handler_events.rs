@@ -5,7 +5,8 @@
 //! temporary attribute, face with list links, event), each gated by its filters. One event per face; the
 //! events of a request are stored in one commit after every face was processed, so an image that fails (it
 //! answers `status: 0` with its error) leaves no event behind. Dynamic handlers take `multipart/form-data` with
-//! a `policies` part (JSON), an optional `meta` part (JSON object) and image parts.
+//! a `policies` part (JSON), an optional `meta` part (JSON object) and image parts. Stored events go to the live
+//! feed.
 
 use super::event_input::NewEvent;
 use super::handler_policies::{Filters, MatchPolicy, Policies};
@@ -206,6 +207,7 @@ pub fn generate(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
         }
     }
     state.store.create_events(&stored)?;
+    super::events::publish(state, req, &stored);
     Ok(Reply::Json(
         StatusCode::CREATED,
         json!({"images": answers, "events": events,

@@ -151,6 +151,9 @@ pub fn route(state: &AppState, req: &Request) -> ApiResult<Reply> {
             events::get(state, req, id)
         }
         ["6", "events", id] if *m == Method::DELETE => events::delete(state, req, id),
+        ["6", "ws"] => Err(ApiError::bad_input(
+            "GET /6/ws is a WebSocket endpoint: send an upgrade request",
+        )),
         ["6", "general", "events", ..] => Err(ApiError::unsupported("general events")),
         _ => Err(ApiError::no_route(m.as_str(), &req.path)),
     }

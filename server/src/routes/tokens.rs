@@ -15,8 +15,12 @@ use warp::http::StatusCode;
 /// The actions a permission may list.
 const ACTIONS: [&str; 4] = ["creation", "view", "modification", "deletion"];
 /// The resources `grant_all_permissions=1` grants.
-const ALL_RESOURCES: [&str; 9] = [
+const ALL_RESOURCES: [&str; 13] = [
     "face",
+    "event",
+    "handler",
+    "verifier",
+    "sdk",
     "list",
     "attribute",
     "face_sample",

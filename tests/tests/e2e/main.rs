@@ -14,6 +14,7 @@ mod gpu_matcher_tests;
 mod handler_tests;
 mod image_store_tests;
 mod list_tests;
+mod live_tests;
 mod server;
 mod token_tests;
 mod verifier_tests;

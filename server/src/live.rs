@@ -1,0 +1,262 @@
+//! The live event feed (`GET /6/ws`, catalogue §2.16): each WebSocket subscriber has its own filters and a
+//! bounded queue of `QUEUE` messages. Publishing never waits: a message for a subscriber whose queue is full is
+//! dropped for that subscriber alone and counted (`argus_ws_dropped_total`), so a slow client cannot slow
+//! ingestion; a closed subscriber is forgotten at the next publish. Filters on estimations this build does not
+//! make (age, gender, emotions, masks, liveness, body attributes, …) are refused at the handshake: no event
+//! could ever match them.
+
+use crate::error::{ApiError, ApiResult};
+use crate::request::Request;
+use argus_store::Event;
+use futures_util::{SinkExt, StreamExt};
+use prometheus::{IntCounter, IntGauge};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use tokio::sync::mpsc;
+use uuid::Uuid;
+use warp::ws::{Message, WebSocket};
+
+/// Messages queued per subscriber before new ones are dropped for it.
+pub const QUEUE: usize = 256;
+
+/// Filters of the catalogue that need estimations this build does not make.
+const UNSUPPORTED_FILTERS: [&str; 24] = [
+    "age__lt",
+    "age__gte",
+    "gender",
+    "ethnic_groups",
+    "liveness",
+    "deepfake",
+    "masks",
+    "emotions",
+    "geo_position",
+    "apparent_gender",
+    "apparent_age__gte",
+    "apparent_age__lt",
+    "headwear_states",
+    "headwear_apparent_colors",
+    "sleeve_lengths",
+    "upper_clothing_colors",
+    "lower_garment_colors",
+    "lower_garment_types",
+    "shoes_apparent_colors",
+    "backpack_states",
+    "track_ids",
+    "external_ids",
+    "face_ids",
+    "event_ids",
+];
+
+/// What a subscriber wants to see.
+#[derive(Debug, Default)]
+pub struct LiveFilter {
+    account: Uuid,
+    sources: Option<Vec<String>>,
+    stream_ids: Option<Vec<Uuid>>,
+    handler_ids: Option<Vec<Uuid>>,
+    labels: Option<Vec<String>>,
+    similarity_gte: Option<f64>,
+    similarity_lt: Option<f64>,
+    tags: Option<Vec<String>>,
+    user_data: Option<String>,
+    cities: Option<Vec<String>>,
+    areas: Option<Vec<String>>,
+    districts: Option<Vec<String>>,
+    streets: Option<Vec<String>>,
+    house_numbers: Option<Vec<String>>,
+}
+
+fn texts(query: &HashMap<String, String>, name: &str) -> Option<Vec<String>> {
+    query
+        .get(name)
+        .map(|v| v.split(',').map(|s| s.trim().to_string()).collect())
+}
+
+fn ids(query: &HashMap<String, String>, name: &str) -> ApiResult<Option<Vec<Uuid>>> {
+    texts(query, name)
+        .map(|all| {
+            all.iter()
+                .map(|s| {
+                    Uuid::parse_str(s)
+                        .map_err(|_| ApiError::bad_query(format!("{name}: {s:?} is not a UUID")))
+                })
+                .collect()
+        })
+        .transpose()
+}
+
+fn number(query: &HashMap<String, String>, name: &str) -> ApiResult<Option<f64>> {
+    query
+        .get(name)
+        .map(|v| {
+            v.parse::<f64>()
+                .ok()
+                .filter(|s| (0.0..=1.0).contains(s))
+                .ok_or_else(|| ApiError::bad_query(format!("{name}={v:?}: a number in 0..1")))
+        })
+        .transpose()
+}
+
+/// Some(list) holds when the value is one of the list (None holds always).
+fn one_of<T: PartialEq>(wanted: &Option<Vec<T>>, value: Option<&T>) -> bool {
+    wanted
+        .as_ref()
+        .is_none_or(|w| value.is_some_and(|v| w.contains(v)))
+}
+
+impl LiveFilter {
+    /// The filters of a handshake's query, for the caller's account.
+    pub fn from_query(account: Uuid, query: &HashMap<String, String>) -> ApiResult<LiveFilter> {
+        if let Some(name) = UNSUPPORTED_FILTERS.iter().find(|n| query.contains_key(**n)) {
+            return Err(ApiError::unsupported(format!(
+                "the live-feed filter {name} (no such estimation in this build)"
+            )));
+        }
+        Ok(LiveFilter {
+            account,
+            sources: texts(query, "sources"),
+            stream_ids: ids(query, "stream_ids")?,
+            handler_ids: ids(query, "handler_ids")?,
+            labels: texts(query, "matching_candidates_labels"),
+            similarity_gte: number(query, "object_similarity__gte")?,
+            similarity_lt: number(query, "object_similarity__lt")?,
+            tags: texts(query, "tags"),
+            user_data: query.get("user_data").cloned(),
+            cities: texts(query, "cities"),
+            areas: texts(query, "areas"),
+            districts: texts(query, "districts"),
+            streets: texts(query, "streets"),
+            house_numbers: texts(query, "house_numbers"),
+        })
+    }
+
+    /// True when the event is this subscriber's and passes every filter.
+    pub fn accepts(&self, e: &Event) -> bool {
+        let top = e.top_match.as_ref();
+        let similarity = top.map(|t| t.similarity);
+        let l = &e.location;
+        e.account_id == self.account
+            && one_of(&self.sources, e.source.as_ref())
+            && one_of(&self.stream_ids, e.stream_id.as_ref())
+            && one_of(&self.handler_ids, e.handler_id.as_ref())
+            && self.labels.as_ref().is_none_or(|labels| {
+                let text = e.match_result.as_deref().unwrap_or("[]");
+                let results: Vec<serde_json::Value> =
+                    serde_json::from_str(text).unwrap_or_default();
+                results.iter().any(|m| {
+                    m["label"]
+                        .as_str()
+                        .is_some_and(|l| labels.iter().any(|w| w == l))
+                })
+            })
+            && self
+                .similarity_gte
+                .is_none_or(|g| similarity.is_some_and(|s| s >= g))
+            && self
+                .similarity_lt
+                .is_none_or(|lt| similarity.is_some_and(|s| s < lt))
+            && self
+                .tags
+                .as_ref()
+                .is_none_or(|tags| tags.iter().all(|t| e.tags.contains(t)))
+            && self.user_data.as_ref().is_none_or(|u| &e.user_data == u)
+            && one_of(&self.cities, l.city.as_ref())
+            && one_of(&self.areas, l.area.as_ref())
+            && one_of(&self.districts, l.district.as_ref())
+            && one_of(&self.streets, l.street.as_ref())
+            && one_of(&self.house_numbers, l.house_number.as_ref())
+    }
+}
+
+struct Subscriber {
+    filter: LiveFilter,
+    queue: mpsc::Sender<String>,
+}
+
+/// The counters the feed keeps up to date.
+pub struct LiveCounters {
+    /// Messages queued for a subscriber.
+    pub sent: IntCounter,
+    /// Messages dropped because a subscriber's queue was full.
+    pub dropped: IntCounter,
+    /// Subscribers now.
+    pub subscribers: IntGauge,
+}
+
+/// Every subscriber of the server.
+pub struct LiveFeed {
+    subscribers: Mutex<Vec<Subscriber>>,
+    counters: LiveCounters,
+}
+
+impl LiveFeed {
+    /// A feed with no subscriber.
+    pub fn new(counters: LiveCounters) -> LiveFeed {
+        LiveFeed {
+            subscribers: Mutex::new(Vec::new()),
+            counters,
+        }
+    }
+
+    /// Adds a subscriber; its messages come out of the receiver.
+    pub fn subscribe(&self, filter: LiveFilter) -> mpsc::Receiver<String> {
+        let (queue, receiver) = mpsc::channel(QUEUE);
+        let mut all = self
+            .subscribers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        all.push(Subscriber { filter, queue });
+        self.counters.subscribers.set(all.len() as i64);
+        receiver
+    }
+
+    /// Offers one event to every subscriber; `message` builds its text once, and only if someone wants it.
+    pub fn publish(&self, event: &Event, message: impl FnOnce() -> String) {
+        let mut all = self
+            .subscribers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        all.retain(|s| !s.queue.is_closed());
+        self.counters.subscribers.set(all.len() as i64);
+        let mut message = Some(message);
+        let mut text = String::new();
+        for s in all.iter().filter(|s| s.filter.accepts(event)) {
+            if let Some(build) = message.take() {
+                text = build();
+            }
+            match s.queue.try_send(text.clone()) {
+                Ok(()) => self.counters.sent.inc(),
+                Err(mpsc::error::TrySendError::Full(_)) => self.counters.dropped.inc(),
+                Err(mpsc::error::TrySendError::Closed(_)) => {}
+            }
+        }
+    }
+}
+
+/// The handshake's checks: the caller's account and filters.
+pub fn filter_of(state: &crate::state::AppState, req: &Request) -> ApiResult<LiveFilter> {
+    let account = crate::auth::account(state, req)?;
+    LiveFilter::from_query(account, &req.query)
+}
+
+/// Moves queued messages to the socket until either side closes.
+pub async fn pump(socket: WebSocket, mut queue: mpsc::Receiver<String>) {
+    let (mut to_client, mut from_client) = socket.split();
+    loop {
+        tokio::select! {
+            message = queue.recv() => match message {
+                Some(text) => {
+                    if to_client.send(Message::text(text)).await.is_err() {
+                        break;
+                    }
+                }
+                None => break,
+            },
+            incoming = from_client.next() => match incoming {
+                Some(Ok(m)) if m.is_close() => break,
+                Some(Ok(_)) => {}
+                _ => break,
+            },
+        }
+    }
+}
