@@ -6,6 +6,7 @@
 //! after it is durable.
 #![warn(missing_docs)]
 
+mod event_stats;
 mod events;
 mod handlers;
 mod password;
@@ -13,6 +14,7 @@ mod queries;
 mod records;
 mod sqlite;
 
+pub use event_stats::*;
 pub use events::*;
 pub use handlers::*;
 pub use password::{hash_password, verify_password};
@@ -226,6 +228,14 @@ pub trait Store: Send + Sync {
     fn delete_event(&self, account: Uuid, id: Uuid) -> Result<()>;
     /// Deletes those of the events that are the account's; returns the ids deleted.
     fn delete_events(&self, account: Uuid, ids: &[Uuid]) -> Result<Vec<Uuid>>;
+
+    /// Statistics over the account's events that the query selects.
+    fn event_stats(
+        &self,
+        account: Uuid,
+        query: &EventQuery,
+        request: &StatsRequest,
+    ) -> Result<StatsTable>;
 
     /// Creates a handler.
     fn create_handler(&self, handler: &Handler) -> Result<()>;

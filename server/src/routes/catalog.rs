@@ -218,6 +218,11 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ),
     ("get", "/6/events", "Events, filtered and paged"),
     (
+        "post",
+        "/6/events/stats",
+        "Counts, extremes and means over events, grouped by columns or time",
+    ),
+    (
         "get",
         "/6/ws",
         "Live feed of new events (WebSocket), with filters",

@@ -7,6 +7,7 @@ pub mod catalog;
 mod detection;
 mod event_input;
 mod event_query;
+mod event_stats;
 mod events;
 mod face_attributes;
 mod faces;
@@ -144,9 +145,7 @@ pub fn route(state: &AppState, req: &Request) -> ApiResult<Reply> {
         }
         ["6", "events"] if *m == Method::POST => events::create(state, req),
         ["6", "events"] if *m == Method::GET => events::list(state, req),
-        ["6", "events", "stats"] if *m == Method::POST => {
-            Err(ApiError::unsupported("event statistics"))
-        }
+        ["6", "events", "stats"] if *m == Method::POST => event_stats::stats(state, req),
         ["6", "events", id] if *m == Method::GET || *m == Method::HEAD => {
             events::get(state, req, id)
         }

@@ -16,6 +16,7 @@ use uuid::Uuid;
 mod accounts;
 mod conditions;
 mod event_conditions;
+mod event_stats;
 mod events;
 mod face_attributes;
 mod face_queries;
@@ -624,6 +625,15 @@ impl Store for SqliteStore {
 
     fn delete_object(&self, account: Uuid, kind: ObjectKind, id: Uuid) -> Result<()> {
         self.write(|tx| objects::delete_object(tx, account, kind, id))
+    }
+
+    fn event_stats(
+        &self,
+        account: Uuid,
+        query: &EventQuery,
+        request: &crate::StatsRequest,
+    ) -> Result<crate::StatsTable> {
+        event_stats::event_stats(&*self.db()?, account, query, request)
     }
 
     fn create_handler(&self, handler: &Handler) -> Result<()> {

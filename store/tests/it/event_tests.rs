@@ -410,3 +410,66 @@ fn deleting_removes_only_the_accounts_events() {
     assert_eq!(s.count_events(me, &tagged).unwrap(), 0);
     assert_eq!(s.count_events(other, &tagged).unwrap(), 1);
 }
+
+#[test]
+fn statistics_count_group_and_bucket_the_selected_events() {
+    let (_d, s) = crate::support::store();
+    let me = Uuid::new_v4();
+    ten_events(&*s, me);
+    ten_events(&*s, Uuid::new_v4());
+    let all = EventQuery::default();
+    let table = |targets: Vec<(StatColumn, Aggregator)>, bucket, q: &EventQuery| {
+        s.event_stats(me, q, &StatsRequest { targets, bucket })
+            .unwrap()
+            .rows
+    };
+    use Aggregator::*;
+    use StatColumn::*;
+    use StatValue::{Integer, Null, Real, Text};
+    assert_eq!(
+        table(vec![(EventId, Count), (Source, Count)], None, &all),
+        vec![vec![Integer(10), Integer(5)]],
+        "COUNT counts set values of this account only"
+    );
+    assert_eq!(
+        table(
+            vec![
+                (TopSimilarObjectSimilarity, Max),
+                (TopSimilarObjectSimilarity, Avg),
+                (CreateTime, Min)
+            ],
+            None,
+            &all
+        ),
+        vec![vec![Real(0.9), Real(0.45), Integer(0)]]
+    );
+    assert_eq!(
+        table(vec![(Source, GroupBy), (EventId, Count)], None, &all),
+        vec![
+            vec![Null, Integer(5)],
+            vec![Text("cam0".into()), Integer(5)]
+        ]
+    );
+    let even = EventQuery {
+        tags: Some(vec!["even".into()]),
+        ..EventQuery::default()
+    };
+    assert_eq!(
+        table(vec![(EventId, Count)], Some(TimeBucket::Interval(4)), &even),
+        vec![
+            vec![Integer(0), Integer(2)],
+            vec![Integer(4), Integer(2)],
+            vec![Integer(8), Integer(1)]
+        ],
+        "events at 0, 2 | 4, 6 | 8 in 4 ms buckets"
+    );
+    assert_eq!(
+        table(
+            vec![(EventId, Count)],
+            Some(TimeBucket::Frequency(CalendarField::HourOfDay)),
+            &all
+        ),
+        vec![vec![Integer(0), Integer(10)]],
+        "every event is in the first hour of 1970-01-01 UTC"
+    );
+}
