@@ -5,6 +5,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod engine_commands;
 pub mod error;
+pub mod estimations;
 pub mod image_input;
 pub mod jwt;
 pub mod live;

@@ -2,10 +2,11 @@
 //! bounded queue of `QUEUE` messages. Publishing never waits: a message for a subscriber whose queue is full is
 //! dropped for that subscriber alone and counted (`argus_ws_dropped_total`), so a slow client cannot slow
 //! ingestion; a closed subscriber is forgotten at the next publish. Filters on estimations this build does not
-//! make (age, gender, emotions, masks, liveness, body attributes, …) are refused at the handshake: no event
-//! could ever match them.
+//! make (age, gender, emotions, masks, liveness, body attributes, …) and the geo filter answer 501 at the
+//! handshake, unknown ones 400.
 
 use crate::error::{ApiError, ApiResult};
+use crate::estimations::ESTIMATION_FILTERS;
 use crate::request::Request;
 use argus_store::Event;
 use futures_util::{SinkExt, StreamExt};
@@ -19,32 +20,21 @@ use warp::ws::{Message, WebSocket};
 /// Messages queued per subscriber before new ones are dropped for it.
 pub const QUEUE: usize = 256;
 
-/// Filters of the catalogue that need estimations this build does not make.
-const UNSUPPORTED_FILTERS: [&str; 24] = [
-    "age__lt",
-    "age__gte",
-    "gender",
-    "ethnic_groups",
-    "liveness",
-    "deepfake",
-    "masks",
-    "emotions",
-    "geo_position",
-    "apparent_gender",
-    "apparent_age__gte",
-    "apparent_age__lt",
-    "headwear_states",
-    "headwear_apparent_colors",
-    "sleeve_lengths",
-    "upper_clothing_colors",
-    "lower_garment_colors",
-    "lower_garment_types",
-    "shoes_apparent_colors",
-    "backpack_states",
-    "track_ids",
-    "external_ids",
-    "face_ids",
-    "event_ids",
+/// The filters of the handshake this build evaluates.
+const KNOWN_FILTERS: [&str; 13] = [
+    "sources",
+    "stream_ids",
+    "handler_ids",
+    "matching_candidates_labels",
+    "object_similarity__gte",
+    "object_similarity__lt",
+    "tags",
+    "user_data",
+    "cities",
+    "areas",
+    "districts",
+    "streets",
+    "house_numbers",
 ];
 
 /// What a subscriber wants to see.
@@ -107,10 +97,17 @@ fn one_of<T: PartialEq>(wanted: &Option<Vec<T>>, value: Option<&T>) -> bool {
 impl LiveFilter {
     /// The filters of a handshake's query, for the caller's account.
     pub fn from_query(account: Uuid, query: &HashMap<String, String>) -> ApiResult<LiveFilter> {
-        if let Some(name) = UNSUPPORTED_FILTERS.iter().find(|n| query.contains_key(**n)) {
-            return Err(ApiError::unsupported(format!(
-                "the live-feed filter {name} (no such estimation in this build)"
-            )));
+        for name in query.keys() {
+            if ESTIMATION_FILTERS.contains(&name.as_str()) || name == "geo_position" {
+                return Err(ApiError::unsupported(format!(
+                    "the live-feed filter {name} (not evaluated by this build)"
+                )));
+            }
+            if !KNOWN_FILTERS.contains(&name.as_str()) {
+                return Err(ApiError::bad_query(format!(
+                    "{name} is not a live-feed filter; they are {KNOWN_FILTERS:?}"
+                )));
+            }
         }
         Ok(LiveFilter {
             account,

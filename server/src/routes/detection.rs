@@ -81,6 +81,18 @@ fn refuse_unsupported(req: &Request, names: &[&str]) -> ApiResult<()> {
     Ok(())
 }
 
+/// `image_type`: false for raw images (0), true for face warps (1); body warps (2) are refused.
+pub fn warped_input(req: &Request) -> ApiResult<bool> {
+    match req.query::<u8>("image_type")? {
+        None | Some(0) => Ok(false),
+        Some(1) => Ok(true),
+        Some(2) => Err(ApiError::unsupported("image_type=2 (body warps)")),
+        Some(v) => Err(ApiError::bad_query(format!(
+            "image_type={v}: must be 0, 1 or 2"
+        ))),
+    }
+}
+
 /// `multiface_policy`: 0 refuses an image with several faces, 1 takes them all, 2 only the best (largest).
 #[derive(Clone, Copy, PartialEq)]
 enum Multiface {
@@ -116,7 +128,8 @@ fn faces(state: &AppState, image: &Image, policy: Multiface) -> ApiResult<Vec<De
     Ok(faces)
 }
 
-fn detection_view(d: &Detection, landmarks: bool) -> Value {
+/// A detection as the API shows it: the box in whole pixels, its score, and the five landmarks when asked.
+pub fn detection_view(d: &Detection, landmarks: bool) -> Value {
     let mut view = json!({
         "rect": {"x": d.rect.x.round() as i64, "y": d.rect.y.round() as i64,
                  "width": d.rect.width.round() as i64, "height": d.rect.height.round() as i64},
@@ -194,16 +207,7 @@ pub fn detector(state: &AppState, req: &Request) -> ApiResult<Reply> {
 pub fn sdk(state: &AppState, req: &Request) -> ApiResult<Reply> {
     auth::account(state, req)?;
     refuse_unsupported(req, &SDK_UNSUPPORTED)?;
-    let warped = match req.query::<u8>("image_type")? {
-        None | Some(0) => false,
-        Some(1) => true,
-        Some(2) => return Err(ApiError::unsupported("image_type=2 (body warps)")),
-        Some(v) => {
-            return Err(ApiError::bad_query(format!(
-                "image_type={v}: must be 0, 1 or 2"
-            )));
-        }
-    };
+    let warped = warped_input(req)?;
     let detect_face = flag(req, "detect_face", false)?;
     let landmarks5 = flag(req, "estimate_landmarks5", false)?;
     let want_warp = flag(req, "estimate_face_warp", false)?;

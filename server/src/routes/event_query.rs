@@ -4,32 +4,10 @@
 //! than an empty page; any other unknown parameter is refused.
 
 use crate::error::{ApiError, ApiResult};
+use crate::estimations::ESTIMATION_FILTERS;
 use crate::request::{Request, id_list, now_ms, parse_id, time_query};
 use argus_store::{EventQuery, GeoFilter, GeoPosition, MetaFilter, MetaOp, MetaValue, Order};
 use uuid::Uuid;
-
-/// Filters of the catalogue that need estimations this build does not store.
-const ESTIMATION_FILTERS: &[&str] = &[
-    "age__lt",
-    "age__gte",
-    "gender",
-    "emotions",
-    "masks",
-    "ethnic_groups",
-    "liveness",
-    "deepfake",
-    "apparent_gender",
-    "apparent_age__gte",
-    "apparent_age__lt",
-    "headwear_states",
-    "headwear_apparent_colors",
-    "sleeve_lengths",
-    "upper_clothing_colors",
-    "lower_garment_colors",
-    "lower_garment_types",
-    "shoes_apparent_colors",
-    "backpack_states",
-];
 
 /// Every other parameter `GET /6/events` takes (besides `meta.*`).
 const KNOWN: &[&str] = &[
@@ -164,7 +142,8 @@ fn geo(req: &Request) -> ApiResult<Option<GeoFilter>> {
     }
 }
 
-fn meta_op(name: &str) -> Option<MetaOp> {
+/// The `meta` comparison an operator name (`eq`, `in`, `gte`, …) stands for.
+pub(super) fn meta_op(name: &str) -> Option<MetaOp> {
     Some(match name {
         "eq" => MetaOp::Eq,
         "neq" => MetaOp::Neq,

@@ -161,19 +161,8 @@ fn id_values(value: &Value, path: &str) -> ApiResult<Vec<Uuid>> {
 }
 
 fn meta_filter(path: &str, f: &FilterItem, at: &str) -> ApiResult<MetaFilter> {
-    let op = match f.operator.as_str() {
-        "eq" => MetaOp::Eq,
-        "neq" => MetaOp::Neq,
-        "like" => MetaOp::Like,
-        "nlike" => MetaOp::Nlike,
-        "in" => MetaOp::In,
-        "nin" => MetaOp::Nin,
-        "gt" => MetaOp::Gt,
-        "gte" => MetaOp::Gte,
-        "lt" => MetaOp::Lt,
-        "lte" => MetaOp::Lte,
-        other => return Err(invalid(at, &format!("unknown operator {other:?}"))),
-    };
+    let op = super::event_query::meta_op(&f.operator)
+        .ok_or_else(|| invalid(at, &format!("unknown operator {:?}", f.operator)))?;
     let value = |v: &Value| match v {
         Value::Null => Ok(MetaValue::Null),
         Value::String(s) => Ok(MetaValue::Text(s.clone())),

@@ -153,16 +153,7 @@ pub fn generate(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
     if super::detection::flag(req, "aggregate_attributes", false)? {
         return Err(ApiError::unsupported("aggregate_attributes"));
     }
-    let warped = match req.query::<u8>("image_type")? {
-        None | Some(0) => false,
-        Some(1) => true,
-        Some(2) => return Err(ApiError::unsupported("image_type=2 (body warps)")),
-        Some(v) => {
-            return Err(ApiError::bad_query(format!(
-                "image_type={v}: must be 0, 1 or 2"
-            )));
-        }
-    };
+    let warped = super::detection::warped_input(req)?;
     let Inputs {
         policies,
         meta,
@@ -400,15 +391,10 @@ fn process_face(
             tags.push(t.tag.clone());
         }
     }
-    let mut detection = json!({});
-    if let Some(d) = &face.detection {
-        detection = json!({
-            "rect": {"x": d.rect.x.round() as i64, "y": d.rect.y.round() as i64,
-                     "width": d.rect.width.round() as i64, "height": d.rect.height.round() as i64},
-            "rect_score": d.score,
-            "landmarks5": d.landmarks5.iter().map(|p| [p.x, p.y]).collect::<Vec<_>>(),
-        });
-    }
+    let detection = face
+        .detection
+        .as_ref()
+        .map_or_else(|| json!({}), |d| super::detection::detection_view(d, true));
     let mut sample = json!({"detection": detection});
     if let Some(id) = sample_id {
         sample["sample_id"] = json!(id);

@@ -238,10 +238,7 @@ pub fn verify(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
             verifications.push(v);
         }
         detections.push(json!({
-            "face": {"rect": {"x": face.rect.x.round() as i64, "y": face.rect.y.round() as i64,
-                              "width": face.rect.width.round() as i64, "height": face.rect.height.round() as i64},
-                     "rect_score": face.score,
-                     "landmarks5": face.landmarks5.iter().map(|p| [p.x, p.y]).collect::<Vec<_>>()},
+            "face": super::detection::detection_view(face, true),
             "verifications": verifications,
         }));
     }
