@@ -112,6 +112,11 @@ impl Engine {
         warp(image, &detection.landmarks5, SAMPLE_SIZE)
     }
 
+    /// The model-free quality scores of a sample (`quality` module for the formulas).
+    pub fn quality(&self, sample: &Image) -> crate::Quality {
+        crate::quality::estimate(sample)
+    }
+
     /// The bytes a sample is stored as: PNG, lossless, so a stored sample gives the same descriptor again.
     pub fn encode_sample(&self, sample: &Image) -> Vec<u8> {
         sample.to_png()

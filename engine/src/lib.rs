@@ -1,5 +1,6 @@
-//! Pixels → faces → descriptors. Decoding, MTCNN detection, five-point alignment, descriptor extraction and
-//! dynamic batching, with networks run through a `Backend` (ONNX Runtime on the CPU today).
+//! Pixels → faces → descriptors. Decoding, MTCNN detection, five-point alignment, descriptor extraction,
+//! dynamic batching and model-free sample quality, with networks run through a `Backend` (ONNX Runtime on the
+//! CPU today).
 //! No HTTP and no database: callers hand in bytes and get back faces, samples and descriptors.
 #![warn(missing_docs)]
 
@@ -11,6 +12,7 @@ pub mod engine;
 pub mod error;
 pub mod image;
 pub mod nms;
+pub mod quality;
 pub mod resample;
 pub mod runtime;
 
@@ -20,4 +22,5 @@ pub use detect::{DetectOptions, Detection, Point, Rect};
 pub use engine::{Engine, EngineConfig};
 pub use error::{EngineError, Result};
 pub use image::Image;
+pub use quality::Quality;
 pub use runtime::Backend;

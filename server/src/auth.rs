@@ -85,7 +85,11 @@ fn basic(state: &AppState, value: &str) -> ApiResult<Uuid> {
     let text = String::from_utf8(decoded).map_err(|_| failed())?;
     let (login, password) = text.split_once(':').ok_or_else(failed)?;
     let account = state.store.account_by_login(login).map_err(|_| failed())?;
-    if verify_password(password, &account.password_hash) {
+    let hash = &account.password_hash;
+    if state
+        .basic_cache
+        .check(hash, password, || verify_password(password, hash))
+    {
         Ok(account.account_id)
     } else {
         Err(failed())

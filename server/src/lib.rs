@@ -2,6 +2,7 @@
 //! The server knows no SQL and no pixels: images go to the engine as bytes, records go through the `Store` trait.
 
 pub mod auth;
+pub mod basic_cache;
 pub mod bootstrap;
 pub mod engine_commands;
 pub mod error;

@@ -26,6 +26,8 @@ pub struct AppState {
     pub jwt_secret: Vec<u8>,
     /// Subscribers of `GET /6/ws`.
     pub live: crate::live::LiveFeed,
+    /// Basic credentials that verified.
+    pub basic_cache: crate::basic_cache::BasicCache,
 }
 
 impl AppState {
@@ -87,6 +89,7 @@ impl AppState {
             metrics,
             jwt_secret: crate::jwt::load_secret(&settings_dir)?,
             live,
+            basic_cache: crate::basic_cache::BasicCache::default(),
         }))
     }
 }

@@ -4,3 +4,4 @@ mod bad_input_tests;
 mod common;
 mod detect_tests;
 mod extract_tests;
+mod quality_tests;

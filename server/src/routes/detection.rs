@@ -2,7 +2,8 @@
 //! their ids; `POST /6/sdk` stores nothing and answers detections, optionally with each face's warp and
 //! descriptor. Images are answered in the order they came. In a multi-image request (multipart or JSON) an image
 //! that fails gets `status: 0` and its error while the others go on; a single-image request fails as a whole.
-//! Estimations this build has no model for are refused with `501 19001` naming them.
+//! `estimate_quality` adds the model-free sample quality; estimations this build has no model for are refused
+//! with `501 19001` naming them.
 
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
@@ -16,11 +17,10 @@ use uuid::Uuid;
 use warp::http::StatusCode;
 
 /// Estimation flags of `/6/detector` that this build has no model for.
-const DETECTOR_UNSUPPORTED: [&str; 9] = [
+const DETECTOR_UNSUPPORTED: [&str; 8] = [
     "estimate_head_pose",
     "estimate_emotions",
     "estimate_mask",
-    "estimate_quality",
     "estimate_gaze",
     "estimate_eyes_attributes",
     "estimate_mouth_attributes",
@@ -29,7 +29,7 @@ const DETECTOR_UNSUPPORTED: [&str; 9] = [
 ];
 
 /// Flags of `/6/sdk` that this build has no model (or no body detector) for.
-const SDK_UNSUPPORTED: [&str; 25] = [
+const SDK_UNSUPPORTED: [&str; 24] = [
     "detect_body",
     "estimate_head_pose",
     "estimate_emotions",
@@ -38,7 +38,6 @@ const SDK_UNSUPPORTED: [&str; 25] = [
     "estimate_liveness",
     "estimate_deepfake",
     "estimate_landmarks68",
-    "estimate_quality",
     "estimate_gaze",
     "estimate_eyes_attributes",
     "estimate_mouth_attributes",
@@ -128,6 +127,12 @@ fn faces(state: &AppState, image: &Image, policy: Multiface) -> ApiResult<Vec<De
     Ok(faces)
 }
 
+/// The quality scores of a sample as the API shows them (`detection.quality`).
+pub fn quality_view(q: argus_engine::Quality) -> Value {
+    json!({"blurriness": q.blurriness, "dark": q.dark, "illumination": q.illumination,
+           "light": q.light, "specularity": q.specularity})
+}
+
 /// A detection as the API shows it: the box in whole pixels, its score, and the five landmarks when asked.
 pub fn detection_view(d: &Detection, landmarks: bool) -> Value {
     let mut view = json!({
@@ -180,19 +185,23 @@ pub fn detector(state: &AppState, req: &Request) -> ApiResult<Reply> {
         return Err(ApiError::unsupported("warped_image=1 on the detector"));
     }
     let policy = multiface(req)?;
+    let with_quality = flag(req, "estimate_quality", false)?;
     let images = image_input::images(req)?;
     let answers = per_image(req, images, |input| {
         let image = state.engine.decode(&input.bytes)?;
         let mut samples = Vec::new();
         for face in faces(state, &image, policy)? {
-            let sample = state
-                .engine
-                .encode_sample(&state.engine.warp(&image, &face));
+            let warp = state.engine.warp(&image, &face);
             let id = Uuid::new_v4();
-            state.store.put_sample(account, id, &sample, now_ms())?;
+            let bytes = state.engine.encode_sample(&warp);
+            state.store.put_sample(account, id, &bytes, now_ms())?;
+            let mut detection = detection_view(&face, true);
+            if with_quality {
+                detection["quality"] = quality_view(state.engine.quality(&warp));
+            }
             samples.push(
                 json!({"face": {"sample_id": id, "url": format!("/6/samples/faces/{id}"),
-                                         "detection": detection_view(&face, true)}}),
+                                         "detection": detection}}),
             );
         }
         Ok(json!({"detections": {"samples": samples}}))
@@ -212,6 +221,7 @@ pub fn sdk(state: &AppState, req: &Request) -> ApiResult<Reply> {
     let landmarks5 = flag(req, "estimate_landmarks5", false)?;
     let want_warp = flag(req, "estimate_face_warp", false)?;
     let want_descriptor = flag(req, "estimate_face_descriptor", true)?;
+    let with_quality = flag(req, "estimate_quality", false)?;
     let policy = multiface(req)?;
     if warped && landmarks5 {
         return Err(ApiError::bad_query(
@@ -244,6 +254,9 @@ pub fn sdk(state: &AppState, req: &Request) -> ApiResult<Reply> {
                 let mut face = json!({});
                 if let Some(d) = detection {
                     face["detection"] = detection_view(d, landmarks5);
+                }
+                if with_quality {
+                    face["quality"] = quality_view(state.engine.quality(warp));
                 }
                 if want_warp {
                     let png = state.engine.encode_sample(warp);

@@ -391,10 +391,13 @@ fn process_face(
             tags.push(t.tag.clone());
         }
     }
-    let detection = face
+    let mut detection = face
         .detection
         .as_ref()
         .map_or_else(|| json!({}), |d| super::detection::detection_view(d, true));
+    if p.detect_policy.estimate_quality == 1 {
+        detection["quality"] = super::detection::quality_view(state.engine.quality(&face.warp));
+    }
     let mut sample = json!({"detection": detection});
     if let Some(id) = sample_id {
         sample["sample_id"] = json!(id);

@@ -10,13 +10,12 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 /// Detect-policy fields this build has no model or detector for; any non-zero, non-empty value is refused.
-const DETECT_UNSUPPORTED: [&str; 20] = [
+const DETECT_UNSUPPORTED: [&str; 19] = [
     "detect_body",
     "detect_landmarks68",
     "estimate_head_pose",
     "estimate_emotions",
     "estimate_mask",
-    "estimate_quality",
     "estimate_gaze",
     "estimate_eyes_attributes",
     "estimate_mouth_attributes",
@@ -63,6 +62,9 @@ pub struct DetectPolicy {
     /// 0 refuses several faces, 1 takes all, 2 the best.
     #[serde(default = "one")]
     pub multiface_policy: u8,
+    /// 1 adds the model-free sample quality to each detection.
+    #[serde(default)]
+    pub estimate_quality: u8,
     /// The other documented fields, as given.
     #[serde(flatten)]
     pub others: Map<String, Value>,
@@ -73,6 +75,7 @@ impl Default for DetectPolicy {
         DetectPolicy {
             detect_face: 1,
             multiface_policy: 1,
+            estimate_quality: 0,
             others: Map::new(),
         }
     }
@@ -428,6 +431,7 @@ impl Policies {
                 "detect_policy.detect_face=0 (no body detection in this build)",
             ));
         }
+        flag("detect_policy.estimate_quality", d.estimate_quality)?;
         if d.multiface_policy > 2 {
             return Err(ApiError::bad_json(
                 "Failed to validate input json. Path: 'policies.detect_policy.multiface_policy', message: 'must be 0, 1 or 2'",

@@ -62,6 +62,21 @@ fn the_detector_takes_every_transport_and_answers_each_image_of_a_form() {
 
     let raw = post(&server, &me, "/6/detector", "image/jpeg", &jpeg);
     assert_eq!(raw.status, 201, "{}", raw.json);
+    let rated = post(
+        &server,
+        &me,
+        "/6/detector?estimate_quality=1",
+        "image/jpeg",
+        &jpeg,
+    );
+    let quality =
+        &rated.json["images"][0]["detections"]["samples"][0]["face"]["detection"]["quality"];
+    assert!(quality["dark"].as_f64().unwrap() > 0.8, "{}", rated.json);
+    assert!(
+        raw.json["images"][0]["detections"]["samples"][0]["face"]["detection"]
+            .get("quality")
+            .is_none()
+    );
     let base64 = post(
         &server,
         &me,
@@ -194,8 +209,12 @@ fn sdk_stores_nothing_and_its_descriptors_match_raw() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path());
     let me = Account::create(&server, "sdk@argus.dev");
-    let path = "/6/sdk?detect_face=1&estimate_landmarks5=1&estimate_face_warp=1";
+    let path = "/6/sdk?detect_face=1&estimate_landmarks5=1&estimate_face_warp=1&estimate_quality=1";
     let obama = sdk_face(&server, &me, path, "image/jpeg", &photo("obama.jpg"));
+    for score in ["blurriness", "dark", "illumination", "light", "specularity"] {
+        let v = obama["quality"][score].as_f64().unwrap_or(-1.0);
+        assert!((0.0..=1.0).contains(&v), "{score}: {obama}");
+    }
     assert_eq!(
         obama["detection"]["landmarks5"].as_array().unwrap().len(),
         5

@@ -27,7 +27,7 @@ fn staff_list(server: &Server, me: &Account) -> String {
 
 fn policies(list_id: &str, seen_list: &str) -> Value {
     json!({
-        "detect_policy": {"multiface_policy": 1},
+        "detect_policy": {"multiface_policy": 1, "estimate_quality": 1},
         "extract_policy": {"extract_face_descriptor": 1},
         "match_policy": [{"label": "staff", "candidates": {"origin": "faces", "list_id": list_id}, "limit": 2}],
         "conditional_tags_policy": [{"tag": "known", "filters": {"match": [{"label": "staff", "similarity__gte": 0.5}]}}],
@@ -82,6 +82,11 @@ fn a_static_handler_matches_tags_and_stores_events() {
         "a known person is not enrolled again"
     );
     assert!(event["face_attributes"]["attribute_id"].is_string());
+    let detection = &event["detections"][0]["samples"]["face"]["detection"];
+    assert!(
+        detection["quality"]["blurriness"].as_f64().unwrap() > 0.0,
+        "{detection}"
+    );
     let sample = event["detections"][0]["samples"]["face"]["sample_id"]
         .as_str()
         .unwrap();
