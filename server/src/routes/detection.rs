@@ -94,25 +94,32 @@ pub fn warped_input(req: &Request) -> ApiResult<bool> {
 
 /// `multiface_policy`: 0 refuses an image with several faces, 1 takes them all, 2 only the best (largest).
 #[derive(Clone, Copy, PartialEq)]
-enum Multiface {
+pub enum Multiface {
     Refuse,
     All,
     Best,
 }
 
-fn multiface(req: &Request) -> ApiResult<Multiface> {
-    match req.query::<u8>("multiface_policy")? {
-        Some(0) => Ok(Multiface::Refuse),
-        None | Some(1) => Ok(Multiface::All),
-        Some(2) => Ok(Multiface::Best),
-        Some(v) => Err(ApiError::bad_query(format!(
-            "multiface_policy={v}: must be 0, 1 or 2"
-        ))),
+impl Multiface {
+    /// The policy of an API code (0, 1 or 2).
+    pub fn from_code(code: u8) -> Option<Multiface> {
+        match code {
+            0 => Some(Multiface::Refuse),
+            1 => Some(Multiface::All),
+            2 => Some(Multiface::Best),
+            _ => None,
+        }
     }
 }
 
+fn multiface(req: &Request) -> ApiResult<Multiface> {
+    let code = req.query::<u8>("multiface_policy")?.unwrap_or(1);
+    Multiface::from_code(code)
+        .ok_or_else(|| ApiError::bad_query(format!("multiface_policy={code}: must be 0, 1 or 2")))
+}
+
 /// The faces of one image under the policy.
-fn faces(state: &AppState, image: &Image, policy: Multiface) -> ApiResult<Vec<Detection>> {
+pub fn faces(state: &AppState, image: &Image, policy: Multiface) -> ApiResult<Vec<Detection>> {
     let options = DetectOptions {
         multiface: policy != Multiface::Best,
         ..DetectOptions::default()

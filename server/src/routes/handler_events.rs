@@ -8,6 +8,7 @@
 //! a `policies` part (JSON), an optional `meta` part (JSON object) and image parts. Stored events go to the live
 //! feed.
 
+use super::detection::Multiface;
 use super::event_input::NewEvent;
 use super::handler_policies::{Filters, MatchPolicy, Policies};
 use crate::auth;
@@ -15,7 +16,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::image_input::{self, InputImage};
 use crate::request::{Reply, Request, now_ms, parse_id, time_text};
 use crate::state::AppState;
-use argus_engine::{Descriptor, DetectOptions, Detection, Image, similarity_to_score};
+use argus_engine::{Descriptor, Detection, Image, similarity_to_score};
 use argus_index::{Filter, ItemMeta};
 use argus_store::{Attribute, Event, Face, Handler, ObjectKind, StoredDescriptor, StoredObject};
 use serde_json::{Map, Value, json};
@@ -212,19 +213,10 @@ fn faces(state: &AppState, run: &Run, image: &InputImage) -> ApiResult<Vec<Found
         vec![(None, state.engine.decode_sample(&image.bytes)?)]
     } else {
         let decoded = state.engine.decode(&image.bytes)?;
-        let multiface = run.policies.detect_policy.multiface_policy;
-        let options = DetectOptions {
-            multiface: multiface != 2,
-            ..DetectOptions::default()
-        };
-        let detections = state.engine.detect(&decoded, &options)?;
-        if multiface == 0 && detections.len() > 1 {
-            return Err(ApiError::bad_input(format!(
-                "Multiple faces found in image {:?}: {} faces and multiface_policy 0",
-                image.filename,
-                detections.len()
-            )));
-        }
+        let code = run.policies.detect_policy.multiface_policy;
+        let policy = Multiface::from_code(code)
+            .ok_or_else(|| ApiError::internal(format!("stored multiface_policy {code}")))?;
+        let detections = super::detection::faces(state, &decoded, policy)?;
         detections
             .into_iter()
             .map(|d| {
