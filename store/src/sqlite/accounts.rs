@@ -39,7 +39,7 @@ pub(super) fn accounts(
     filter: &AccountFilter,
     page: Page,
 ) -> Result<Vec<Account>> {
-    let c = account_conditions(filter).paged("create_time, account_id", page);
+    let c = account_conditions(filter).paged("create_time, rowid", page);
     let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE {}", c.sql);
     let mut stmt = db.prepare(&sql).map_err(unavailable)?;
     let rows = stmt

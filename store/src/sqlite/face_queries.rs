@@ -39,7 +39,7 @@ pub(super) fn faces_matching(
     let order = if query.by_id() {
         "face_id"
     } else {
-        "create_time, face_id"
+        "create_time, rowid"
     };
     let c = face_conditions(account, query).paged(order, page);
     let sql = format!("SELECT {FACE_COLUMNS} FROM faces WHERE {}", c.sql);

@@ -66,7 +66,7 @@ pub(super) fn handlers(
     filter: &HandlerFilter,
     page: Page,
 ) -> Result<Vec<Handler>> {
-    let c = conditions(account, filter).paged("create_time, handler_id", page);
+    let c = conditions(account, filter).paged("create_time, rowid", page);
     let sql = format!("SELECT {COLUMNS} FROM handlers WHERE {}", c.sql);
     let mut stmt = db.prepare(&sql).map_err(unavailable)?;
     let rows = stmt

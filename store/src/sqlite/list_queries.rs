@@ -35,7 +35,7 @@ pub(super) fn lists_matching(
     let order = if filter.by_id() {
         "list_id"
     } else {
-        "create_time, list_id"
+        "create_time, rowid"
     };
     let c = list_conditions(account, filter).paged(order, page);
     let sql = format!("SELECT {LIST_COLUMNS} FROM lists WHERE {}", c.sql);

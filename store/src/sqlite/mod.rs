@@ -167,7 +167,7 @@ impl Store for SqliteStore {
 
     fn tokens(&self, account: Uuid, page: Page) -> Result<Vec<Token>> {
         self.token_where(
-            "account_id = ?1 ORDER BY create_time, token_id LIMIT ?2 OFFSET ?3",
+            "account_id = ?1 ORDER BY create_time, rowid LIMIT ?2 OFFSET ?3",
             &[
                 &account.as_bytes().as_slice(),
                 &page.page_size,
@@ -209,7 +209,7 @@ impl Store for SqliteStore {
 
     fn verifiers(&self, account: Uuid, page: Page) -> Result<Vec<Verifier>> {
         self.verifier_where(
-            "account_id = ?1 ORDER BY create_time, verifier_id LIMIT ?2 OFFSET ?3",
+            "account_id = ?1 ORDER BY create_time, rowid LIMIT ?2 OFFSET ?3",
             &[
                 &account.as_bytes().as_slice(),
                 &page.page_size,
