@@ -10,6 +10,7 @@ pub mod descriptor;
 pub mod detect;
 pub mod engine;
 pub mod error;
+pub mod face_checks;
 pub mod image;
 pub mod nms;
 pub mod quality;

@@ -3,14 +3,14 @@
 //! ids, per-item metadata and list members, and turns each search's `Filter` into the one-bit-per-slot bitmap the
 //! scan kernel tests before it loads a row. Freed slots are reused by later inserts, so deletes need no rebuild.
 //!
-//! One lock guards the matcher (a device runs one search at a time anyway). Unfiltered searches that arrive while
-//! another holds it wait in a queue, and whoever takes the lock next runs every waiting query in one launch.
+//! One lock guards the matcher (a device runs one search at a time anyway). Concurrent searches are merged into one
+//! launch above this type, by `SearchCombiner`.
 
 use crate::topk::better;
 use crate::{Filter, Hit, IndexConfig, IndexError, ItemId, ItemMeta, Result, Storage, unit_vector};
 use argus_kernels::{GpuBackend, GpuMatcher, Precision};
 use std::collections::{HashMap, HashSet};
-use std::sync::{Mutex, MutexGuard, PoisonError, mpsc};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use uuid::Uuid;
 
 /// The largest k one GPU search returns (the scan keeps k entries per thread in shared memory).
@@ -28,19 +28,11 @@ struct State {
     members: HashMap<Uuid, HashSet<u32>>,
 }
 
-/// An unfiltered search waiting for the next launch.
-struct Waiting {
-    query: Vec<f32>,
-    k: usize,
-    reply: mpsc::Sender<Result<Vec<Hit>>>,
-}
-
 /// An exact index on a GPU. `Send + Sync`: share it in an `Arc`.
 pub struct GpuIndex {
     config: IndexConfig,
     backend: &'static str,
     state: Mutex<State>,
-    waiting: Mutex<Vec<Waiting>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -75,7 +67,6 @@ impl GpuIndex {
                 free: Vec::new(),
                 members: HashMap::new(),
             }),
-            waiting: Mutex::new(Vec::new()),
         })
     }
 
@@ -171,20 +162,8 @@ impl GpuIndex {
     pub fn search(&self, query: &[f32], k: usize, filter: &Filter) -> Result<Vec<Hit>> {
         check_k(k)?;
         let query = unit_vector(self.config.dim, query)?;
-        if !is_empty_filter(filter) {
-            let mut state = lock(&self.state);
-            return Ok(state.run(&query, k, Some(filter))?.remove(0));
-        }
-        let (reply, answer) = mpsc::channel();
-        lock(&self.waiting).push(Waiting { query, k, reply });
-        {
-            let mut state = lock(&self.state);
-            let batch = std::mem::take(&mut *lock(&self.waiting));
-            state.run_waiting(batch);
-        }
-        answer
-            .recv()
-            .map_err(|_| IndexError::Device("search was dropped".to_string()))?
+        let filter = (!is_empty_filter(filter)).then_some(filter);
+        Ok(lock(&self.state).run(&query, k, filter)?.remove(0))
     }
 
     /// `search` for several queries in one launch.
@@ -298,28 +277,6 @@ impl State {
             results.extend(found.into_iter().map(|hits| self.to_hits(hits)));
         }
         Ok(results)
-    }
-
-    /// Runs every waiting unfiltered query in one launch at the largest k among them, and answers each.
-    fn run_waiting(&mut self, batch: Vec<Waiting>) {
-        if batch.is_empty() {
-            return;
-        }
-        let k = batch.iter().map(|w| w.k).max().unwrap_or(1);
-        let queries: Vec<f32> = batch.iter().flat_map(|w| w.query.iter().copied()).collect();
-        match self.run(&queries, k, None) {
-            Ok(results) => {
-                for (waiting, mut hits) in batch.into_iter().zip(results) {
-                    hits.truncate(waiting.k);
-                    let _ = waiting.reply.send(Ok(hits));
-                }
-            }
-            Err(error) => {
-                for waiting in batch {
-                    let _ = waiting.reply.send(Err(error.clone()));
-                }
-            }
-        }
     }
 
     fn to_hits(&self, found: Vec<argus_kernels::Hit>) -> Vec<Hit> {

@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 mod backend;
+mod combine;
 mod dot;
 mod flat;
 mod gpu;
@@ -12,6 +13,7 @@ mod segment;
 mod topk;
 
 pub use backend::{Index, IndexBackend};
+pub use combine::{CombinerStats, SearchCombiner};
 pub use flat::FlatIndex;
 pub use gpu::{GPU_MAX_K, GpuIndex};
 pub use segment::Storage;

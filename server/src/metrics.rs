@@ -1,12 +1,15 @@
 //! Prometheus metrics at `GET /metrics`: requests and their latency per route, the index size, where the
 //! engine and the matcher run (`argus_backend_info{component, backend} 1`), and the live feed's subscribers,
-//! sent and dropped messages.
+//! sent and dropped messages, and how many 1:N searches the matcher merged into how many scans (their ratio is
+//! the mean batch size).
 //! Routes are labelled by method and path with ids replaced by `{id}`, so the label set stays small.
 
+use argus_index::CombinerStats;
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
     Registry, TextEncoder,
 };
+use std::sync::atomic::Ordering;
 
 /// The server's metrics.
 pub struct Metrics {
@@ -17,6 +20,7 @@ pub struct Metrics {
     backends: IntGaugeVec,
     live: [IntCounter; 2],
     live_subscribers: IntGauge,
+    matcher: [IntCounter; 2],
 }
 
 impl Metrics {
@@ -63,6 +67,19 @@ impl Metrics {
             registry.register(Box::new(counter.clone()))?;
         }
         registry.register(Box::new(live_subscribers.clone()))?;
+        let matcher = [
+            IntCounter::new(
+                "argus_matcher_scans_total",
+                "Batched index scans run for 1:N searches",
+            )?,
+            IntCounter::new(
+                "argus_matcher_searches_total",
+                "1:N searches answered by batched scans",
+            )?,
+        ];
+        for counter in &matcher {
+            registry.register(Box::new(counter.clone()))?;
+        }
         Ok(Metrics {
             registry,
             requests,
@@ -71,6 +88,7 @@ impl Metrics {
             backends,
             live,
             live_subscribers,
+            matcher,
         })
     }
 
@@ -101,9 +119,14 @@ impl Metrics {
             .observe(seconds);
     }
 
-    /// The text exposition, with the index size read now.
-    pub fn render(&self, index_faces: usize) -> Vec<u8> {
+    /// The text exposition, with the index size and the search combiner's counters read now.
+    pub fn render(&self, index_faces: usize, combined: &CombinerStats) -> Vec<u8> {
         self.index_size.set(index_faces as i64);
+        let now = [&combined.scans, &combined.searches];
+        for (counter, total) in self.matcher.iter().zip(now) {
+            let total = total.load(Ordering::Relaxed);
+            counter.inc_by(total.saturating_sub(counter.get()));
+        }
         let mut out = Vec::new();
         // Encoding gathered families into a Vec cannot fail.
         let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);
@@ -142,9 +165,14 @@ mod tests {
         let m = Metrics::new().unwrap();
         m.observe("GET", "/6/version", 200, 0.002);
         m.set_backend("matcher", "cpu");
-        let text = String::from_utf8(m.render(42)).unwrap();
+        let combined = CombinerStats::default();
+        combined.scans.store(3, Ordering::Relaxed);
+        combined.searches.store(10, Ordering::Relaxed);
+        let text = String::from_utf8(m.render(42, &combined)).unwrap();
         assert!(text.contains(r#"argus_requests_total{route="GET /6/version",status="200"} 1"#));
         assert!(text.contains("argus_index_faces 42"));
+        assert!(text.contains("argus_matcher_scans_total 3"));
+        assert!(text.contains("argus_matcher_searches_total 10"));
         assert!(text.contains(r#"argus_backend_info{backend="cpu",component="matcher"} 1"#));
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::settings::Settings;
 use argus_engine::{Descriptor, Engine, EngineConfig};
-use argus_index::{Index, IndexBackend, IndexConfig, ItemMeta, Storage};
+use argus_index::{Index, IndexBackend, IndexConfig, ItemMeta, SearchCombiner, Storage};
 use argus_store::{SqliteStore, Store};
 use std::sync::Arc;
 use std::time::Instant;
@@ -20,6 +20,8 @@ pub struct AppState {
     pub index: Index,
     /// Why the index runs where it does (shown by the health check).
     pub index_reason: String,
+    /// Merges concurrent searches of `index` into batched scans; every 1:N search goes through it.
+    pub searches: SearchCombiner,
     /// Request counters and latencies.
     pub metrics: crate::metrics::Metrics,
     /// The key Bearer tokens are signed with.
@@ -86,6 +88,7 @@ impl AppState {
             store: Box::new(store),
             index,
             index_reason,
+            searches: SearchCombiner::default(),
             metrics,
             jwt_secret: crate::jwt::load_secret(&settings_dir)?,
             live,

@@ -3,6 +3,7 @@
 
 mod bad_input_tests;
 mod bulk_load_tests;
+mod combine_tests;
 mod concurrency_tests;
 mod gpu_tests;
 mod property_tests;

@@ -6,11 +6,13 @@
 //! events of a request are stored in one commit after every face was processed, so an image that fails (it
 //! answers `status: 0` with its error) leaves no event behind. Dynamic handlers take `multipart/form-data` with
 //! a `policies` part (JSON), an optional `meta` part (JSON object) and image parts. Stored events go to the live
-//! feed.
+//! feed. Faces that fail the face-quality checks of a filtering `detect_policy.face_quality` make no event: they
+//! are answered in `filtered_detections.face_detections` with their reasons.
 
 use super::detection::Multiface;
 use super::event_input::NewEvent;
 use super::handler_policies::{Filters, MatchPolicy, Policies};
+use super::quality_checks;
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
 use crate::image_input::{self, InputImage};
@@ -36,11 +38,19 @@ struct Run {
     now: i64,
 }
 
-/// A face found on an image, with its warp and (when extracted) its descriptor.
+/// A face found on an image, with its warp, its face-quality checks (when measured) and (when extracted) its
+/// descriptor.
 struct Found {
     detection: Option<Detection>,
     warp: Image,
+    face_quality: Option<Value>,
     descriptor: Option<Descriptor>,
+}
+
+/// The faces of one image that the policies keep, and the `filtered_detections` items of those they drop.
+struct ImageFaces {
+    kept: Vec<Found>,
+    filtered: Vec<Value>,
 }
 
 /// The results of one face: the event as answered, the event as stored (None when storing is off).
@@ -183,14 +193,16 @@ pub fn generate(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
     let mut answers = Vec::new();
     let mut events = Vec::new();
     let mut stored = Vec::new();
+    let mut filtered = Vec::new();
     for image in &images {
         match process_image(state, &run, image) {
-            Ok(outcomes) => {
+            Ok((outcomes, dropped)) => {
                 answers.push(json!({"filename": image.filename, "status": 1}));
                 for o in outcomes {
                     events.push(o.answer);
                     stored.extend(o.stored);
                 }
+                filtered.extend(dropped);
             }
             Err(e) if e.status == StatusCode::BAD_REQUEST => {
                 answers.push(json!({"filename": image.filename, "status": 0, "error": e.body()}))
@@ -203,12 +215,13 @@ pub fn generate(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
     Ok(Reply::Json(
         StatusCode::CREATED,
         json!({"images": answers, "events": events,
-               "filtered_detections": {"face_detections": [], "body_detections": []}}),
+               "filtered_detections": {"face_detections": filtered, "body_detections": []}}),
     ))
 }
 
-/// The faces of one image, extracted in one batch when the policies extract.
-fn faces(state: &AppState, run: &Run, image: &InputImage) -> ApiResult<Vec<Found>> {
+/// The faces of one image: detected (or the given warp), checked by the face-quality policy (failing faces are
+/// filtered out when it filters), and the rest extracted in one batch when the policies extract.
+fn faces(state: &AppState, run: &Run, image: &InputImage) -> ApiResult<ImageFaces> {
     let found: Vec<(Option<Detection>, Image)> = if run.warped {
         vec![(None, state.engine.decode_sample(&image.bytes)?)]
     } else {
@@ -225,36 +238,54 @@ fn faces(state: &AppState, run: &Run, image: &InputImage) -> ApiResult<Vec<Found
             })
             .collect()
     };
-    let descriptors = if run.policies.extracts() && !found.is_empty() {
-        let warps: Vec<Image> = found.iter().map(|(_, w)| w.clone()).collect();
-        state
-            .engine
-            .extract(&warps)?
-            .into_iter()
-            .map(Some)
-            .collect()
-    } else {
-        vec![None; found.len()]
-    };
-    Ok(found
-        .into_iter()
-        .zip(descriptors)
-        .map(|((detection, warp), descriptor)| Found {
+    let face_quality = &run.policies.detect_policy.face_quality;
+    let mut kept = Vec::new();
+    let mut filtered = Vec::new();
+    for (detection, warp) in found {
+        let verdict = (!face_quality.measured().is_empty())
+            .then(|| state.engine.quality(&warp))
+            .and_then(|q| quality_checks::evaluate(face_quality, detection.as_ref(), &q));
+        if let Some(v) = verdict
+            .as_ref()
+            .filter(|v| face_quality.filter == 1 && !v.reasons.is_empty())
+        {
+            let mut view = detection
+                .as_ref()
+                .map_or_else(|| json!({}), |d| super::detection::detection_view(d, true));
+            view["face_quality"] = v.view.clone();
+            filtered.push(json!({"filename": image.filename, "detection": view,
+                                 "filter_reasons": v.reasons}));
+            continue;
+        }
+        kept.push(Found {
             detection,
             warp,
-            descriptor,
-        })
-        .collect())
+            face_quality: verdict.map(|v| v.view),
+            descriptor: None,
+        });
+    }
+    if run.policies.extracts() && !kept.is_empty() {
+        let warps: Vec<Image> = kept.iter().map(|f| f.warp.clone()).collect();
+        for (face, descriptor) in kept.iter_mut().zip(state.engine.extract(&warps)?) {
+            face.descriptor = Some(descriptor);
+        }
+    }
+    Ok(ImageFaces { kept, filtered })
 }
 
-fn process_image(state: &AppState, run: &Run, image: &InputImage) -> ApiResult<Vec<Outcome>> {
-    let found = faces(state, run, image)?;
+/// The outcomes of the faces the policies keep, and the filtered detections of the image.
+fn process_image(
+    state: &AppState,
+    run: &Run,
+    image: &InputImage,
+) -> ApiResult<(Vec<Outcome>, Vec<Value>)> {
+    let faces = faces(state, run, image)?;
     let mut image_origin: Option<String> = None;
-    let mut outcomes = Vec::with_capacity(found.len());
-    for face in found {
-        outcomes.push(process_face(state, run, image, &face, &mut image_origin)?);
+    let mut outcomes = Vec::with_capacity(faces.kept.len());
+    for face in &faces.kept {
+        outcomes.push(process_face(state, run, image, face, &mut image_origin)?);
     }
-    Ok(outcomes)
+    Ok((outcomes, faces.filtered))
 }
 
 /// The candidates of one match policy as `{face: {...}, similarity}` items, best first.
@@ -277,7 +308,9 @@ fn match_one(
             .map(|ids| ids.iter().copied().collect::<HashSet<_>>()),
         predicate: None,
     };
-    let hits = state.index.search(&d.values, policy.limit, &filter)?;
+    let hits = state
+        .searches
+        .search(&state.index, &d.values, policy.limit, &filter)?;
     let mut out = Vec::new();
     for hit in hits {
         let similarity = similarity_to_score(hit.similarity);
@@ -389,6 +422,9 @@ fn process_face(
         .map_or_else(|| json!({}), |d| super::detection::detection_view(d, true));
     if p.detect_policy.estimate_quality == 1 {
         detection["quality"] = super::detection::quality_view(state.engine.quality(&face.warp));
+    }
+    if let Some(checks) = &face.face_quality {
+        detection["face_quality"] = checks.clone();
     }
     let mut sample = json!({"detection": detection});
     if let Some(id) = sample_id {

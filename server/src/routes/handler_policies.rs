@@ -2,15 +2,17 @@
 //! at creation so that a handler never asks at run time for what this build cannot do. Estimations without a
 //! model, body detection, basic attributes, descriptor scores, estimation filters, callbacks and event or
 //! attribute match candidates answer `501 19001` naming the field; a match policy without descriptor extraction
-//! is a 400. The only filter this build evaluates is `match` (similarity ranges on a match policy's label).
+//! is a 400. The filters this build evaluates are `match` (similarity ranges on a match policy's label) and the
+//! face-quality checks of `detect_policy.face_quality` (ranges on measured values, `quality_checks`).
 
 use crate::error::{ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Detect-policy fields this build has no model or detector for; any non-zero, non-empty value is refused.
-const DETECT_UNSUPPORTED: [&str; 19] = [
+const DETECT_UNSUPPORTED: [&str; 18] = [
     "detect_body",
     "detect_landmarks68",
     "estimate_head_pose",
@@ -29,7 +31,6 @@ const DETECT_UNSUPPORTED: [&str; 19] = [
     "liveness_states",
     "estimate_deepfake",
     "deepfake_states",
-    "face_quality",
 ];
 
 /// The policies of a handler.
@@ -65,6 +66,9 @@ pub struct DetectPolicy {
     /// 1 adds the model-free sample quality to each detection.
     #[serde(default)]
     pub estimate_quality: u8,
+    /// Face-quality checks, and whether failing faces are filtered out.
+    #[serde(default)]
+    pub face_quality: FaceQualityPolicy,
     /// The other documented fields, as given.
     #[serde(flatten)]
     pub others: Map<String, Value>,
@@ -76,8 +80,89 @@ impl Default for DetectPolicy {
             detect_face: 1,
             multiface_policy: 1,
             estimate_quality: 0,
+            face_quality: FaceQualityPolicy::default(),
             others: Map::new(),
         }
+    }
+}
+
+/// `detect_policy.face_quality`: the checks to measure (names in `argus_engine::face_checks`), each with an
+/// optional `[min, max]` range; with `filter: 1`, a face outside a range goes to `filtered_detections`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaceQualityPolicy {
+    /// 1 measures the checks.
+    #[serde(default)]
+    pub estimate: u8,
+    /// 1 filters out faces that fail a check.
+    #[serde(default)]
+    pub filter: u8,
+    /// The checks by name.
+    #[serde(default)]
+    pub checks: BTreeMap<String, QualityCheck>,
+}
+
+/// One face-quality check.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct QualityCheck {
+    /// 1 measures this check (the default for a listed check).
+    #[serde(default = "one")]
+    pub estimate: u8,
+    /// The accepted range; a missing bound does not limit.
+    #[serde(default)]
+    pub threshold: CheckRange,
+}
+
+/// `{min, max}`, both inclusive.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRange {
+    /// Lowest accepted value.
+    pub min: Option<f64>,
+    /// Highest accepted value.
+    pub max: Option<f64>,
+}
+
+impl FaceQualityPolicy {
+    /// The checks to measure, in name order; none unless `estimate` is 1.
+    pub fn measured(&self) -> Vec<(&str, CheckRange)> {
+        if self.estimate != 1 {
+            return Vec::new();
+        }
+        self.checks
+            .iter()
+            .filter(|(_, c)| c.estimate == 1)
+            .map(|(name, c)| (name.as_str(), c.threshold))
+            .collect()
+    }
+
+    fn check(&self) -> ApiResult<()> {
+        let path = "detect_policy.face_quality";
+        flag(&format!("{path}.estimate"), self.estimate)?;
+        flag(&format!("{path}.filter"), self.filter)?;
+        for (name, c) in &self.checks {
+            flag(&format!("{path}.checks.{name}.estimate"), c.estimate)?;
+            if !argus_engine::face_checks::CHECK_NAMES.contains(&name.as_str()) {
+                return Err(ApiError::unsupported(format!(
+                    "{path}.checks.{name} (measured checks: {})",
+                    argus_engine::face_checks::CHECK_NAMES.join(", ")
+                )));
+            }
+            if let (Some(min), Some(max)) = (c.threshold.min, c.threshold.max)
+                && min > max
+            {
+                return Err(ApiError::bad_json(format!(
+                    "Failed to validate input json. Path: 'policies.{path}.checks.{name}.threshold', message: 'min > max'"
+                )));
+            }
+        }
+        if self.estimate == 1 && self.measured().is_empty() {
+            return Err(ApiError::unsupported(format!(
+                "{path} without listed checks (this build has no default thresholds: list the checks and their ranges)"
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -432,6 +517,7 @@ impl Policies {
             ));
         }
         flag("detect_policy.estimate_quality", d.estimate_quality)?;
+        d.face_quality.check()?;
         if d.multiface_policy > 2 {
             return Err(ApiError::bad_json(
                 "Failed to validate input json. Path: 'policies.detect_policy.multiface_policy', message: 'must be 0, 1 or 2'",
@@ -584,6 +670,8 @@ mod tests {
             json!({"extract_policy": {"extract_basic_attributes": 1}}),
             json!({"conditional_tags_policy": [{"tag": "old", "filters": {"age__gte": 60}}]}),
             json!({"storage_policy": {"callbacks": [{"type": "http"}]}}),
+            json!({"detect_policy": {"face_quality": {"estimate": 1, "checks": {"head_yaw": {}}}}}),
+            json!({"detect_policy": {"face_quality": {"estimate": 1}}}),
         ];
         for p in unsupported {
             assert_eq!(Policies::parse(p.clone()).unwrap_err().code, 19001, "{p}");
@@ -595,12 +683,24 @@ mod tests {
                    "conditional_tags_policy": [{"tag": "vip", "filters": {"match": [{"label": "nope"}]}}]}),
             json!({"storage_policy": {"face_policy": {"store_face": 1}}}),
             json!({"unknown_policy": {}}),
+            json!({"detect_policy": {"face_quality": {"estimate": 1, "checks":
+                {"face_width": {"threshold": {"min": 90, "max": 10}}}}}}),
+            json!({"detect_policy": {"face_quality": {"estimate": 2}}}),
         ];
         for p in bad {
             assert_eq!(Policies::parse(p.clone()).unwrap_err().code, 12022, "{p}");
         }
         let off = json!({"detect_policy": {"estimate_emotions": 0, "estimate_liveness": {"estimate": 0}}});
         assert!(Policies::parse(off).is_ok());
+        let checks = json!({"detect_policy": {"face_quality": {"estimate": 1, "filter": 1, "checks": {
+            "face_width": {"threshold": {"min": 50}}, "dark_quality": {"estimate": 0}}}}});
+        let p = Policies::parse(checks).unwrap();
+        let measured = p.detect_policy.face_quality.measured();
+        assert_eq!(measured.len(), 1);
+        assert_eq!(
+            (measured[0].0, measured[0].1.min),
+            ("face_width", Some(50.0))
+        );
     }
 
     #[test]

@@ -145,9 +145,12 @@ pub fn faces(state: &AppState, req: &Request) -> ApiResult<Reply> {
                     .map(|ids| ids.iter().copied().collect::<HashSet<_>>()),
                 predicate: None,
             };
-            let hits = state
-                .index
-                .search(&descriptor.values, c.limit.unwrap_or(3), &filter)?;
+            let hits = state.searches.search(
+                &state.index,
+                &descriptor.values,
+                c.limit.unwrap_or(3),
+                &filter,
+            )?;
             let threshold = c.threshold.unwrap_or(0.0);
             let result: Vec<Value> = hits
                 .iter()

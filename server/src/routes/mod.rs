@@ -17,6 +17,7 @@ mod handlers;
 mod image_store;
 mod lists;
 mod matcher;
+mod quality_checks;
 mod raw_matching;
 mod samples;
 mod service;

@@ -44,6 +44,8 @@ pub fn metrics(state: &AppState) -> ApiResult<Reply> {
     Ok(Reply::Bytes(
         StatusCode::OK,
         "text/plain; version=0.0.4",
-        state.metrics.render(state.index.len()),
+        state
+            .metrics
+            .render(state.index.len(), state.searches.stats()),
     ))
 }

@@ -8,7 +8,9 @@ use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use uuid::Uuid;
 
 /// Tables whose rows belong to one account, child tables before the ones they hang off.
-const OWNED_TABLES: [&str; 11] = [
+const OWNED_TABLES: [&str; 13] = [
+    "events",
+    "event_tag_times",
     "face_attributes",
     "attribute_basics",
     "faces",
@@ -117,6 +119,11 @@ pub(super) fn delete_account(db: &Connection, id: Uuid) -> Result<Vec<Uuid>> {
             .map_err(unavailable)?;
         rows.collect::<rusqlite::Result<_>>().map_err(unavailable)?
     };
+    db.execute(
+        "DELETE FROM event_tags WHERE event_id IN (SELECT event_id FROM events WHERE account_id = ?1)",
+        [id.as_bytes()],
+    )
+    .map_err(unavailable)?;
     db.execute(
         "DELETE FROM list_faces WHERE face_id IN (SELECT face_id FROM faces WHERE account_id = ?1)
                                    OR list_id IN (SELECT list_id FROM lists WHERE account_id = ?1)",

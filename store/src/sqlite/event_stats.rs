@@ -1,7 +1,7 @@
 //! `event_stats`: one aggregate query over the events an `EventQuery` selects. Column names and time-bucket
 //! expressions come from the enums below, never from the caller; values go through placeholders.
 
-use super::event_conditions::event_conditions;
+use super::event_conditions::{event_conditions, event_source};
 use super::unavailable;
 use crate::{
     Aggregator, CalendarField, EventQuery, Result, StatColumn, StatValue, StatsRequest, StatsTable,
@@ -92,7 +92,12 @@ pub(super) fn event_stats(
         }
     }
     let c = event_conditions(account, query);
-    let mut sql = format!("SELECT {} FROM events WHERE {}", select.join(", "), c.sql);
+    let mut sql = format!(
+        "SELECT {} FROM {} WHERE {}",
+        select.join(", "),
+        event_source(query),
+        c.sql
+    );
     if !groups.is_empty() {
         sql += &format!(" GROUP BY {0} ORDER BY {0}", groups.join(", "));
     }

@@ -2,7 +2,7 @@
 //! they can be searched and indexed; detections, match results and meta as JSON text) and its tags in
 //! `event_tags`. A batch is written by the caller's one transaction, so it is stored whole or not at all.
 
-use super::event_conditions::event_conditions;
+use super::event_conditions::{event_conditions, event_source};
 use super::{not_found, unavailable, uuid_at, uuid_text, uuids};
 use crate::{
     Event, EventLocation, EventQuery, GeoPosition, MatchedObject, Order, Page, Result, TopMatch,
@@ -82,8 +82,19 @@ pub(super) fn insert_event(db: &Connection, e: &Event) -> Result<()> {
     let mut tag = db
         .prepare_cached("INSERT INTO event_tags VALUES (?1, ?2, ?3)")
         .map_err(unavailable)?;
+    let mut tag_time = db
+        .prepare_cached("INSERT OR IGNORE INTO event_tag_times VALUES (?1, ?2, ?3, ?4)")
+        .map_err(unavailable)?;
     for (position, t) in e.tags.iter().enumerate() {
         tag.execute(params![e.event_id.as_bytes(), position as i64, t])
+            .map_err(unavailable)?;
+        tag_time
+            .execute(params![
+                e.account_id.as_bytes(),
+                t,
+                e.create_time,
+                e.event_id.as_bytes()
+            ])
             .map_err(unavailable)?;
     }
     Ok(())
@@ -184,7 +195,11 @@ pub(super) fn events(
         (false, Order::Desc) => "create_time DESC, event_id DESC",
     };
     let c = event_conditions(account, query).paged(order, page);
-    let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE {}", c.sql);
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM {} WHERE {}",
+        event_source(query),
+        c.sql
+    );
     let mut stmt = db.prepare(&sql).map_err(unavailable)?;
     let rows = stmt
         .query_map(params_from_iter(c.values), event_row)
@@ -198,7 +213,11 @@ pub(super) fn count_events(db: &Connection, account: Uuid, query: &EventQuery) -
     let c = event_conditions(account, query);
     let n: i64 = db
         .query_row(
-            &format!("SELECT COUNT(*) FROM events WHERE {}", c.sql),
+            &format!(
+                "SELECT COUNT(*) FROM {} WHERE {}",
+                event_source(query),
+                c.sql
+            ),
             params_from_iter(c.values),
             |r| r.get(0),
         )
@@ -220,11 +239,13 @@ pub(super) fn delete_events(db: &Connection, account: Uuid, ids: &[Uuid]) -> Res
             )
             .map_err(unavailable)?;
         if n > 0 {
-            db.execute(
-                "DELETE FROM event_tags WHERE event_id = ?1",
-                [id.as_bytes()],
-            )
-            .map_err(unavailable)?;
+            for table in ["event_tags", "event_tag_times"] {
+                db.execute(
+                    &format!("DELETE FROM {table} WHERE event_id = ?1"),
+                    [id.as_bytes()],
+                )
+                .map_err(unavailable)?;
+            }
             deleted.push(*id);
         }
     }

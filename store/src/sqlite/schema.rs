@@ -4,6 +4,9 @@
 //! Tables are only ever added (`CREATE ... IF NOT EXISTS`), so an older data directory opens with a newer
 //! build. Events keep location, geo position and top match in columns (indexed for `GET /events`), detections,
 //! match results and meta as JSON text, and their tags in `event_tags`; `faces.event_id` points at them.
+//! `event_tag_times` repeats each tag with its event's account and time, so that a search with a tag and a time
+//! range reads only the events that have the tag in that range; a data directory from before it existed has it
+//! filled from `event_tags` when it opens.
 
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS accounts (
@@ -69,4 +72,11 @@ CREATE INDEX IF NOT EXISTS events_by_geo ON events (account_id, longitude, latit
 CREATE TABLE IF NOT EXISTS event_tags (
     event_id BLOB NOT NULL, position INTEGER NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (event_id, position));
 CREATE INDEX IF NOT EXISTS event_tags_by_tag ON event_tags (tag, event_id);
+CREATE TABLE IF NOT EXISTS event_tag_times (
+    account_id BLOB NOT NULL, tag TEXT NOT NULL, create_time INTEGER NOT NULL, event_id BLOB NOT NULL,
+    PRIMARY KEY (account_id, tag, create_time, event_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS event_tag_times_by_event ON event_tag_times (event_id);
+INSERT OR IGNORE INTO event_tag_times
+    SELECT e.account_id, t.tag, e.create_time, t.event_id FROM event_tags t JOIN events e USING (event_id)
+    WHERE NOT EXISTS (SELECT 1 FROM event_tag_times);
 ";

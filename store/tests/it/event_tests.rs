@@ -189,6 +189,13 @@ fn events_are_found_by_every_condition() {
     };
     assert_eq!(asc(q), vec![4], "every tag must be there");
     let q = EventQuery {
+        tags: Some(vec!["even".into()]),
+        create_time_gte: Some(2),
+        create_time_lt: Some(7),
+        ..EventQuery::default()
+    };
+    assert_eq!(asc(q), vec![2, 4, 6], "a tag within a time range");
+    let q = EventQuery {
         external_ids: Some(vec!["ext1".into(), "ext9".into()]),
         user_data: Some("number".into()),
         ..EventQuery::default()
@@ -472,4 +479,49 @@ fn statistics_count_group_and_bucket_the_selected_events() {
         vec![vec![Integer(0), Integer(10)]],
         "every event is in the first hour of 1970-01-01 UTC"
     );
+}
+
+#[test]
+fn tag_searches_see_events_stored_before_the_tag_time_table_existed() {
+    let dir = tempfile::tempdir().unwrap();
+    let me = Uuid::new_v4();
+    {
+        let s = SqliteStore::open(dir.path()).unwrap();
+        ten_events(&s, me);
+    }
+    // An older data directory: the tags are there, the table of tags by time is empty.
+    let db = rusqlite::Connection::open(dir.path().join("argus.sqlite3")).unwrap();
+    db.execute("DELETE FROM event_tag_times", []).unwrap();
+    drop(db);
+    let s = SqliteStore::open(dir.path()).unwrap();
+    let q = EventQuery {
+        tags: Some(vec!["even".into()]),
+        create_time_lt: Some(5),
+        order: Order::Asc,
+        ..EventQuery::default()
+    };
+    assert_eq!(times(&s.events(me, &q, ALL).unwrap()), vec![0, 2, 4]);
+}
+
+#[test]
+fn deleting_an_account_deletes_its_events() {
+    let (_d, s) = crate::support::store();
+    let doomed = crate::support::account("events-doomed@argus.dev");
+    let kept = crate::support::account("events-kept@argus.dev");
+    s.create_account(&doomed).unwrap();
+    s.create_account(&kept).unwrap();
+    ten_events(s.as_ref(), doomed.account_id);
+    ten_events(s.as_ref(), kept.account_id);
+    s.delete_account(doomed.account_id).unwrap();
+    let tagged = EventQuery {
+        tags: Some(vec!["even".into()]),
+        ..EventQuery::default()
+    };
+    assert_eq!(
+        s.count_events(doomed.account_id, &EventQuery::default())
+            .unwrap(),
+        0
+    );
+    assert_eq!(s.count_events(doomed.account_id, &tagged).unwrap(), 0);
+    assert_eq!(s.count_events(kept.account_id, &tagged).unwrap(), 5);
 }

@@ -325,3 +325,94 @@ fn a_dynamic_handler_takes_its_policies_with_each_request() {
         r.json
     );
 }
+
+/// A handler that measures `face_width` and `blurriness_quality`, filtering faces narrower than `min_width`.
+fn quality_handler(server: &Server, me: &Account, min_width: f64) -> String {
+    let policies = json!({
+        "detect_policy": {"face_quality": {"estimate": 1, "filter": 1, "checks": {
+            "face_width": {"threshold": {"min": min_width}},
+            "blurriness_quality": {"threshold": {"min": 0.0, "max": 1.0}}}}},
+        "storage_policy": {"face_sample_policy": {"store_sample": 0}}
+    });
+    let r = server.post_json(
+        "/6/handlers",
+        &me.h(),
+        &json!({"policies": policies, "handler_type": 0}),
+    );
+    assert_eq!(r.status, 201, "{}", r.json);
+    r.json["handler_id"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn face_quality_checks_filter_faces_and_say_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let me = Account::create(&server, "quality@argus.dev");
+    let detected = post_image(&server, &me, "/6/detector", "obama.jpg");
+    assert_eq!(detected.status, 201, "{}", detected.json);
+    let width = detected.json["images"][0]["detections"]["samples"][0]["face"]["detection"]["rect"]
+        ["width"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("no rect in {}", detected.json));
+
+    let lenient = quality_handler(&server, &me, width / 2.0);
+    let r = post_image(
+        &server,
+        &me,
+        &format!("/6/handlers/{lenient}/events"),
+        "obama.jpg",
+    );
+    assert_eq!(r.status, 201, "{}", r.json);
+    assert_eq!(r.json["events"].as_array().unwrap().len(), 1, "{}", r.json);
+    assert_eq!(r.json["filtered_detections"]["face_detections"], json!([]));
+    let checks =
+        &r.json["events"][0]["detections"][0]["samples"]["face"]["detection"]["face_quality"];
+    assert_eq!(checks["status"], 1, "{}", r.json);
+    let names: Vec<&str> = checks["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["blurriness_quality", "face_width"]);
+
+    let strict = quality_handler(&server, &me, width * 2.0);
+    let r = post_image(
+        &server,
+        &me,
+        &format!("/6/handlers/{strict}/events"),
+        "obama.jpg",
+    );
+    assert_eq!(r.status, 201, "{}", r.json);
+    assert_eq!(r.json["events"], json!([]), "{}", r.json);
+    let filtered = r.json["filtered_detections"]["face_detections"]
+        .as_array()
+        .unwrap();
+    assert_eq!(filtered.len(), 1, "{}", r.json);
+    let reason = &filtered[0]["filter_reasons"][0];
+    assert_eq!(reason["filter_name"], "face_width");
+    assert_eq!(reason["threshold_value"], json!(width * 2.0));
+    assert!(
+        (reason["object_value"].as_f64().unwrap() - width).abs() <= 1.0,
+        "{reason}"
+    );
+    assert_eq!(filtered[0]["detection"]["face_quality"]["status"], 0);
+
+    let stored = server.get(&format!("/6/events?handler_ids={strict}"), &me.h());
+    assert_eq!(
+        stored.json["events"],
+        json!([]),
+        "a filtered face makes no event"
+    );
+    let stored = server.get(&format!("/6/events?handler_ids={lenient}"), &me.h());
+    assert_eq!(stored.json["events"].as_array().unwrap().len(), 1);
+
+    let unsupported = server.post_json(
+        "/6/handlers",
+        &me.h(),
+        &json!({"policies": {"detect_policy": {"face_quality": {"estimate": 1,
+            "checks": {"head_yaw": {"threshold": {"max": 20}}}}}}}),
+    );
+    assert_eq!(unsupported.status, 501, "{}", unsupported.json);
+    assert_eq!(unsupported.json["error_code"], 19001);
+}
