@@ -3,7 +3,9 @@
 //! samples, images) live in their rows, so one commit makes a record and its bytes durable together.
 //! Tables are only ever added (`CREATE ... IF NOT EXISTS`), so an older data directory opens with a newer
 //! build. Events keep location, geo position and top match in columns (indexed for `GET /events`), detections,
-//! match results and meta as JSON text, and their tags in `event_tags`; `faces.event_id` points at them.
+//! match results and meta as JSON text, and their tags in `event_tags`; `faces.event_id` points at them. An
+//! event's face descriptor lives in `event_descriptors` (a table of its own, so that older data directories open
+//! and event rows stay small).
 
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS accounts (
@@ -69,4 +71,7 @@ CREATE INDEX IF NOT EXISTS events_by_geo ON events (account_id, longitude, latit
 CREATE TABLE IF NOT EXISTS event_tags (
     event_id BLOB NOT NULL, position INTEGER NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (event_id, position));
 CREATE INDEX IF NOT EXISTS event_tags_by_tag ON event_tags (tag, event_id);
+CREATE TABLE IF NOT EXISTS event_descriptors (
+    event_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, descriptor_version INTEGER NOT NULL,
+    descriptor BLOB NOT NULL);
 ";
