@@ -1,5 +1,7 @@
-//! What every handler shares: the engine, the store and one index of face descriptors, kept in step with the
-//! store (store first, then index). The index is rebuilt from the store at start-up.
+//! What every handler shares: the engine, the store, one index of face descriptors and one of event
+//! descriptors, both kept in step with the store (store first, then index) and rebuilt from it at start-up.
+//! Both indexes run on the same backend; the event index's items carry the event's account, external id and
+//! creation time (no lists).
 
 use crate::settings::Settings;
 use argus_engine::{Descriptor, Engine, EngineConfig};
@@ -22,6 +24,8 @@ pub struct AppState {
     pub index_reason: String,
     /// Merges concurrent searches of `index` into batched scans; every 1:N search goes through it.
     pub searches: SearchCombiner,
+    /// Event descriptors of every account, for matching against events.
+    pub event_index: Index,
     /// Request counters and latencies.
     pub metrics: crate::metrics::Metrics,
     /// The key Bearer tokens are signed with.
@@ -78,6 +82,7 @@ impl AppState {
             backend = index.backend_name(),
             "index rebuilt from the store"
         );
+        let event_index = event_index(&store, config, &settings.backend)?;
         let metrics = crate::metrics::Metrics::new()?;
         metrics.set_backend("engine", engine.config().backend.name());
         metrics.set_backend("matcher", index.backend_name());
@@ -89,12 +94,44 @@ impl AppState {
             index,
             index_reason,
             searches: SearchCombiner::default(),
+            event_index,
             metrics,
             jwt_secret: crate::jwt::load_secret(&settings_dir)?,
             live,
             basic_cache: crate::basic_cache::BasicCache::default(),
         }))
     }
+}
+
+/// The index of event descriptors, filled from the store; an unreadable descriptor is skipped and counted.
+fn event_index(store: &dyn Store, config: IndexConfig, backend: &str) -> anyhow::Result<Index> {
+    let (index, _) = Index::open(config, index_backend(backend)?)?;
+    let started = Instant::now();
+    let mut failures = 0usize;
+    store.scan_event_descriptors(&mut |event| {
+        let loaded = Descriptor::from_bytes(&event.descriptor.bytes)
+            .ok()
+            .and_then(|d| {
+                let meta = ItemMeta {
+                    account: event.account_id,
+                    lists: Vec::new(),
+                    external_id: Some(event.external_id),
+                    created_at: event.create_time,
+                };
+                index.upsert(event.event_id, &d.values, meta).ok()
+            });
+        if loaded.is_none() {
+            failures += 1;
+        }
+    })?;
+    tracing::info!(
+        events = index.len(),
+        unreadable = failures,
+        seconds = started.elapsed().as_secs_f64(),
+        backend = index.backend_name(),
+        "event index rebuilt from the store"
+    );
+    Ok(index)
 }
 
 /// The index backend for the `--backend` setting: the engine has only its CPU backend so far, so `cuda` and `wgpu`

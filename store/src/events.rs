@@ -1,8 +1,11 @@
 //! Events as the store keeps them (the stored shape of catalogue §2.14 / nested-schemas §2.6) and the search
 //! conditions of `GET /events`. The detections and the match results are JSON the server builds; the store
 //! keeps them as text and never reads them. `meta` is the client's JSON object, kept as text and searchable by
-//! path (`MetaFilter`). Times are Unix milliseconds; `_gte` bounds include, `_lt` bounds exclude.
+//! path (`MetaFilter`). Times are Unix milliseconds; `_gte` bounds include, `_lt` bounds exclude. An event may
+//! keep one face descriptor (`EventDescriptor`), stored beside the event rather than in it, so that reading and
+//! searching events never loads descriptor bytes.
 
+use crate::StoredDescriptor;
 use uuid::Uuid;
 
 /// An event: what a handler (or a client, for events without a handler) saw at one time and place.
@@ -238,4 +241,38 @@ impl EventQuery {
     pub fn by_id(&self) -> bool {
         self.event_id_gte.is_some() || self.event_id_lt.is_some()
     }
+}
+
+/// The descriptor of an event's face, written with the event (`Store::create_events_with_descriptors`). An
+/// event made by a handler is made for one face, so it has at most one descriptor: that face's.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventDescriptor {
+    /// The event; it must be in the same batch.
+    pub event_id: Uuid,
+    /// The descriptor.
+    pub descriptor: StoredDescriptor,
+}
+
+/// What the event index needs of an event at start-up.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IndexedEvent {
+    /// Event id.
+    pub event_id: Uuid,
+    /// Owner.
+    pub account_id: Uuid,
+    /// The event's external id.
+    pub external_id: String,
+    /// When the event happened.
+    pub create_time: i64,
+    /// The descriptor.
+    pub descriptor: StoredDescriptor,
+}
+
+/// What deleting an account removed that the server also keeps in memory (its indexes).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeletedAccount {
+    /// The account's faces.
+    pub faces: Vec<Uuid>,
+    /// The account's events that had a descriptor (the ones an event index holds).
+    pub events: Vec<Uuid>,
 }

@@ -1,9 +1,9 @@
 //! Durable records for the API: accounts, tokens, verifiers, lists, faces with their attributes, temporary
-//! attributes, face samples, the Image Store's images and objects, and events. One trait, `Store`, with no SQL
-//! in it, so that another backend (ScyllaDB) can follow: ids are UUIDs, pages are `page`/`page_size` as the API
-//! has them, and faces and lists also take keyset bounds (`face_id_gte`/`_lt`). `SqliteStore` is the embedded
-//! backend. The store knows no pixels (samples and images are opaque bytes) and no HTTP. Every write returns only
-//! after it is durable.
+//! attributes, face samples, the Image Store's images and objects, and events with their face descriptors. One
+//! trait, `Store`, with no SQL in it, so that another backend (ScyllaDB) can follow: ids are UUIDs, pages are
+//! `page`/`page_size` as the API has them, and faces and lists also take keyset bounds (`face_id_gte`/`_lt`).
+//! `SqliteStore` is the embedded backend. The store knows no pixels (samples and images are opaque bytes) and no
+//! HTTP. Every write returns only after it is durable.
 #![warn(missing_docs)]
 
 mod event_stats;
@@ -155,8 +155,9 @@ pub trait Store: Send + Sync {
     fn count_accounts(&self, filter: &AccountFilter) -> Result<u64>;
     /// Changes the given fields of an account; a new login must be free.
     fn update_account(&self, id: Uuid, patch: &AccountPatch) -> Result<()>;
-    /// Deletes an account and everything it owns; returns the ids of the faces deleted with it.
-    fn delete_account(&self, id: Uuid) -> Result<Vec<Uuid>>;
+    /// Deletes an account and everything it owns (events included); returns the ids of the faces and events
+    /// deleted with it.
+    fn delete_account(&self, id: Uuid) -> Result<DeletedAccount>;
     /// Changes the given fields of a token.
     fn update_token(&self, account: Uuid, id: Uuid, patch: &TokenPatch) -> Result<()>;
     /// Changes the given fields of a verifier.
@@ -216,7 +217,23 @@ pub trait Store: Send + Sync {
     fn delete_object(&self, account: Uuid, kind: ObjectKind, id: Uuid) -> Result<()>;
 
     /// Stores events in one commit: all of them or, on any error (a taken id included), none.
-    fn create_events(&self, events: &[Event]) -> Result<()>;
+    fn create_events(&self, events: &[Event]) -> Result<()> {
+        self.create_events_with_descriptors(events, &[])
+    }
+    /// Stores events and the descriptors of some of them in one commit: all or, on any error, none. Each
+    /// descriptor's event must be in `events` (else NotFound), and an event has at most one descriptor.
+    fn create_events_with_descriptors(
+        &self,
+        events: &[Event],
+        descriptors: &[EventDescriptor],
+    ) -> Result<()>;
+    /// The descriptor of an event of the account, if it has one; NotFound when the account has no such event.
+    fn event_descriptor(&self, account: Uuid, id: Uuid) -> Result<Option<StoredDescriptor>>;
+    /// Calls `each` for every event that has a descriptor (for rebuilding the event index at start-up).
+    fn scan_event_descriptors(&self, each: &mut dyn FnMut(IndexedEvent)) -> Result<()>;
+    /// The ids of the account's events matching every condition of the query, in no particular order (for
+    /// narrowing a descriptor search to them); the query's order and id bounds' order do not apply.
+    fn event_ids(&self, account: Uuid, query: &EventQuery) -> Result<Vec<Uuid>>;
     /// An event of the account.
     fn event(&self, account: Uuid, id: Uuid) -> Result<Event>;
     /// The account's events matching every condition of the query: by creation time in the query's order, or
@@ -224,9 +241,9 @@ pub trait Store: Send + Sync {
     fn events(&self, account: Uuid, query: &EventQuery, page: Page) -> Result<Vec<Event>>;
     /// How many of the account's events match the query.
     fn count_events(&self, account: Uuid, query: &EventQuery) -> Result<u64>;
-    /// Deletes an event of the account.
+    /// Deletes an event of the account, with its descriptor.
     fn delete_event(&self, account: Uuid, id: Uuid) -> Result<()>;
-    /// Deletes those of the events that are the account's; returns the ids deleted.
+    /// Deletes those of the events that are the account's (with their descriptors); returns the ids deleted.
     fn delete_events(&self, account: Uuid, ids: &[Uuid]) -> Result<Vec<Uuid>>;
 
     /// Statistics over the account's events that the query selects.

@@ -96,8 +96,8 @@ pub fn patch(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
     Ok(Reply::Empty(StatusCode::NO_CONTENT))
 }
 
-/// `DELETE /6/accounts/{id}`: the account and everything it owns; its faces leave the index too. Admin only,
-/// and not its own account.
+/// `DELETE /6/accounts/{id}`: the account and everything it owns; its faces and events leave the indexes too.
+/// Admin only, and not its own account.
 pub fn delete(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
     let caller = admin(state, req)?;
     let id = parse_id("account_id", id)?;
@@ -106,8 +106,12 @@ pub fn delete(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
             "an admin account does not delete itself",
         ));
     }
-    for face in state.store.delete_account(id)? {
+    let deleted = state.store.delete_account(id)?;
+    for face in deleted.faces {
         state.index.remove(face);
+    }
+    for event in deleted.events {
+        state.event_index.remove(event);
     }
     Ok(Reply::Empty(StatusCode::NO_CONTENT))
 }

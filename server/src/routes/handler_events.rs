@@ -8,6 +8,8 @@
 //! a `policies` part (JSON), an optional `meta` part (JSON object) and image parts. Stored events go to the live
 //! feed. Faces that fail the face-quality checks of a filtering `detect_policy.face_quality` make no event: they
 //! are answered in `filtered_detections.face_detections` with their reasons.
+//! An event keeps the descriptor of its face (each event is made for exactly one face, so there is no choice to
+//! make); the descriptors go to the store in the same commit as the events, then to the event index.
 
 use super::detection::Multiface;
 use super::event_input::NewEvent;
@@ -20,7 +22,9 @@ use crate::request::{Reply, Request, now_ms, parse_id, time_text};
 use crate::state::AppState;
 use argus_engine::{Descriptor, Detection, Image, similarity_to_score};
 use argus_index::{Filter, ItemMeta};
-use argus_store::{Attribute, Event, Face, Handler, ObjectKind, StoredDescriptor, StoredObject};
+use argus_store::{
+    Attribute, Event, EventDescriptor, Face, Handler, ObjectKind, StoredDescriptor, StoredObject,
+};
 use serde_json::{Map, Value, json};
 use std::collections::HashSet;
 use uuid::Uuid;
@@ -53,10 +57,11 @@ struct ImageFaces {
     filtered: Vec<Value>,
 }
 
-/// The results of one face: the event as answered, the event as stored (None when storing is off).
+/// The results of one face: the event as answered, the event as stored (None when storing is off) with its
+/// face's descriptor (None when not extracted).
 struct Outcome {
     answer: Value,
-    stored: Option<Event>,
+    stored: Option<(Event, Option<Descriptor>)>,
 }
 
 /// The query's event fields in the save-event JSON shape (checked later by `NewEvent::into_event`).
@@ -210,7 +215,30 @@ pub fn generate(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
             Err(e) => return Err(e),
         }
     }
-    state.store.create_events(&stored)?;
+    let (stored, descriptors): (Vec<Event>, Vec<Option<Descriptor>>) = stored.into_iter().unzip();
+    let event_descriptors: Vec<EventDescriptor> = stored
+        .iter()
+        .zip(&descriptors)
+        .filter_map(|(e, d)| {
+            d.as_ref().map(|d| EventDescriptor {
+                event_id: e.event_id,
+                descriptor: StoredDescriptor {
+                    version: d.version,
+                    bytes: d.to_bytes(),
+                },
+            })
+        })
+        .collect();
+    state
+        .store
+        .create_events_with_descriptors(&stored, &event_descriptors)?;
+    for (e, d) in stored.iter().zip(&descriptors) {
+        if let Some(d) = d {
+            state
+                .event_index
+                .upsert(e.event_id, &d.values, super::events::index_meta(e))?;
+        }
+    }
     super::events::publish(state, req, &stored);
     Ok(Reply::Json(
         StatusCode::CREATED,
@@ -511,6 +539,6 @@ fn process_face(
     answer["end_time"] = json!(time_text(event.end_time));
     Ok(Outcome {
         answer,
-        stored: keep.then_some(event),
+        stored: keep.then(|| (event, face.descriptor.clone())),
     })
 }

@@ -5,6 +5,7 @@ mod account_registry;
 mod accounts;
 pub mod catalog;
 mod detection;
+mod event_candidates;
 mod event_input;
 mod event_query;
 mod event_stats;

@@ -1,6 +1,6 @@
 //! Verifiers (1:1): a stored threshold; `POST /6/verifiers/{id}/verifications` detects the faces of an image and
-//! compares each with the given faces and temporary attributes. `status` is true when the similarity is strictly
-//! greater than the verifier's `verification_threshold` (catalogue §2.18).
+//! compares each with the given faces, events and temporary attributes. `status` is true when the similarity is
+//! strictly greater than the verifier's `verification_threshold` (catalogue §2.18).
 
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
@@ -176,16 +176,13 @@ pub fn threshold(state: &AppState, account: Uuid, id: &str) -> ApiResult<f32> {
         .verification_threshold)
 }
 
-/// `POST /6/verifiers/{id}/verifications`: a raw image body against `face_ids` and `attribute_ids`.
+/// `POST /6/verifiers/{id}/verifications`: a raw image body against `face_ids`, `event_ids` (the descriptor an
+/// event keeps) and `attribute_ids`.
 pub fn verify(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
     let account = auth::account(state, req)?;
     let threshold = threshold(state, account, id)?;
-    for unsupported in ["event_ids", "external_ids"] {
-        if req.query.contains_key(unsupported) {
-            return Err(ApiError::unsupported(format!(
-                "{unsupported} in verifications"
-            )));
-        }
+    if req.query.contains_key("external_ids") {
+        return Err(ApiError::unsupported("external_ids in verifications"));
     }
     let mut candidates: Vec<(Value, Descriptor)> = Vec::new();
     for face in ids(req, "face_ids")? {
@@ -194,6 +191,18 @@ pub fn verify(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
         })?;
         candidates.push((
             json!({"face": {"face_id": face}}),
+            Descriptor::from_bytes(&stored.bytes)?,
+        ));
+    }
+    for event in ids(req, "event_ids")? {
+        let stored = state
+            .store
+            .event_descriptor(account, event)?
+            .ok_or_else(|| {
+                ApiError::bad_input(format!("Descriptor for event '{event}' was not extracted"))
+            })?;
+        candidates.push((
+            json!({"event": {"event_id": event}}),
             Descriptor::from_bytes(&stored.bytes)?,
         ));
     }
@@ -214,7 +223,7 @@ pub fn verify(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
     }
     if candidates.is_empty() {
         return Err(ApiError::bad_query(
-            "give face_ids or attribute_ids to verify against",
+            "give face_ids, event_ids or attribute_ids to verify against",
         ));
     }
     let content_type = req.header("content-type").unwrap_or("");

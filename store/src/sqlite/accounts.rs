@@ -2,13 +2,14 @@
 
 use super::conditions::Conditions;
 use super::{ACCOUNT_COLUMNS, account_row, not_found, unavailable, uuid_at};
-use crate::{Account, AccountFilter, AccountPatch, Page, Result, StoreError};
+use crate::{Account, AccountFilter, AccountPatch, DeletedAccount, Page, Result, StoreError};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use uuid::Uuid;
 
 /// Tables whose rows belong to one account, child tables before the ones they hang off.
-const OWNED_TABLES: [&str; 13] = [
+const OWNED_TABLES: [&str; 14] = [
+    "event_descriptors",
     "events",
     "event_tag_times",
     "face_attributes",
@@ -108,16 +109,22 @@ pub(super) fn update_account(db: &Connection, id: Uuid, patch: &AccountPatch) ->
     Ok(())
 }
 
-pub(super) fn delete_account(db: &Connection, id: Uuid) -> Result<Vec<Uuid>> {
+/// The ids in column `key` of the account's rows of `table`.
+fn owned_ids(db: &Connection, table: &str, key: &str, account: Uuid) -> Result<Vec<Uuid>> {
+    let mut stmt = db
+        .prepare(&format!("SELECT {key} FROM {table} WHERE account_id = ?1"))
+        .map_err(unavailable)?;
+    let rows = stmt
+        .query_map([account.as_bytes()], |r| uuid_at(r, 0))
+        .map_err(unavailable)?;
+    rows.collect::<rusqlite::Result<_>>().map_err(unavailable)
+}
+
+pub(super) fn delete_account(db: &Connection, id: Uuid) -> Result<DeletedAccount> {
     account_exists(db, id)?;
-    let faces: Vec<Uuid> = {
-        let mut stmt = db
-            .prepare("SELECT face_id FROM faces WHERE account_id = ?1")
-            .map_err(unavailable)?;
-        let rows = stmt
-            .query_map([id.as_bytes()], |r| uuid_at(r, 0))
-            .map_err(unavailable)?;
-        rows.collect::<rusqlite::Result<_>>().map_err(unavailable)?
+    let deleted = DeletedAccount {
+        faces: owned_ids(db, "faces", "face_id", id)?,
+        events: owned_ids(db, "event_descriptors", "event_id", id)?,
     };
     db.execute(
         "DELETE FROM event_tags WHERE event_id IN (SELECT event_id FROM events WHERE account_id = ?1)",
@@ -137,5 +144,5 @@ pub(super) fn delete_account(db: &Connection, id: Uuid) -> Result<Vec<Uuid>> {
         )
         .map_err(unavailable)?;
     }
-    Ok(faces)
+    Ok(deleted)
 }

@@ -1,11 +1,13 @@
 //! Events in SQLite: one row per event in `events` (location, geo position and the top match in columns so
 //! they can be searched and indexed; detections, match results and meta as JSON text) and its tags in
-//! `event_tags`. A batch is written by the caller's one transaction, so it is stored whole or not at all.
+//! `event_tags`, its face descriptor (if any) in `event_descriptors`. A batch is written by the caller's one
+//! transaction, so it is stored whole or not at all.
 
 use super::event_conditions::{event_conditions, event_source};
 use super::{not_found, unavailable, uuid_at, uuid_text, uuids};
 use crate::{
-    Event, EventLocation, EventQuery, GeoPosition, MatchedObject, Order, Page, Result, TopMatch,
+    Event, EventDescriptor, EventLocation, EventQuery, GeoPosition, MatchedObject, Order, Page,
+    Result, StoredDescriptor, TopMatch,
 };
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use uuid::Uuid;
@@ -225,7 +227,64 @@ pub(super) fn count_events(db: &Connection, account: Uuid, query: &EventQuery) -
     Ok(n.unsigned_abs())
 }
 
-/// Deletes those of `ids` that are the account's, with their tags; returns them.
+/// Stores the descriptors of events of `batch` (inserted before, in the same transaction); a descriptor whose
+/// event is not in the batch is NotFound, a second one for the same event a conflict.
+pub(super) fn insert_descriptors(
+    db: &Connection,
+    batch: &[Event],
+    descriptors: &[EventDescriptor],
+) -> Result<()> {
+    let mut stmt = db
+        .prepare_cached("INSERT INTO event_descriptors VALUES (?1, ?2, ?3, ?4)")
+        .map_err(unavailable)?;
+    for d in descriptors {
+        let event = batch
+            .iter()
+            .find(|e| e.event_id == d.event_id)
+            .ok_or_else(|| not_found("event", d.event_id))?;
+        stmt.execute(params![
+            d.event_id.as_bytes(),
+            event.account_id.as_bytes(),
+            d.descriptor.version,
+            d.descriptor.bytes,
+        ])
+        .map_err(|err| super::insert_error(err, "event descriptor", d.event_id))?;
+    }
+    Ok(())
+}
+
+/// The descriptor of an event of the account; NotFound when the account has no such event.
+pub(super) fn event_descriptor(
+    db: &Connection,
+    account: Uuid,
+    id: Uuid,
+) -> Result<Option<StoredDescriptor>> {
+    let found = db
+        .query_row(
+            "SELECT d.descriptor_version, d.descriptor FROM events e
+             LEFT JOIN event_descriptors d ON d.event_id = e.event_id
+             WHERE e.event_id = ?1 AND e.account_id = ?2",
+            params![id.as_bytes(), account.as_bytes()],
+            |r| super::descriptor_at(r, 0),
+        )
+        .optional()
+        .map_err(unavailable)?;
+    found.ok_or_else(|| not_found("event", id))
+}
+
+/// The ids of the account's events matching the query.
+pub(super) fn event_ids(db: &Connection, account: Uuid, query: &EventQuery) -> Result<Vec<Uuid>> {
+    let c = event_conditions(account, query);
+    let mut stmt = db
+        .prepare(&format!("SELECT event_id FROM events WHERE {}", c.sql))
+        .map_err(unavailable)?;
+    let rows = stmt
+        .query_map(params_from_iter(c.values), |r| uuid_at(r, 0))
+        .map_err(unavailable)?;
+    rows.collect::<rusqlite::Result<_>>().map_err(unavailable)
+}
+
+/// Deletes those of `ids` that are the account's, with their tags and descriptors; returns them.
 pub(super) fn delete_events(db: &Connection, account: Uuid, ids: &[Uuid]) -> Result<Vec<Uuid>> {
     let mut deleted = Vec::new();
     for id in ids {
@@ -239,7 +298,7 @@ pub(super) fn delete_events(db: &Connection, account: Uuid, ids: &[Uuid]) -> Res
             )
             .map_err(unavailable)?;
         if n > 0 {
-            for table in ["event_tags", "event_tag_times"] {
+            for table in ["event_tags", "event_tag_times", "event_descriptors"] {
                 db.execute(
                     &format!("DELETE FROM {table} WHERE event_id = ?1"),
                     [id.as_bytes()],

@@ -470,7 +470,7 @@ impl Store for SqliteStore {
         self.write(|tx| accounts::update_account(tx, id, patch))
     }
 
-    fn delete_account(&self, id: Uuid) -> Result<Vec<Uuid>> {
+    fn delete_account(&self, id: Uuid) -> Result<DeletedAccount> {
         self.write(|tx| accounts::delete_account(tx, id))
     }
 
@@ -660,8 +660,27 @@ impl Store for SqliteStore {
         self.delete_owned("handlers", "handler_id", "handler", account, id)
     }
 
-    fn create_events(&self, batch: &[Event]) -> Result<()> {
-        self.write(|tx| batch.iter().try_for_each(|e| events::insert_event(tx, e)))
+    fn create_events_with_descriptors(
+        &self,
+        batch: &[Event],
+        descriptors: &[EventDescriptor],
+    ) -> Result<()> {
+        self.write(|tx| {
+            batch.iter().try_for_each(|e| events::insert_event(tx, e))?;
+            events::insert_descriptors(tx, batch, descriptors)
+        })
+    }
+
+    fn event_descriptor(&self, account: Uuid, id: Uuid) -> Result<Option<StoredDescriptor>> {
+        events::event_descriptor(&*self.db()?, account, id)
+    }
+
+    fn scan_event_descriptors(&self, each: &mut dyn FnMut(IndexedEvent)) -> Result<()> {
+        scan::scan_event_descriptors(&*self.db()?, each)
+    }
+
+    fn event_ids(&self, account: Uuid, query: &EventQuery) -> Result<Vec<Uuid>> {
+        events::event_ids(&*self.db()?, account, query)
     }
 
     fn event(&self, account: Uuid, id: Uuid) -> Result<Event> {

@@ -7,6 +7,8 @@
 //! `event_tag_times` repeats each tag with its event's account and time, so that a search with a tag and a time
 //! range reads only the events that have the tag in that range; a data directory from before it existed has it
 //! filled from `event_tags` when it opens.
+//! An event's face descriptor lives in `event_descriptors` (a table of its own, so that older data directories open
+//! and event rows stay small).
 
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS accounts (
@@ -79,4 +81,7 @@ CREATE INDEX IF NOT EXISTS event_tag_times_by_event ON event_tag_times (event_id
 INSERT OR IGNORE INTO event_tag_times
     SELECT e.account_id, t.tag, e.create_time, t.event_id FROM event_tags t JOIN events e USING (event_id)
     WHERE NOT EXISTS (SELECT 1 FROM event_tag_times);
+CREATE TABLE IF NOT EXISTS event_descriptors (
+    event_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, descriptor_version INTEGER NOT NULL,
+    descriptor BLOB NOT NULL);
 ";

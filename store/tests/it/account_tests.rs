@@ -161,7 +161,7 @@ fn deleting_an_account_deletes_everything_it_owns_and_nothing_else() {
     let kept_faces = fill(s.as_ref(), kept.account_id);
     assert_eq!(visible_rows(s.as_ref(), doomed.account_id), [2, 1, 1, 1, 2]);
 
-    let mut deleted = s.delete_account(doomed.account_id).unwrap();
+    let mut deleted = s.delete_account(doomed.account_id).unwrap().faces;
     deleted.sort();
     doomed_faces.sort();
     assert_eq!(deleted, doomed_faces);

@@ -525,3 +525,147 @@ fn deleting_an_account_deletes_its_events() {
     assert_eq!(s.count_events(doomed.account_id, &tagged).unwrap(), 0);
     assert_eq!(s.count_events(kept.account_id, &tagged).unwrap(), 5);
 }
+
+fn descriptor(byte: u8) -> StoredDescriptor {
+    StoredDescriptor {
+        version: 59,
+        bytes: vec![byte; 16],
+    }
+}
+
+#[test]
+fn event_descriptors_are_stored_with_their_batch_scanned_and_deleted_with_the_event() {
+    let (_d, s) = crate::support::store();
+    let (me, other) = (Uuid::new_v4(), Uuid::new_v4());
+    let mut with = event(me, 1);
+    with.external_id = "person".into();
+    let without = event(me, 2);
+    let theirs = event(other, 3);
+    s.create_events_with_descriptors(
+        &[with.clone(), without.clone()],
+        &[EventDescriptor {
+            event_id: with.event_id,
+            descriptor: descriptor(1),
+        }],
+    )
+    .unwrap();
+    s.create_events_with_descriptors(
+        std::slice::from_ref(&theirs),
+        &[EventDescriptor {
+            event_id: theirs.event_id,
+            descriptor: descriptor(2),
+        }],
+    )
+    .unwrap();
+    assert_eq!(
+        s.event(me, with.event_id).unwrap(),
+        with,
+        "the event reads back as it was"
+    );
+    assert_eq!(
+        s.event_descriptor(me, with.event_id).unwrap(),
+        Some(descriptor(1))
+    );
+    assert_eq!(s.event_descriptor(me, without.event_id).unwrap(), None);
+    assert!(matches!(
+        s.event_descriptor(me, theirs.event_id),
+        Err(StoreError::NotFound { .. })
+    ));
+
+    let mut scanned = Vec::new();
+    s.scan_event_descriptors(&mut |e| scanned.push(e)).unwrap();
+    scanned.sort_by_key(|e| e.create_time);
+    assert_eq!(
+        scanned,
+        vec![
+            IndexedEvent {
+                event_id: with.event_id,
+                account_id: me,
+                external_id: "person".into(),
+                create_time: 1,
+                descriptor: descriptor(1),
+            },
+            IndexedEvent {
+                event_id: theirs.event_id,
+                account_id: other,
+                external_id: String::new(),
+                create_time: 3,
+                descriptor: descriptor(2),
+            },
+        ]
+    );
+
+    let mut ids = s.event_ids(me, &EventQuery::default()).unwrap();
+    ids.sort();
+    let mut expected = vec![with.event_id, without.event_id];
+    expected.sort();
+    assert_eq!(ids, expected);
+    let later = EventQuery {
+        create_time_gte: Some(2),
+        ..EventQuery::default()
+    };
+    assert_eq!(s.event_ids(me, &later).unwrap(), vec![without.event_id]);
+
+    s.delete_event(me, with.event_id).unwrap();
+    let mut scanned = Vec::new();
+    s.scan_event_descriptors(&mut |e| scanned.push(e.event_id))
+        .unwrap();
+    assert_eq!(scanned, vec![theirs.event_id]);
+}
+
+#[test]
+fn a_descriptor_without_its_event_in_the_batch_stores_nothing() {
+    let (_d, s) = crate::support::store();
+    let me = Uuid::new_v4();
+    let e = event(me, 1);
+    let stray = EventDescriptor {
+        event_id: Uuid::new_v4(),
+        descriptor: descriptor(1),
+    };
+    let err = s
+        .create_events_with_descriptors(std::slice::from_ref(&e), &[stray])
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+    assert!(s.event(me, e.event_id).is_err());
+}
+
+#[test]
+fn deleting_an_account_deletes_its_events_and_their_descriptors() {
+    let (_d, s) = crate::support::store();
+    let (doomed, kept) = (
+        crate::support::account("doomed@x.io"),
+        crate::support::account("kept@x.io"),
+    );
+    s.create_account(&doomed).unwrap();
+    s.create_account(&kept).unwrap();
+    let mut ids = Vec::new();
+    for account in [doomed.account_id, kept.account_id] {
+        let mut e = event(account, 1);
+        e.tags = vec!["t".into()];
+        s.create_events_with_descriptors(
+            std::slice::from_ref(&e),
+            &[EventDescriptor {
+                event_id: e.event_id,
+                descriptor: descriptor(1),
+            }],
+        )
+        .unwrap();
+        ids.push(e.event_id);
+    }
+    let deleted = s.delete_account(doomed.account_id).unwrap();
+    assert_eq!(deleted.events, vec![ids[0]]);
+    assert_eq!(
+        s.count_events(doomed.account_id, &EventQuery::default())
+            .unwrap(),
+        0
+    );
+    let mut scanned = Vec::new();
+    s.scan_event_descriptors(&mut |e| scanned.push(e.event_id))
+        .unwrap();
+    assert_eq!(scanned, vec![ids[1]]);
+    let tagged = EventQuery {
+        tags: Some(vec!["t".into()]),
+        ..EventQuery::default()
+    };
+    assert_eq!(s.count_events(kept.account_id, &tagged).unwrap(), 1);
+}

@@ -6,6 +6,7 @@ mod auth_tests;
 mod bad_input_tests;
 mod detection_tests;
 mod durability_tests;
+mod event_matching_tests;
 mod events_tests;
 mod face_attribute_tests;
 mod faces_tests;
