@@ -1,4 +1,4 @@
-//! Emits the CUDA C of every kernel without a GPU, and compiles it with NVRTC to sm_90 PTX.
+//! Emits the CUDA C of every kernel (matcher, image and box kernels) without a GPU, and compiles it with NVRTC to sm_90 PTX.
 //! Each kernel's definition is built against the wgpu client (lavapipe's device properties: an
 //! approximation of an H100's) and compiled with `cubecl::cuda::CudaCompiler`.
 //!
@@ -8,9 +8,13 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use argus_kernels::boxes::{NMS_CUBE_DIM, REGRESS_CUBE_DIM, nms_mask, regress_boxes};
+use argus_kernels::image::IMAGE_CUBE_DIM;
 use argus_kernels::l2::{ROW_CUBE_DIM, l2_normalize};
 use argus_kernels::quantize::{quantize_i8, to_f16};
+use argus_kernels::resize::{crop_resize, pyramid_resize};
 use argus_kernels::topk::{ScanShape, merge_topk, scan_topk_f16, scan_topk_i8};
+use argus_kernels::warp::warp_affine;
 use cubecl::CubeTask;
 use cubecl::cuda::CudaCompiler;
 use cubecl::prelude::*;
@@ -148,6 +152,79 @@ fn scan_i8_source(
     ))
 }
 
+/// The detector's image and box kernels, at the sizes the engine uses (chips of 112, R-Net and
+/// O-Net crops of 24 and 48).
+fn image_sources(client: &Client) -> anyhow::Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    let chip = 112;
+    let s = settings(IMAGE_CUBE_DIM);
+    let mut l = launcher(client, &s);
+    let a0 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
+    let a1 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
+    let a2 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
+    // Scalars (width, height) register into the info block; their compilation argument is `()`.
+    <u32 as LaunchArg>::register(1u32, &mut l);
+    <u32 as LaunchArg>::register(1u32, &mut l);
+    let kernel =
+        warp_affine::WarpAffine::<WgpuRuntime>::new(s, client.clone(), a0, a1, a2, (), (), chip);
+    out.push((format!("warp_affine.s{chip}"), cuda_source(kernel)?));
+
+    for size in [24, 48] {
+        let s = settings(IMAGE_CUBE_DIM);
+        let mut l = launcher(client, &s);
+        let a0 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
+        let a1 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
+        let a2 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
+        <u32 as LaunchArg>::register(1u32, &mut l);
+        let kernel =
+            crop_resize::CropResize::<WgpuRuntime>::new(s, client.clone(), a0, a1, a2, (), size);
+        out.push((format!("crop_resize.s{size}"), cuda_source(kernel)?));
+    }
+
+    let s = settings(IMAGE_CUBE_DIM);
+    let mut l = launcher(client, &s);
+    let a0 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
+    let a1 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
+    let a2 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
+    <u32 as LaunchArg>::register(1u32, &mut l);
+    <u32 as LaunchArg>::register(1u32, &mut l);
+    let kernel =
+        pyramid_resize::PyramidResize::<WgpuRuntime>::new(s, client.clone(), a0, a1, a2, (), ());
+    out.push(("pyramid_resize.any".into(), cuda_source(kernel)?));
+
+    for (min_overlap, name) in [(false, "union"), (true, "min")] {
+        let s = settings(NMS_CUBE_DIM);
+        let mut l = launcher(client, &s);
+        let a0 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
+        let a1 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
+        <u32 as LaunchArg>::register(1u32, &mut l);
+        <f32 as LaunchArg>::register(0.5f32, &mut l);
+        let kernel =
+            nms_mask::NmsMask::<WgpuRuntime>::new(s, client.clone(), a0, a1, (), (), min_overlap);
+        out.push((format!("nms_mask.{name}"), cuda_source(kernel)?));
+    }
+
+    for (square, name) in [(true, "square"), (false, "plain")] {
+        let s = settings(REGRESS_CUBE_DIM);
+        let mut l = launcher(client, &s);
+        let a0 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
+        let a1 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
+        let a2 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
+        <f32 as LaunchArg>::register(1.0f32, &mut l);
+        let kernel = regress_boxes::RegressBoxes::<WgpuRuntime>::new(
+            s,
+            client.clone(),
+            a0,
+            a1,
+            a2,
+            (),
+            square,
+        );
+        out.push((format!("regress_boxes.{name}"), cuda_source(kernel)?));
+    }
+    Ok(out)
+}
+
 fn sources(client: &Client) -> anyhow::Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     let dim = 512;
@@ -222,6 +299,7 @@ fn sources(client: &Client) -> anyhow::Result<Vec<(String, String)>> {
         format!("merge_topk.t{merge_threads}_k{K}"),
         cuda_source(kernel)?,
     ));
+    out.extend(image_sources(client)?);
     Ok(out)
 }
 

@@ -18,6 +18,21 @@
 //!   order: scores and ids must match exactly.
 //! - Data made of small dyadic values (multiples of 1/16, |x| <= 1) makes every f32 sum exact
 //!   whatever the order, so those tests demand exact scores and ids for fp16 too.
+//! - Affine warp (RGB8 chips): bytes at most 1 level apart, on at most
+//!   `WARP_MAX_MISMATCH_FRACTION` of the bytes. The kernel does the reference's operations in
+//!   its order, but a GPU compiler may contract `a * u - b * v + tx` and `out + weight * value`
+//!   into FMAs (CUDA's NVRTC does by default): the sample point or the sum moves by an ulp, and
+//!   a value within an ulp of a .5 rounds to the other side. A transform with integer
+//!   translation and unit scale (every weight 0 or 1) must match exactly.
+//! - Crop-and-resize and pyramid (normalised f32): `RESIZE_ABS` = 1e-6 absolute (values in
+//!   [-1, 1]). Column sums are sums of integers below 2^24 (exact in any order); what may differ
+//!   is the divisions (Vulkan allows 2.5 ulp for `/`), each relative 2^-22 at most, so the
+//!   result moves by well under 1e-6.
+//! - Box regression: `REGRESS_ULPS` ulps of the box's largest coordinate (at least 1): an FMA in
+//!   `x1 + dx * w` rounds once instead of twice. Squaring multiplies by 0.5 (exact).
+//! - NMS: the kept set and order must match exactly. Overlaps of integer boxes are ratios of
+//!   exact integers; a different set could only come from an overlap within a few ulp of the
+//!   threshold, which the seeded data does not hit.
 
 use cubecl::prelude::*;
 use cubecl::wgpu::WgpuRuntime;
@@ -25,6 +40,9 @@ use cubecl::wgpu::WgpuRuntime;
 pub const L2_REL: f32 = 1e-6;
 pub const I8_BOUNDARY: f32 = 1e-4;
 pub const F16_SCORE_ABS: f32 = 1e-5;
+pub const WARP_MAX_MISMATCH_FRACTION: f64 = 1e-3;
+pub const RESIZE_ABS: f32 = 1e-6;
+pub const REGRESS_ULPS: f32 = 2.0;
 
 /// The wgpu client, or None with a printed reason. Set `ARGUS_REQUIRE_GPU_TESTS=1` (as
 /// `make test` should) to turn a missing device into a failure instead of a skip.
@@ -75,6 +93,13 @@ impl Rng {
     pub fn dyadic_vectors(&mut self, count: usize, dim: usize) -> Vec<f32> {
         (0..count * dim).map(|_| self.dyadic()).collect()
     }
+}
+
+/// A `width x height` RGB8 image of seeded noise.
+pub fn random_image(rng: &mut Rng, width: usize, height: usize) -> Vec<u8> {
+    (0..width * height * 3)
+        .map(|_| (rng.next_u64() >> 56) as u8)
+        .collect()
 }
 
 /// A bitmap of `rows` bits, bit set where `keep(row)`.

@@ -1,8 +1,12 @@
 //! Integration tests of argus-kernels: every kernel against its CPU reference on wgpu (Mesa
-//! lavapipe in CI), plus the `GpuMatcher` host API. One test binary, one module per kernel.
+//! lavapipe in CI), plus the `GpuMatcher` host API. One test binary, one module per kernel
+//! module.
 
+mod boxes;
 mod common;
 mod l2;
 mod matcher;
 mod quantize;
+mod resize;
 mod topk;
+mod warp;
