@@ -23,7 +23,7 @@ ort_lib=$(ls "$venv"/lib/python3*/site-packages/onnxruntime/capi/libonnxruntime.
 rm -rf "$context"
 mkdir -p "$context/models" "$context/ort"
 cp docker/Dockerfile "$context/"
-cp target/release/argus "$context/"
+cp "${CARGO_TARGET_DIR:-target}/release/argus" "$context/"
 cp "$models"/*.onnx "$models"/manifest.json "$context/models/"
 cp "$ort_lib" "$context/ort/libonnxruntime.so"
 echo "stage: context in $context ($(du -sh "$context" | cut -f1))"

@@ -1,52 +1,103 @@
 #!/usr/bin/env bash
 # M2 on a GPU machine: the kernel test suite on CUDA, then Argus (CUDA) vs PyTorch torch.mm +
 # torch.topk (fp16) on the same GPU. Writes bench/results/m2-<date>-<host>/ with README.md
-# (command, git revision, GPU, driver, versions), raw.csv and the test log.
+# (command, git revision, GPU, driver, versions, measured copy bandwidth), raw.csv, the test log
+# and the summary table.
 # Usage: bash bench/gpu/run.sh [--quick]   (--quick: N = 1M only, Q = 1 and 100)
+# The binaries come from bench/gpu/bin/ (bench/gpu/build.sh) when present, else they are built
+# here with cargo.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 VENV="${VENV:-$HOME/.cache/argus/venv}"
-PYTHON="${PYTHON:-$VENV/bin/python}"
-export CUDARC_CUDA_VERSION=13000
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-# CubeCL's CUDA runtime compiles kernels with NVRTC at first use and needs the CUDA headers:
-# both come from the PyPI wheels (nvidia-cuda-nvrtc, nvidia-cuda-nvcc 13.0.x) in the venv.
-CU13="$(ls -d "$VENV"/lib/python3*/site-packages/nvidia/cu13 2>/dev/null | head -n 1)"
-if [[ -n "$CU13" ]]; then
-    export CUDA_PATH="${CUDA_PATH:-$CU13}"
-    export LD_LIBRARY_PATH="$CU13/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+if [[ -z "${PYTHON:-}" ]]; then
+    PYTHON=python3
+    [[ -x "$VENV/bin/python" ]] && PYTHON="$VENV/bin/python"
 fi
+BIN=bench/gpu/bin
 
 if ! nvidia-smi > /dev/null 2>&1; then
     echo "bench/gpu: no NVIDIA GPU here (nvidia-smi failed); M2 needs one" >&2
     exit 2
 fi
 
-OUT="bench/results/m2-$(date -u +%Y-%m-%d)-$(hostname -s)"
-mkdir -p "$OUT"
+# CubeCL's CUDA runtime compiles kernels with NVRTC at first use and needs the CUDA headers:
+# the nvidia-cuda-nvrtc / nvidia-cuda-nvcc 13.0.x wheels in the venv, else a CUDA toolkit.
+CU13="$(ls -d "$VENV"/lib/python3*/site-packages/nvidia/cu13 2>/dev/null | head -n 1 || true)"
+if [[ -z "${CUDA_PATH:-}" ]]; then
+    if [[ -n "$CU13" ]]; then
+        CUDA_PATH="$CU13"
+    elif [[ -f /usr/local/cuda/include/cuda.h ]]; then
+        CUDA_PATH=/usr/local/cuda
+    fi
+fi
+export CUDA_PATH="${CUDA_PATH:-}"
+NVRTC_DIR="$(dirname "$(find "$CUDA_PATH" /usr/local/cuda/ $("$PYTHON" -c 'import site; print(" ".join(site.getsitepackages()))' 2>/dev/null) \
+    -name 'libnvrtc.so*' 2>/dev/null | head -n 1)" 2>/dev/null || true)"
+export LD_LIBRARY_PATH="${NVRTC_DIR:+$NVRTC_DIR:}$CUDA_PATH/lib64:$CUDA_PATH/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export CUDARC_CUDA_VERSION=13000
+
+if [[ ! -x "$BIN/m2_bench" || ! -x "$BIN/kernel_tests_cuda" ]]; then
+    bash bench/gpu/build.sh
+fi
+
+OUT_DIR="${M2_OUT:-bench/results/m2-$(date -u +%Y-%m-%d)-$(hostname -s)}"
+mkdir -p "$OUT_DIR"
 SIZES=(--n 1000000 10000000 --d 128 512 --q 1 100 1000)
 if [[ "${1:-}" == "--quick" ]]; then
     SIZES=(--n 1000000 --d 128 512 --q 1 100)
 fi
 
+GPU_NAME="$(nvidia-smi --query-gpu=name --format=csv,noheader | head -n 1)"
+# Datasheet HBM bandwidth, the floor's denominator.
+case "$GPU_NAME" in
+    *H200*) BANDWIDTH=4.8e12 ;;
+    *H100*) BANDWIDTH=3.35e12 ;;
+    *) BANDWIDTH="${BANDWIDTH:-3.35e12}" ;;
+esac
+COPY="$("$PYTHON" - <<'PY' 2>&1
+import torch
+x = torch.empty(2 * 1024**3, dtype=torch.uint8, device="cuda")
+y = torch.empty_like(x)
+for _ in range(3):
+    y.copy_(x)
+start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+start.record()
+for _ in range(10):
+    y.copy_(x)
+end.record()
+torch.cuda.synchronize()
+seconds = start.elapsed_time(end) / 1e3 / 10
+print(f"{2 * x.numel() / seconds / 1e12:.2f} TB/s (2 GiB device-to-device copy, read + write bytes)")
+PY
+)"
+
 {
     echo "# M2: Argus GPU matcher vs torch.mm + torch.topk (fp16)"
     echo
     echo "- command: bash bench/gpu/run.sh $*"
-    echo "- git: $(git rev-parse HEAD)"
+    echo "- git: ${M2_GIT:-$(git rev-parse HEAD 2>/dev/null || echo unknown)}"
     echo "- date: $(date -u +%FT%TZ)"
     echo "- GPU: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader)"
+    echo "- floor bandwidth (datasheet): $BANDWIDTH B/s; measured copy: $COPY"
     echo "- torch: $("$PYTHON" -c 'import torch; print(torch.__version__, torch.version.cuda)' 2>&1)"
-    echo "- rustc: $(rustc --version)"
-} > "$OUT/README.md"
+    echo "- CUDA_PATH: $CUDA_PATH; NVRTC: ${NVRTC_DIR:-not found}"
+} > "$OUT_DIR/README.md"
+cat "$OUT_DIR/README.md"
 
-echo "== kernel tests on CUDA (and wgpu if a Vulkan driver is present)" >&2
-(cd kernels && cargo test --release 2>&1) | tee "$OUT/kernel-tests.log"
+echo "== kernel tests on CUDA" >&2
+set +e
+ARGUS_REQUIRE_GPU_TESTS=1 timeout "${M2_TEST_TIMEOUT:-300}" "$BIN/kernel_tests_cuda" --test-threads=1 2>&1 \
+    | tee "$OUT_DIR/kernel-tests.log"
+TESTS_RC=${PIPESTATUS[0]}
+set -e
+echo "- kernel tests on CUDA: exit $TESTS_RC ($(grep -E '^test result' "$OUT_DIR/kernel-tests.log" || echo 'no result line'))" \
+    >> "$OUT_DIR/README.md"
 
 echo "== Argus" >&2
-(cd kernels && cargo run --release --example m2_bench -- "${SIZES[@]}") | tee "$OUT/raw.csv"
+timeout "${M2_ARGUS_TIMEOUT:-900}" "$BIN/m2_bench" "${SIZES[@]}" | tee "$OUT_DIR/raw.csv"
 echo "== torch anchor" >&2
-"$PYTHON" bench/gpu/torch_anchor.py "${SIZES[@]}" | tail -n +2 | tee -a "$OUT/raw.csv"
+timeout "${M2_TORCH_TIMEOUT:-600}" "$PYTHON" bench/gpu/torch_anchor.py "${SIZES[@]}" | tail -n +2 | tee -a "$OUT_DIR/raw.csv"
 
-"$PYTHON" bench/gpu/summary.py "$OUT/raw.csv" >> "$OUT/README.md"
-cat "$OUT/README.md"
+"$PYTHON" bench/gpu/summary.py "$OUT_DIR/raw.csv" "$BANDWIDTH" >> "$OUT_DIR/README.md"
+cat "$OUT_DIR/README.md"
+exit "$TESTS_RC"

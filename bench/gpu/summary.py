@@ -1,20 +1,20 @@
 """Summary table of an M2 raw.csv: Argus next to torch for each shape, the ratio, recall@10,
-and the fraction of the H100 bandwidth floor (bytes of the fp16 database / 3.35 TB/s) reached."""
+and the fraction of the bandwidth floor (bytes of the fp16 database / the GPU's datasheet bandwidth,
+second argument, default H100 SXM 3.35 TB/s) reached."""
 
 import csv
 import sys
 
-BANDWIDTH = 3.35e12  # H100 SXM HBM3, bytes/s
 
 
-def floor_ms(n, d, filtered):
+def floor_ms(n, d, filtered, bandwidth):
     database = n * d * 2
     bitmap = n / 8
     moved = bitmap + (database / 100 if filtered else database)
-    return moved / BANDWIDTH * 1e3
+    return moved / bandwidth * 1e3
 
 
-def main(path):
+def main(path, bandwidth):
     rows = list(csv.DictReader(open(path)))
     by_key = {}
     for row in rows:
@@ -28,7 +28,7 @@ def main(path):
         a, t = pair.get("argus"), pair.get("torch")
         am = float(a["ms_median"]) if a else None
         tm = float(t["ms_median"]) if t else None
-        fl = floor_ms(n, d, flt == "1pct")
+        fl = floor_ms(n, d, flt == "1pct", bandwidth)
         ratio = f"{tm / am:.2f}" if am and tm else "-"
         frac = f"{100 * fl / am:.1f}" if am else "-"
         print(
@@ -38,4 +38,4 @@ def main(path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], float(sys.argv[2]) if len(sys.argv) > 2 else 3.35e12)

@@ -14,5 +14,5 @@ out="bench/results/h1-$(date +%F).md"
     echo
     echo "Command: \`bench/http/run.sh $n $concurrency $seconds\` (server and load generator on the same $(nproc)-core machine)."
     echo
-    ./target/release/h1-matcher ./target/release/argus "$n" "$concurrency" "$seconds"
+    "${CARGO_TARGET_DIR:-target}/release/h1-matcher" "${CARGO_TARGET_DIR:-target}/release/argus" "$n" "$concurrency" "$seconds"
 } | tee "$out"

@@ -10,7 +10,7 @@ seconds=${3:-20}
 events=${4:-1000000}
 flag=$([ "$profile" = release ] && echo --release || true)
 cargo build $flag -q -p argus-server --bin argus -p argus-bench-http --bin s1-events --bin s1-search
-dir=target/$profile
+dir=${CARGO_TARGET_DIR:-target}/$profile
 mkdir -p bench/results
 out="bench/results/s1-$(date +%F).md"
 {

@@ -59,40 +59,92 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-/// Unit-norm rows from a seeded splitmix64 stream (uniform in [-1, 1) per value, normalised).
+/// Worker threads for data generation and the fp64 reference (every core the machine has).
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(4, |n| n.get())
+}
+
+/// The `index`-th value of the seeded splitmix64 stream, uniform in [-1, 1): the stream is
+/// counter-based, so any stretch of it can be made on any thread.
+fn stream_value(seed: u64, index: u64) -> f32 {
+    let mut z = seed.wrapping_add((index + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    ((z ^ (z >> 31)) >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+}
+
+/// Unit-norm rows from the seeded stream (uniform per value, then normalised), made in parallel.
 fn unit_rows(count: usize, dim: usize, seed: u64) -> Vec<f32> {
-    let mut state = seed;
-    let mut values: Vec<f32> = (0..count * dim)
-        .map(|_| {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            ((z ^ (z >> 31)) >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-        })
-        .collect();
-    argus_kernels::l2::l2_normalize_ref(&mut values, dim);
+    let mut values = vec![0f32; count * dim];
+    let rows_per_thread = count.div_ceil(threads()).max(1);
+    std::thread::scope(|scope| {
+        for (part, chunk) in values.chunks_mut(rows_per_thread * dim).enumerate() {
+            scope.spawn(move || {
+                let first = (part * rows_per_thread * dim) as u64;
+                for (offset, value) in chunk.iter_mut().enumerate() {
+                    *value = stream_value(seed, first + offset as u64);
+                }
+                argus_kernels::l2::l2_normalize_ref(chunk, dim);
+            });
+        }
+    });
     values
 }
 
-/// fp64 exact top-k of one query among rows passing `keep`.
-fn exact_top_k(database: &[f32], query: &[f32], keep: &dyn Fn(usize) -> bool) -> Vec<u32> {
-    let dim = query.len();
-    let mut scored: Vec<(f64, u32)> = database
-        .chunks_exact(dim)
-        .enumerate()
-        .filter(|(row, _)| keep(*row))
-        .map(|(row, stored)| {
-            let dot: f64 = stored
-                .iter()
-                .zip(query)
-                .map(|(a, b)| f64::from(*a) * f64::from(*b))
-                .sum();
-            (dot, row as u32)
+/// fp64 exact top-k of each query among rows passing `keep`, the database split over threads.
+fn exact_top_k(
+    database: &[f32],
+    queries: &[f32],
+    dim: usize,
+    keep: &(dyn Fn(usize) -> bool + Sync),
+) -> Vec<Vec<u32>> {
+    let rows = database.len() / dim;
+    let rows_per_thread = rows.div_ceil(threads()).max(1);
+    let partial: Vec<Vec<Vec<(f64, u32)>>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = database
+            .chunks(rows_per_thread * dim)
+            .enumerate()
+            .map(|(part, chunk)| {
+                scope.spawn(move || {
+                    let first_row = part * rows_per_thread;
+                    queries
+                        .chunks_exact(dim)
+                        .map(|query| {
+                            let mut best: Vec<(f64, u32)> = chunk
+                                .chunks_exact(dim)
+                                .enumerate()
+                                .map(|(offset, stored)| (first_row + offset, stored))
+                                .filter(|(row, _)| keep(*row))
+                                .map(|(row, stored)| {
+                                    let dot: f64 = stored
+                                        .iter()
+                                        .zip(query)
+                                        .map(|(a, b)| f64::from(*a) * f64::from(*b))
+                                        .sum();
+                                    (dot, row as u32)
+                                })
+                                .collect();
+                            best.sort_by(|a, b| b.0.total_cmp(&a.0));
+                            best.truncate(K);
+                            best
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|worker| worker.join().expect("reference worker"))
+            .collect()
+    });
+    (0..queries.len() / dim)
+        .map(|query| {
+            let mut best: Vec<(f64, u32)> =
+                partial.iter().flat_map(|part| part[query].clone()).collect();
+            best.sort_by(|a, b| b.0.total_cmp(&a.0));
+            best.into_iter().take(K).map(|(_, row)| row).collect()
         })
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    scored.into_iter().take(K).map(|(_, row)| row).collect()
+        .collect()
 }
 
 fn main() -> anyhow::Result<()> {
@@ -131,15 +183,14 @@ fn main() -> anyhow::Result<()> {
                         times.push(start.elapsed().as_secs_f64() * 1e3);
                     }
                     times.sort_by(f64::total_cmp);
-                    let keep = |row: usize| filter.is_none() || row % 100 == 7;
-                    let found: usize = queries
-                        .chunks_exact(d)
+                    let filtered = filter.is_some();
+                    let keep = move |row: usize| !filtered || row % 100 == 7;
+                    let checked = &queries[..RECALL_QUERIES.min(q) * d];
+                    let truth = exact_top_k(&database, checked, d, &keep);
+                    let found: usize = truth
+                        .iter()
                         .zip(&hits)
-                        .take(RECALL_QUERIES)
-                        .map(|(query, got)| {
-                            let truth = exact_top_k(&database, query, &keep);
-                            got.iter().filter(|hit| truth.contains(&hit.slot)).count()
-                        })
+                        .map(|(truth, got)| got.iter().filter(|hit| truth.contains(&hit.slot)).count())
                         .sum();
                     let recall = found as f64 / (K * RECALL_QUERIES.min(q)) as f64;
                     println!(

@@ -6,7 +6,7 @@ use argus_kernels::boxes::{
     Candidate, Overlap, nms_gpu, nms_ref, regress_gpu, regress_nms_gpu, regress_ref,
 };
 
-use crate::common::{REGRESS_ULPS, Rng, wgpu};
+use crate::common::{REGRESS_ULPS, Rng, gpu};
 
 fn candidate(x1: f32, y1: f32, x2: f32, y2: f32, score: f32) -> Candidate {
     Candidate {
@@ -72,7 +72,7 @@ fn assert_boxes_close(gpu: &[[f32; 4]], reference: &[[f32; 4]], boxes: &[Candida
 
 #[test]
 fn nms_matches_the_engine_examples() {
-    let Some(client) = wgpu() else { return };
+    let Some(client) = gpu() else { return };
     let boxes = [
         candidate(0.0, 0.0, 10.0, 10.0, 0.8),
         candidate(1.0, 1.0, 11.0, 11.0, 0.9),
@@ -102,7 +102,7 @@ fn nms_matches_the_engine_examples() {
 
 #[test]
 fn nms_matches_reference_on_seeded_clusters() {
-    let Some(client) = wgpu() else { return };
+    let Some(client) = gpu() else { return };
     for (seed, count, integral) in [
         (70, 1, true),
         (71, 33, true),
@@ -131,7 +131,7 @@ fn nms_matches_reference_on_seeded_clusters() {
 
 #[test]
 fn nms_ties_keep_the_earlier_box() {
-    let Some(client) = wgpu() else { return };
+    let Some(client) = gpu() else { return };
     let boxes = [
         candidate(5.0, 5.0, 25.0, 25.0, 0.5),
         candidate(5.0, 5.0, 25.0, 25.0, 0.5),
@@ -158,7 +158,7 @@ fn nms_ties_keep_the_earlier_box() {
 
 #[test]
 fn regress_matches_reference() {
-    let Some(client) = wgpu() else { return };
+    let Some(client) = gpu() else { return };
     let boxes = clustered(&mut Rng::new(80), 300, false);
     for (plus, square) in [(0.0, true), (1.0, true), (1.0, false)] {
         let gpu = regress_gpu(&client, &boxes, plus, square).expect("regress");
@@ -185,7 +185,7 @@ fn regress_matches_reference() {
 
 #[test]
 fn regress_then_nms_matches_reference() {
-    let Some(client) = wgpu() else { return };
+    let Some(client) = gpu() else { return };
     for (seed, count) in [(90, 7), (91, 400)] {
         let boxes = clustered(&mut Rng::new(seed), count, false);
         let gpu = regress_nms_gpu(&client, &boxes, 1.0, 0.7, Overlap::Min).expect("regress+nms");

@@ -1,4 +1,4 @@
-//! Shared test fixtures: the wgpu client (or a printed skip reason), a seeded generator, and the
+//! Shared test fixtures: the test runtime's client (or a printed skip reason), a seeded generator, and the
 //! tolerance table.
 //!
 //! Tolerances (absolute unless said otherwise), and where each bound comes from:
@@ -34,8 +34,8 @@
 //!   exact integers; a different set could only come from an overlap within a few ulp of the
 //!   threshold, which the seeded data does not hit.
 
+use argus_kernels::runtime::GpuBackend;
 use cubecl::prelude::*;
-use cubecl::wgpu::WgpuRuntime;
 
 pub const L2_REL: f32 = 1e-6;
 pub const I8_BOUNDARY: f32 = 1e-4;
@@ -44,17 +44,51 @@ pub const WARP_MAX_MISMATCH_FRACTION: f64 = 1e-3;
 pub const RESIZE_ABS: f32 = 1e-6;
 pub const REGRESS_ULPS: f32 = 2.0;
 
-/// The wgpu client, or None with a printed reason. Set `ARGUS_REQUIRE_GPU_TESTS=1` (as
-/// `make test` should) to turn a missing device into a failure instead of a skip.
-pub fn wgpu() -> Option<ComputeClient<WgpuRuntime>> {
-    match argus_kernels::runtime::wgpu_client() {
+/// The runtime the tests launch on: wgpu (Mesa lavapipe in CI), or CUDA when the crate is built
+/// with `--features cuda-tests` (what `bench/gpu/run.sh` does on a GPU machine).
+#[cfg(not(feature = "cuda-tests"))]
+mod chosen {
+    use super::*;
+    pub type TestRuntime = cubecl::wgpu::WgpuRuntime;
+    pub const NAME: &str = "wgpu";
+    pub fn open() -> Result<ComputeClient<TestRuntime>, String> {
+        argus_kernels::runtime::wgpu_client()
+    }
+    pub fn backend(client: ComputeClient<TestRuntime>) -> GpuBackend {
+        GpuBackend::Wgpu(client)
+    }
+}
+
+#[cfg(feature = "cuda-tests")]
+mod chosen {
+    use super::*;
+    pub type TestRuntime = cubecl::cuda::CudaRuntime;
+    pub const NAME: &str = "cuda";
+    pub fn open() -> Result<ComputeClient<TestRuntime>, String> {
+        argus_kernels::runtime::cuda_client()
+    }
+    pub fn backend(client: ComputeClient<TestRuntime>) -> GpuBackend {
+        GpuBackend::Cuda(client)
+    }
+}
+
+pub use chosen::{TestRuntime, backend as test_backend};
+
+/// The test runtime's client, or None with a printed reason. Set `ARGUS_REQUIRE_GPU_TESTS=1` (as
+/// `make test` does) to turn a missing device into a failure instead of a skip.
+pub fn gpu() -> Option<ComputeClient<TestRuntime>> {
+    match chosen::open() {
         Ok(client) => Some(client),
         Err(reason) => {
             assert!(
                 std::env::var("ARGUS_REQUIRE_GPU_TESTS").is_err(),
-                "ARGUS_REQUIRE_GPU_TESTS is set but there is no wgpu device: {reason}"
+                "ARGUS_REQUIRE_GPU_TESTS is set but there is no {} device: {reason}",
+                chosen::NAME
             );
-            eprintln!("SKIPPED: no Vulkan device for wgpu ({reason}); install mesa-vulkan-drivers");
+            eprintln!(
+                "SKIPPED: no {} device ({reason}); for wgpu install mesa-vulkan-drivers",
+                chosen::NAME
+            );
             None
         }
     }

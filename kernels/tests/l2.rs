@@ -2,10 +2,10 @@
 
 use argus_kernels::l2::{l2_normalize_gpu, l2_normalize_ref};
 
-use crate::common::{L2_REL, Rng, wgpu};
+use crate::common::{L2_REL, Rng, gpu};
 
 fn check(rows: usize, dim: usize, seed: u64) {
-    let Some(client) = wgpu() else { return };
+    let Some(client) = gpu() else { return };
     let mut matrix = Rng::new(seed).vectors(rows, dim);
     if rows > 1 {
         matrix[dim..2 * dim].fill(0.0); // a zero row stays zero
@@ -37,7 +37,7 @@ fn l2_normalize_matches_reference_on_odd_sizes() {
 
 #[test]
 fn l2_normalize_of_nothing_is_nothing() {
-    let Some(client) = wgpu() else { return };
+    let Some(client) = gpu() else { return };
     assert!(
         l2_normalize_gpu(&client, &[], 128)
             .expect("empty")
@@ -47,7 +47,7 @@ fn l2_normalize_of_nothing_is_nothing() {
 
 #[test]
 fn l2_normalize_rejects_a_ragged_matrix() {
-    let Some(client) = wgpu() else { return };
+    let Some(client) = gpu() else { return };
     assert!(l2_normalize_gpu(&client, &[1.0; 130], 128).is_err());
     assert!(l2_normalize_gpu(&client, &[1.0; 128], 0).is_err());
 }

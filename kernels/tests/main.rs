@@ -1,6 +1,6 @@
 //! Integration tests of argus-kernels: every kernel against its CPU reference on wgpu (Mesa
-//! lavapipe in CI), plus the `GpuMatcher` host API. One test binary, one module per kernel
-//! module.
+//! lavapipe in CI), or on CUDA with `--features cuda-tests`, plus the `GpuMatcher` host API.
+//! One test binary, one module per kernel module.
 
 mod boxes;
 mod common;

@@ -1,14 +1,14 @@
 //! `GpuMatcher`: upserts, removals, filters and chunked growth, checked against the scan
 //! reference on the same stored data.
 
-use argus_kernels::runtime::{GpuBackend, cuda_driver_present, select_backend};
+use argus_kernels::runtime::{cuda_driver_present, select_backend};
 use argus_kernels::{GpuMatcher, KernelError, Precision};
 
-use crate::common::{Rng, bitmap, wgpu};
+use crate::common::{Rng, bitmap, gpu, test_backend};
 
 fn matcher(precision: Precision) -> Option<GpuMatcher> {
-    let client = wgpu()?;
-    Some(GpuMatcher::with_backend(GpuBackend::Wgpu(client), 128, precision).expect("matcher"))
+    let client = gpu()?;
+    Some(GpuMatcher::with_backend(test_backend(client), 128, precision).expect("matcher"))
 }
 
 #[test]

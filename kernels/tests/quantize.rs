@@ -2,11 +2,11 @@
 
 use argus_kernels::quantize::{quantize_i8_gpu, quantize_i8_ref, to_f16_gpu, to_f16_ref};
 
-use crate::common::{I8_BOUNDARY, L2_REL, Rng, wgpu};
+use crate::common::{I8_BOUNDARY, L2_REL, Rng, gpu};
 
 #[test]
 fn quantize_i8_matches_reference() {
-    let Some(client) = wgpu() else { return };
+    let Some(client) = gpu() else { return };
     for (rows, dim, seed) in [(1, 128, 10), (131, 128, 11), (33, 512, 12)] {
         let mut input = Rng::new(seed).vectors(rows, dim);
         if rows > 2 {
@@ -49,7 +49,7 @@ fn quantize_i8_matches_reference() {
 
 #[test]
 fn to_f16_matches_reference_exactly() {
-    let Some(client) = wgpu() else { return };
+    let Some(client) = gpu() else { return };
     let mut input = Rng::new(20).vectors(1000, 1);
     input.extend([0.0, -0.0, 65504.0, 1e-8, 0.1, 1.0 / 3.0]);
     let gpu = to_f16_gpu(&client, &input).expect("launch");

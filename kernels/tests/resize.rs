@@ -6,7 +6,7 @@ use argus_kernels::resize::{
     pyramid_gpu, pyramid_levels, pyramid_ref,
 };
 
-use crate::common::{RESIZE_ABS, Rng, random_image, wgpu};
+use crate::common::{RESIZE_ABS, Rng, random_image, gpu};
 
 fn assert_close(gpu: &[f32], reference: &[f32], what: &str) -> usize {
     assert_eq!(gpu.len(), reference.len(), "{what}: lengths");
@@ -35,7 +35,7 @@ fn crop_rect_follows_the_engine() {
 
 #[test]
 fn crop_resize_matches_reference() {
-    let Some(client) = wgpu() else { return };
+    let Some(client) = gpu() else { return };
     let mut rng = Rng::new(50);
     let (width, height) = (83, 59);
     let image = random_image(&mut rng, width, height);
@@ -69,7 +69,7 @@ fn crop_resize_matches_reference() {
 
 #[test]
 fn crop_resize_of_a_one_pixel_image() {
-    let Some(client) = wgpu() else { return };
+    let Some(client) = gpu() else { return };
     let image = [255u8, 0, 128];
     let boxes = [[-3.0, -3.0, 4.0, 4.0], [2.0, 2.0, 3.0, 3.0]];
     let gpu = crop_resize_gpu(&client, &image, 1, 1, &boxes, 24).expect("launch");
@@ -87,7 +87,7 @@ fn crop_resize_of_a_one_pixel_image() {
 
 #[test]
 fn crop_resize_of_nothing_and_bad_lengths() {
-    let Some(client) = wgpu() else { return };
+    let Some(client) = gpu() else { return };
     let image = vec![9u8; 6 * 6 * 3];
     let empty = crop_resize_gpu(&client, &image, 6, 6, &[], 24).expect("empty");
     assert!(empty.kept.is_empty() && empty.data.is_empty());
@@ -99,7 +99,7 @@ fn crop_resize_of_nothing_and_bad_lengths() {
 
 #[test]
 fn pyramid_matches_reference() {
-    let Some(client) = wgpu() else { return };
+    let Some(client) = gpu() else { return };
     let mut rng = Rng::new(60);
     let (width, height) = (151, 103);
     let image = random_image(&mut rng, width, height);
@@ -137,7 +137,7 @@ fn pyramid_matches_reference() {
 
 #[test]
 fn pyramid_of_small_images_and_bad_levels() {
-    let Some(client) = wgpu() else { return };
+    let Some(client) = gpu() else { return };
     assert!(pyramid_levels(1, 1, MIN_FACE, PYRAMID_FACTOR).is_empty());
     assert!(pyramid_levels(19, 40, MIN_FACE, PYRAMID_FACTOR).is_empty());
     // min side 21 * 0.6 = 12.6, then 8.9: one level of (21 * 0.6 + 1, 25 * 0.6 + 1) truncated.

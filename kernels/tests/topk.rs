@@ -10,10 +10,9 @@ use argus_kernels::topk::{
     scan_topk_i8_ref, search_gpu, vector_width,
 };
 use cubecl::prelude::*;
-use cubecl::wgpu::WgpuRuntime;
 use half::f16;
 
-use crate::common::{F16_SCORE_ABS, Rng, bitmap, wgpu};
+use crate::common::{F16_SCORE_ABS, Rng, TestRuntime, bitmap, gpu};
 
 /// Top-k lists of every query.
 type HitLists = Vec<Vec<Hit>>;
@@ -57,7 +56,7 @@ impl Case {
     }
 }
 
-fn run_f16(client: &ComputeClient<WgpuRuntime>, case: &Case) -> Result<(HitLists, HitLists)> {
+fn run_f16(client: &ComputeClient<TestRuntime>, case: &Case) -> Result<(HitLists, HitLists)> {
     let (database, queries) = case.data();
     let packed = to_f16_ref(&database);
     let handle = client.create_from_slice(f16::as_bytes(&packed));
@@ -73,7 +72,7 @@ fn run_f16(client: &ComputeClient<WgpuRuntime>, case: &Case) -> Result<(HitLists
     Ok((gpu, scan_topk_f16_ref(&packed, &request, width)))
 }
 
-fn run_i8(client: &ComputeClient<WgpuRuntime>, case: &Case) -> Result<(HitLists, HitLists)> {
+fn run_i8(client: &ComputeClient<TestRuntime>, case: &Case) -> Result<(HitLists, HitLists)> {
     let (database, queries) = case.data();
     let (codes, scales) = quantize_i8_ref(&database, case.dim);
     let codes_handle = client.create_from_slice(i8_bytes(&codes));
@@ -133,7 +132,7 @@ fn assert_close(gpu: &[Vec<Hit>], reference: &[Vec<Hit>], tolerance: f32, what: 
 
 #[test]
 fn f16_scan_matches_reference_on_random_data() {
-    let Some(client) = wgpu() else { return };
+    let Some(client) = gpu() else { return };
     for case in [
         Case::new(1000, 128, 1, 10, 30),
         Case::new(3001, 512, 3, 10, 31),
@@ -151,7 +150,7 @@ fn f16_scan_matches_reference_on_random_data() {
 
 #[test]
 fn f16_scan_is_exact_on_dyadic_data() {
-    let Some(client) = wgpu() else { return };
+    let Some(client) = gpu() else { return };
     // 70_001 rows: more than MAX_SCAN_CUBES cubes' worth, so threads stride; not a multiple of 32.
     for (rows, k, seed) in [(70_001, 10, 40), (257, 100, 41), (5, 3, 42)] {
         let mut case = Case::new(rows, 128, 2, k, seed);
@@ -164,7 +163,7 @@ fn f16_scan_is_exact_on_dyadic_data() {
 
 #[test]
 fn i8_scan_is_exact() {
-    let Some(client) = wgpu() else { return };
+    let Some(client) = gpu() else { return };
     for (rows, dim, queries, k, seed) in [
         (1000, 128, 1, 10, 50),
         (4099, 512, 2, 10, 51),
@@ -189,7 +188,7 @@ fn query_tiles_are_chosen_by_batch_size_and_k() {
 
 #[test]
 fn batches_filling_query_tiles_partly_and_wholly_match_the_reference() {
-    let Some(client) = wgpu() else { return };
+    let Some(client) = gpu() else { return };
     // 1 (no tile), 3 (one partial tile), 4 (one full tile), 9 (two full + a partial one), with
     // a filter so that tiles skip the same rows for every query.
     for (queries, seed) in [(1, 110), (3, 111), (4, 112), (9, 113)] {
@@ -206,7 +205,7 @@ fn batches_filling_query_tiles_partly_and_wholly_match_the_reference() {
 
 #[test]
 fn filters_and_deletes_are_honoured_inside_the_scan() {
-    let Some(client) = wgpu() else { return };
+    let Some(client) = gpu() else { return };
     let mut case = Case::new(2000, 128, 2, 10, 60);
     case.filter = bitmap(case.rows, |row| row % 100 == 7); // a 1 % list filter
     let (gpu, reference) = run_f16(&client, &case).expect("search");
@@ -218,7 +217,7 @@ fn filters_and_deletes_are_honoured_inside_the_scan() {
 
 #[test]
 fn a_filter_that_matches_nothing_returns_no_hits() {
-    let Some(client) = wgpu() else { return };
+    let Some(client) = gpu() else { return };
     let mut case = Case::new(1000, 128, 3, 10, 70);
     case.filter = bitmap(case.rows, |_| false); // also "every slot deleted"
     let (gpu, _) = run_f16(&client, &case).expect("search");
@@ -229,7 +228,7 @@ fn a_filter_that_matches_nothing_returns_no_hits() {
 
 #[test]
 fn k_larger_than_the_index_returns_every_eligible_slot() {
-    let Some(client) = wgpu() else { return };
+    let Some(client) = gpu() else { return };
     let mut case = Case::new(37, 128, 2, 50, 80);
     case.filter = bitmap(case.rows, |row| row != 3);
     let (gpu, reference) = run_i8(&client, &case).expect("search");
@@ -239,7 +238,7 @@ fn k_larger_than_the_index_returns_every_eligible_slot() {
 
 #[test]
 fn an_empty_index_returns_no_hits() {
-    let Some(client) = wgpu() else { return };
+    let Some(client) = gpu() else { return };
     let case = Case::new(0, 128, 2, 10, 90);
     let (gpu, reference) = run_f16(&client, &case).expect("search");
     assert_eq!(gpu, vec![Vec::new(); 2]);
@@ -248,7 +247,7 @@ fn an_empty_index_returns_no_hits() {
 
 #[test]
 fn bad_requests_are_typed_errors() {
-    let Some(client) = wgpu() else { return };
+    let Some(client) = gpu() else { return };
     let mut case = Case::new(10, 128, 1, 300, 100);
     assert!(run_f16(&client, &case).is_err(), "k above MAX_K");
     case.k = 10;

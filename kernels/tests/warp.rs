@@ -3,7 +3,7 @@
 
 use argus_kernels::warp::{Affine, warp_gpu, warp_ref};
 
-use crate::common::{Rng, WARP_MAX_MISMATCH_FRACTION, random_image, wgpu};
+use crate::common::{Rng, WARP_MAX_MISMATCH_FRACTION, random_image, gpu};
 
 /// A similarity of scale `s`, angle `angle`, translation (tx, ty).
 fn similarity(s: f32, angle: f32, tx: f32, ty: f32) -> Affine {
@@ -39,7 +39,7 @@ fn compare(gpu: &[u8], reference: &[u8], what: &str) -> usize {
 
 #[test]
 fn warp_matches_reference_on_seeded_transforms() {
-    let Some(client) = wgpu() else { return };
+    let Some(client) = gpu() else { return };
     let mut rng = Rng::new(40);
     let (width, height) = (97, 61);
     let image = random_image(&mut rng, width, height);
@@ -76,7 +76,7 @@ fn warp_matches_reference_on_seeded_transforms() {
 
 #[test]
 fn warp_of_a_one_pixel_image() {
-    let Some(client) = wgpu() else { return };
+    let Some(client) = gpu() else { return };
     let image = [200u8, 100, 50];
     let transforms = [
         similarity(1.0, 0.0, 0.0, 0.0),
@@ -99,7 +99,7 @@ fn warp_of_a_one_pixel_image() {
 
 #[test]
 fn warp_of_nothing_and_bad_lengths() {
-    let Some(client) = wgpu() else { return };
+    let Some(client) = gpu() else { return };
     let image = vec![7u8; 5 * 4 * 3];
     let one = [similarity(1.0, 0.0, 0.0, 0.0)];
     assert!(
