@@ -94,9 +94,11 @@ echo "- kernel tests on CUDA: exit $TESTS_RC ($(grep -E '^test result' "$OUT_DIR
     >> "$OUT_DIR/README.md"
 
 echo "== Argus" >&2
-timeout "${M2_ARGUS_TIMEOUT:-900}" "$BIN/m2_bench" "${SIZES[@]}" | tee "$OUT_DIR/raw.csv"
+timeout "${M2_ARGUS_TIMEOUT:-900}" "$BIN/m2_bench" "${SIZES[@]}" | tee "$OUT_DIR/raw.csv" \
+    || echo "- Argus M2 stopped early (exit ${PIPESTATUS[0]}): rows after the last one in raw.csv are missing" | tee -a "$OUT_DIR/README.md"
 echo "== torch anchor" >&2
-timeout "${M2_TORCH_TIMEOUT:-600}" "$PYTHON" bench/gpu/torch_anchor.py "${SIZES[@]}" | tail -n +2 | tee -a "$OUT_DIR/raw.csv"
+timeout "${M2_TORCH_TIMEOUT:-600}" "$PYTHON" bench/gpu/torch_anchor.py "${SIZES[@]}" | tail -n +2 | tee -a "$OUT_DIR/raw.csv" \
+    || echo "- torch M2 stopped early (exit ${PIPESTATUS[0]})" | tee -a "$OUT_DIR/README.md"
 
 "$PYTHON" bench/gpu/summary.py "$OUT_DIR/raw.csv" "$BANDWIDTH" >> "$OUT_DIR/README.md"
 cat "$OUT_DIR/README.md"
