@@ -139,8 +139,10 @@ fn exact_top_k(
     });
     (0..queries.len() / dim)
         .map(|query| {
-            let mut best: Vec<(f64, u32)> =
-                partial.iter().flat_map(|part| part[query].clone()).collect();
+            let mut best: Vec<(f64, u32)> = partial
+                .iter()
+                .flat_map(|part| part[query].clone())
+                .collect();
             best.sort_by(|a, b| b.0.total_cmp(&a.0));
             best.into_iter().take(K).map(|(_, row)| row).collect()
         })
@@ -190,7 +192,9 @@ fn main() -> anyhow::Result<()> {
                     let found: usize = truth
                         .iter()
                         .zip(&hits)
-                        .map(|(truth, got)| got.iter().filter(|hit| truth.contains(&hit.slot)).count())
+                        .map(|(truth, got)| {
+                            got.iter().filter(|hit| truth.contains(&hit.slot)).count()
+                        })
                         .sum();
                     let recall = found as f64 / (K * RECALL_QUERIES.min(q)) as f64;
                     println!(

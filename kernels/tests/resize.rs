@@ -6,7 +6,7 @@ use argus_kernels::resize::{
     pyramid_gpu, pyramid_levels, pyramid_ref,
 };
 
-use crate::common::{RESIZE_ABS, Rng, random_image, gpu};
+use crate::common::{RESIZE_ABS, Rng, gpu, random_image};
 
 fn assert_close(gpu: &[f32], reference: &[f32], what: &str) -> usize {
     assert_eq!(gpu.len(), reference.len(), "{what}: lengths");

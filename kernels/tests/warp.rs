@@ -3,7 +3,7 @@
 
 use argus_kernels::warp::{Affine, warp_gpu, warp_ref};
 
-use crate::common::{Rng, WARP_MAX_MISMATCH_FRACTION, random_image, gpu};
+use crate::common::{Rng, WARP_MAX_MISMATCH_FRACTION, gpu, random_image};
 
 /// A similarity of scale `s`, angle `angle`, translation (tx, ty).
 fn similarity(s: f32, angle: f32, tx: f32, ty: f32) -> Affine {
