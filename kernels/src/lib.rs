@@ -12,6 +12,7 @@ pub mod boxes;
 mod error;
 pub mod image;
 pub mod l2;
+pub mod layout;
 pub mod matcher;
 pub mod quantize;
 pub mod resize;

@@ -1,17 +1,20 @@
 //! `GpuMatcher`: the host API the index uses for GPU search. It owns a CubeCL client (CUDA when a
-//! driver is present, else wgpu), a host copy of the stored vectors in their compressed form,
-//! an alive bitmap, and the device buffers, which grow in whole chunks of [`CHUNK_ROWS`] rows.
+//! driver is present, else wgpu), a host copy of the stored vectors in their compressed form and
+//! in the device's interleaved layout ([`crate::layout`]), an alive bitmap, and the device
+//! buffers, which grow in whole chunks of [`CHUNK_ROWS`] rows.
 //!
-//! Upserts and removals change the host copy; the next search uploads the database when it
-//! changed since the last upload (the whole buffer: no partial writes yet, see README.md).
+//! Upserts change the host copy; the next search uploads the database when it changed since the
+//! last upload (the whole buffer: no partial writes yet, see README.md). The alive bitmap stays on
+//! the device between searches and is uploaded again (alone) after an upsert or a removal.
 
 use cubecl::prelude::*;
 use cubecl::server::Handle;
 use half::f16;
 
+use crate::layout::{read_row, write_row};
 use crate::quantize::{quantize_i8_ref, to_f16_ref};
 use crate::runtime::{GpuBackend, select_backend};
-use crate::topk::{DeviceRows, SearchRequest, i8_bytes, search_gpu};
+use crate::topk::{DeviceRows, FilterBits, SearchRequest, i8_bytes, search_gpu, vector_width};
 use crate::{KernelError, Result};
 
 pub use crate::topk::Hit;
@@ -43,6 +46,7 @@ enum DeviceCopy {
 struct MatcherOn<R: Runtime> {
     client: ComputeClient<R>,
     device: Option<DeviceCopy>,
+    alive: Option<Handle>,
 }
 
 impl<R: Runtime> MatcherOn<R> {
@@ -58,7 +62,21 @@ impl<R: Runtime> MatcherOn<R> {
         });
     }
 
-    fn search(&self, request: &SearchRequest<'_>) -> Result<Vec<Vec<Hit>>> {
+    fn upload_alive(&mut self, alive: &[u32]) {
+        self.alive = Some(self.client.create_from_slice(u32::as_bytes(alive)));
+    }
+
+    fn vector_width(&self, elem_bytes: usize, dim: usize) -> usize {
+        vector_width(&self.client, elem_bytes, dim)
+    }
+
+    /// Searches with `filter`, or with the device's alive bitmap when `filter` is `None`.
+    fn search(
+        &self,
+        request: &SearchRequest<'_>,
+        filter: Option<&[u32]>,
+        alive_words: usize,
+    ) -> Result<Vec<Vec<Hit>>> {
         let rows = match &self.device {
             Some(DeviceCopy::F16(values)) => DeviceRows::F16 { values },
             Some(DeviceCopy::I8 { codes, scales }) => DeviceRows::I8 { codes, scales },
@@ -69,7 +87,20 @@ impl<R: Runtime> MatcherOn<R> {
                 });
             }
         };
-        search_gpu(&self.client, rows, request)
+        let filter = match (filter, &self.alive) {
+            (Some(words), _) => FilterBits::Host(words),
+            (None, Some(handle)) => FilterBits::Device {
+                handle,
+                words: alive_words,
+            },
+            (None, None) => {
+                return Err(KernelError::Internal {
+                    kernel: "search",
+                    detail: "alive bitmap not uploaded".to_string(),
+                });
+            }
+        };
+        search_gpu(&self.client, rows, filter, request)
     }
 }
 
@@ -82,10 +113,13 @@ enum Runtimes {
 pub struct GpuMatcher {
     runtime: Runtimes,
     dim: usize,
+    /// Vector width of the scan, which the interleaved host copy is packed with.
+    width: usize,
     host: HostRows,
     alive: Vec<u32>,
     capacity: usize,
     uploaded: bool,
+    alive_uploaded: bool,
 }
 
 impl GpuMatcher {
@@ -103,11 +137,21 @@ impl GpuMatcher {
             GpuBackend::Cuda(client) => Runtimes::Cuda(MatcherOn {
                 client,
                 device: None,
+                alive: None,
             }),
             GpuBackend::Wgpu(client) => Runtimes::Wgpu(MatcherOn {
                 client,
                 device: None,
+                alive: None,
             }),
+        };
+        let elem_bytes = match precision {
+            Precision::F16 => size_of::<f16>(),
+            Precision::I8 => 1,
+        };
+        let width = match &runtime {
+            Runtimes::Cuda(on) => on.vector_width(elem_bytes, dim),
+            Runtimes::Wgpu(on) => on.vector_width(elem_bytes, dim),
         };
         let host = match precision {
             Precision::F16 => HostRows::F16(Vec::new()),
@@ -119,10 +163,12 @@ impl GpuMatcher {
         Ok(GpuMatcher {
             runtime,
             dim,
+            width,
             host,
             alive: Vec::new(),
             capacity: 0,
             uploaded: false,
+            alive_uploaded: false,
         })
     }
 
@@ -157,17 +203,17 @@ impl GpuMatcher {
         if slot >= self.capacity {
             self.grow(slot + 1);
         }
-        let range = slot * self.dim..(slot + 1) * self.dim;
         match &mut self.host {
-            HostRows::F16(values) => values[range].copy_from_slice(&to_f16_ref(vector)),
+            HostRows::F16(values) => write_row(values, slot, &to_f16_ref(vector), self.width),
             HostRows::I8 { codes, scales } => {
                 let (row_codes, row_scales) = quantize_i8_ref(vector, self.dim);
-                codes[range].copy_from_slice(&row_codes);
+                write_row(codes, slot, &row_codes, self.width);
                 scales[slot] = row_scales[0];
             }
         }
         self.alive[slot / 32] |= 1 << (slot % 32);
         self.uploaded = false;
+        self.alive_uploaded = false;
         Ok(())
     }
 
@@ -195,10 +241,12 @@ impl GpuMatcher {
         if slot >= self.capacity {
             return None;
         }
-        let range = slot * self.dim..(slot + 1) * self.dim;
         Some(match &self.host {
-            HostRows::F16(values) => values[range].iter().map(|v| v.to_f32()).collect(),
-            HostRows::I8 { codes, scales } => codes[range]
+            HostRows::F16(values) => read_row(values, slot, self.dim, self.width)
+                .iter()
+                .map(|v| v.to_f32())
+                .collect(),
+            HostRows::I8 { codes, scales } => read_row(codes, slot, self.dim, self.width)
                 .iter()
                 .map(|c| f32::from(*c) * scales[slot])
                 .collect(),
@@ -210,6 +258,7 @@ impl GpuMatcher {
         let slot = slot as usize;
         if let Some(word) = self.alive.get_mut(slot / 32) {
             *word &= !(1 << (slot % 32));
+            self.alive_uploaded = false;
         }
     }
 
@@ -231,15 +280,13 @@ impl GpuMatcher {
         if self.capacity == 0 {
             return Ok(vec![Vec::new(); queries.len() / self.dim]);
         }
-        let filter: Vec<u32> = match filter_bits {
-            None => self.alive.clone(),
-            Some(bits) => self
-                .alive
+        let filter: Option<Vec<u32>> = filter_bits.map(|bits| {
+            self.alive
                 .iter()
                 .enumerate()
                 .map(|(i, alive)| alive & bits.get(i).copied().unwrap_or(0))
-                .collect(),
-        };
+                .collect()
+        });
         if !self.uploaded {
             match &mut self.runtime {
                 Runtimes::Cuda(on) => on.upload(&self.host),
@@ -247,16 +294,23 @@ impl GpuMatcher {
             }
             self.uploaded = true;
         }
+        if !self.alive_uploaded {
+            match &mut self.runtime {
+                Runtimes::Cuda(on) => on.upload_alive(&self.alive),
+                Runtimes::Wgpu(on) => on.upload_alive(&self.alive),
+            }
+            self.alive_uploaded = true;
+        }
         let request = SearchRequest {
             rows: self.capacity,
             dim: self.dim,
             queries,
-            filter: &filter,
             k,
         };
+        let words = self.alive.len();
         match &self.runtime {
-            Runtimes::Cuda(on) => on.search(&request),
-            Runtimes::Wgpu(on) => on.search(&request),
+            Runtimes::Cuda(on) => on.search(&request, filter.as_deref(), words),
+            Runtimes::Wgpu(on) => on.search(&request, filter.as_deref(), words),
         }
     }
 

@@ -229,6 +229,37 @@ pub(crate) fn read_u32<R: Runtime>(
         .collect())
 }
 
+/// Reads an f32 and a u32 buffer back in one round trip (one wait for the kernels writing them).
+pub(crate) fn read_f32_u32<R: Runtime>(
+    client: &ComputeClient<R>,
+    floats: Handle,
+    words: Handle,
+    kernel: &'static str,
+) -> Result<(Vec<f32>, Vec<u32>)> {
+    let mut read =
+        cubecl::reader::read_sync(client.read_async(vec![floats, words])).map_err(|e| {
+            KernelError::Internal {
+                kernel,
+                detail: e.to_string(),
+            }
+        })?;
+    let (Some(words), Some(floats)) = (read.pop(), read.pop()) else {
+        return Err(KernelError::Internal {
+            kernel,
+            detail: "short read-back".to_string(),
+        });
+    };
+    let floats = floats
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    let words = words
+        .chunks_exact(4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    Ok((floats, words))
+}
+
 /// Reads a whole i8 buffer back.
 pub(crate) fn read_i8<R: Runtime>(
     client: &ComputeClient<R>,

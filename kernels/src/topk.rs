@@ -15,7 +15,8 @@ use cubecl::prelude::*;
 use cubecl::server::Handle;
 use half::f16;
 
-use crate::runtime::{read_f32, read_u32};
+use crate::layout::{ROW_GROUP, interleaved_len};
+use crate::runtime::read_f32_u32;
 use crate::{KernelError, Result};
 
 /// Score of an empty list entry; no real dot product of finite vectors reaches it.
@@ -156,6 +157,13 @@ fn reduce_and_write(
     }
 }
 
+/// Index of vector 0 of `row` in the interleaved layout ([`crate::layout`]); vector `j` of the
+/// row is at `row_base + j * ROW_GROUP`.
+#[cube]
+fn row_base(row: usize, #[comptime] dim_vectors: usize) -> usize {
+    (row / ROW_GROUP) * dim_vectors * ROW_GROUP + row % ROW_GROUP
+}
+
 /// True when bit `row` of the filter bitmap is set.
 #[cube]
 fn passes(filter: &Array<u32>, row: usize) -> bool {
@@ -194,14 +202,14 @@ pub fn scan_topk_f16<N: Size>(
     let mut row = (CUBE_POS_X as usize) * threads + lane;
     while row < rows as usize {
         if passes(filter, row) {
-            let base = row * dim_vectors;
+            let base = row_base(row, dim_vectors);
             for t in 0..tile {
                 let query = first_query + t;
                 if query < query_count as usize {
                     let query_base = query * dim_vectors;
                     let mut acc = Vector::<f32, N>::new(0.0f32);
                     for j in 0..dim_vectors {
-                        acc += Vector::<f32, N>::cast_from(database[base + j])
+                        acc += Vector::<f32, N>::cast_from(database[base + j * ROW_GROUP])
                             * queries[query_base + j];
                     }
                     let mut score = 0.0f32;
@@ -303,7 +311,7 @@ pub fn scan_topk_i8<N: Size>(
     let mut row = (CUBE_POS_X as usize) * threads + lane;
     while row < rows as usize {
         if passes(filter, row) {
-            let base = row * dim_vectors;
+            let base = row_base(row, dim_vectors);
             let row_scale = row_scales[row];
             for t in 0..tile {
                 let query = first_query + t;
@@ -311,7 +319,7 @@ pub fn scan_topk_i8<N: Size>(
                     let query_base = query * dim_vectors;
                     let mut acc = Vector::<i32, N>::new(0i32);
                     for j in 0..dim_vectors {
-                        acc += Vector::<i32, N>::cast_from(database[base + j])
+                        acc += Vector::<i32, N>::cast_from(database[base + j * ROW_GROUP])
                             * Vector::<i32, N>::cast_from(queries[query_base + j]);
                     }
                     let mut dot = 0i32;
@@ -429,20 +437,45 @@ impl ScanShape {
     }
 }
 
-/// The stored form of a database on the device, with its row count and dimension.
+/// The stored form of a database on the device. Values and codes are in the interleaved layout
+/// of [`crate::layout`], packed with the width [`vector_width`] gives for this client and dimension
+/// (at least `interleaved_len(rows, dim)` elements).
 pub enum DeviceRows<'a> {
-    /// fp16 values `[rows, dim]`.
+    /// fp16 values of `[rows, dim]`.
     F16 {
         /// The values.
         values: &'a Handle,
     },
-    /// int8 codes `[rows, dim]` and one f32 scale per row.
+    /// int8 codes of `[rows, dim]` and one f32 scale per row (plain order).
     I8 {
         /// The codes.
         codes: &'a Handle,
         /// One scale per row.
         scales: &'a Handle,
     },
+}
+
+/// Which slots a search may return: one bit per slot, `rows.div_ceil(32)` words, set = eligible.
+#[derive(Clone, Copy)]
+pub enum FilterBits<'a> {
+    /// On the host: uploaded by the search.
+    Host(&'a [u32]),
+    /// Already on the device (a matcher's bitmap of live slots, kept there between searches).
+    Device {
+        /// The words.
+        handle: &'a Handle,
+        /// How many words the handle holds.
+        words: usize,
+    },
+}
+
+impl FilterBits<'_> {
+    fn words(&self) -> usize {
+        match self {
+            FilterBits::Host(words) => words.len(),
+            FilterBits::Device { words, .. } => *words,
+        }
+    }
 }
 
 /// Everything a search needs besides the database itself.
@@ -453,8 +486,6 @@ pub struct SearchRequest<'a> {
     pub dim: usize,
     /// Queries, `[q, dim]` row-major, f32.
     pub queries: &'a [f32],
-    /// One bit per slot, `rows.div_ceil(32)` words: set = the slot may be returned.
-    pub filter: &'a [u32],
     /// How many hits per query.
     pub k: usize,
 }
@@ -468,7 +499,7 @@ pub fn vector_width<R: Runtime>(client: &ComputeClient<R>, elem_bytes: usize, di
         .unwrap_or(1)
 }
 
-fn validate(request: &SearchRequest<'_>) -> Result<usize> {
+fn validate(request: &SearchRequest<'_>, filter: FilterBits<'_>) -> Result<usize> {
     if request.dim == 0 {
         return Err(KernelError::BadInput("dimension is 0".to_string()));
     }
@@ -491,10 +522,10 @@ fn validate(request: &SearchRequest<'_>) -> Result<usize> {
             request.k
         )));
     }
-    if request.filter.len() < request.rows.div_ceil(32) {
+    if filter.words() < request.rows.div_ceil(32) {
         return Err(KernelError::BadInput(format!(
             "filter has {} words, {} rows need {}",
-            request.filter.len(),
+            filter.words(),
             request.rows,
             request.rows.div_ceil(32)
         )));
@@ -513,9 +544,10 @@ fn validate(request: &SearchRequest<'_>) -> Result<usize> {
 pub fn search_gpu<R: Runtime>(
     client: &ComputeClient<R>,
     database: DeviceRows<'_>,
+    filter: FilterBits<'_>,
     request: &SearchRequest<'_>,
 ) -> Result<Vec<Vec<Hit>>> {
-    let queries = validate(request)?;
+    let queries = validate(request, filter)?;
     if queries == 0 || request.k == 0 || request.rows == 0 {
         return Ok(vec![Vec::new(); queries]);
     }
@@ -524,7 +556,11 @@ pub fn search_gpu<R: Runtime>(
     let candidates = shape.cubes * k;
     let dim = request.dim;
     let filter_words = request.rows.div_ceil(32);
-    let filter = client.create_from_slice(u32::as_bytes(&request.filter[..filter_words]));
+    let filter = match filter {
+        FilterBits::Host(words) => client.create_from_slice(u32::as_bytes(&words[..filter_words])),
+        FilterBits::Device { handle, .. } => handle.clone(),
+    };
+    let stored_len = interleaved_len(request.rows, dim);
     let block_scores = client.empty(queries * candidates * size_of::<f32>());
     let block_slots = client.empty(queries * candidates * size_of::<u32>());
     let grid = CubeCount::Static(shape.cubes as u32, queries.div_ceil(shape.tile) as u32, 1);
@@ -534,6 +570,7 @@ pub fn search_gpu<R: Runtime>(
     // counted in elements of the kernel's array type.
     match database {
         DeviceRows::F16 { values } => {
+            check_stored(values, stored_len * size_of::<f16>())?;
             let width = vector_width(client, size_of::<f16>(), dim);
             let query_handle = client.create_from_slice(f32::as_bytes(request.queries));
             scan_topk_f16::launch::<R>(
@@ -541,7 +578,7 @@ pub fn search_gpu<R: Runtime>(
                 grid,
                 cube_dim,
                 width,
-                unsafe { ArrayArg::from_raw_parts(values.clone(), request.rows * dim / width) },
+                unsafe { ArrayArg::from_raw_parts(values.clone(), stored_len / width) },
                 unsafe { ArrayArg::from_raw_parts(query_handle, queries * dim / width) },
                 unsafe { ArrayArg::from_raw_parts(filter, filter_words) },
                 unsafe { ArrayArg::from_raw_parts(block_scores.clone(), queries * candidates) },
@@ -555,6 +592,8 @@ pub fn search_gpu<R: Runtime>(
             );
         }
         DeviceRows::I8 { codes, scales } => {
+            check_stored(codes, stored_len)?;
+            check_stored(scales, request.rows * size_of::<f32>())?;
             let width = vector_width(client, 1, dim);
             let (query_codes, query_scales) =
                 crate::quantize::quantize_i8_ref(request.queries, dim);
@@ -565,7 +604,7 @@ pub fn search_gpu<R: Runtime>(
                 grid,
                 cube_dim,
                 width,
-                unsafe { ArrayArg::from_raw_parts(codes.clone(), request.rows * dim / width) },
+                unsafe { ArrayArg::from_raw_parts(codes.clone(), stored_len / width) },
                 unsafe { ArrayArg::from_raw_parts(scales.clone(), request.rows) },
                 unsafe { ArrayArg::from_raw_parts(code_handle, queries * dim / width) },
                 unsafe { ArrayArg::from_raw_parts(scale_handle, queries) },
@@ -596,8 +635,7 @@ pub fn search_gpu<R: Runtime>(
         merge_threads,
         k,
     );
-    let scores = read_f32(client, final_scores, "merge_topk")?;
-    let slots = read_u32(client, final_slots, "merge_topk")?;
+    let (scores, slots) = read_f32_u32(client, final_scores, final_slots, "merge_topk")?;
     if scores.len() < queries * k || slots.len() < queries * k {
         return Err(KernelError::Internal {
             kernel: "merge_topk",
@@ -623,6 +661,17 @@ pub fn search_gpu<R: Runtime>(
         .collect())
 }
 
+/// Fails with `BadInput` when a database handle holds fewer than `bytes` bytes.
+fn check_stored(handle: &Handle, bytes: usize) -> Result<()> {
+    if (handle.size() as usize) < bytes {
+        return Err(KernelError::BadInput(format!(
+            "database buffer holds {} bytes, the interleaved layout needs {bytes}",
+            handle.size()
+        )));
+    }
+    Ok(())
+}
+
 /// The bytes of an i8 slice.
 pub fn i8_bytes(values: &[i8]) -> &[u8] {
     // SAFETY: i8 and u8 have the same size and alignment, and every bit pattern is valid for both.
@@ -643,10 +692,12 @@ fn top_k(mut hits: Vec<Hit>, k: usize) -> Vec<Hit> {
     hits
 }
 
-/// CPU reference of the fp16 scan + merge. `width` is the kernel's vector width: lane `l` sums
+/// CPU reference of the fp16 scan + merge over row-major `[rows, dim]` values (plain order, not
+/// interleaved). `width` is the kernel's vector width: lane `l` sums
 /// products `j * width + l` in order, then the lanes are added in order, as the kernel does.
 pub fn scan_topk_f16_ref(
     database: &[f16],
+    filter: &[u32],
     request: &SearchRequest<'_>,
     width: usize,
 ) -> Vec<Vec<Hit>> {
@@ -656,7 +707,7 @@ pub fn scan_topk_f16_ref(
         .chunks_exact(dim)
         .map(|query| {
             let hits = (0..request.rows)
-                .filter(|&row| bit_set(request.filter, row))
+                .filter(|&row| bit_set(filter, row))
                 .map(|row| {
                     let stored = &database[row * dim..(row + 1) * dim];
                     let mut lanes = vec![0.0f32; width];
@@ -679,6 +730,7 @@ pub fn scan_topk_f16_ref(
 pub fn scan_topk_i8_ref(
     codes: &[i8],
     scales: &[f32],
+    filter: &[u32],
     request: &SearchRequest<'_>,
 ) -> Vec<Vec<Hit>> {
     let dim = request.dim;
@@ -688,7 +740,7 @@ pub fn scan_topk_i8_ref(
         .zip(query_scales)
         .map(|(query, query_scale)| {
             let hits = (0..request.rows)
-                .filter(|&row| bit_set(request.filter, row))
+                .filter(|&row| bit_set(filter, row))
                 .map(|row| {
                     let stored = &codes[row * dim..(row + 1) * dim];
                     let dot: i32 = stored

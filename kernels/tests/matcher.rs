@@ -22,6 +22,20 @@ fn upsert_search_remove_round_trip() {
         for (slot, vector) in vectors.chunks_exact(128).enumerate() {
             matcher.upsert(slot as u32, vector).expect("upsert");
         }
+        // Stored vectors read back through the interleaved layout (fp16: within 2^-11 relative;
+        // int8: within half a quantisation step, scale = max|x| / 127).
+        for slot in [0usize, 31, 32, 299] {
+            let stored = matcher.vector(slot as u32).expect("stored");
+            let original = &vectors[slot * 128..(slot + 1) * 128];
+            let step = original.iter().fold(0f32, |m, v| m.max(v.abs())) / 127.0;
+            for (got, want) in stored.iter().zip(original) {
+                let bound = match precision {
+                    Precision::F16 => want.abs() / 2048.0 + 1e-7,
+                    Precision::I8 => step / 2.0 + 1e-6,
+                };
+                assert!((got - want).abs() <= bound, "{precision:?} slot {slot}");
+            }
+        }
         // Each stored vector finds itself first.
         for slot in [0usize, 17, 299] {
             let hits = matcher

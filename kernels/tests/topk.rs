@@ -3,12 +3,13 @@
 //! deleted, N not a multiple of the cube, k > N, a filter matching nothing, k large enough to
 //! shrink the cube).
 
-use argus_kernels::Result;
+use argus_kernels::layout::interleave;
 use argus_kernels::quantize::{quantize_i8_ref, to_f16_ref};
 use argus_kernels::topk::{
-    DeviceRows, Hit, QUERY_TILE, ScanShape, SearchRequest, i8_bytes, scan_topk_f16_ref,
+    DeviceRows, FilterBits, Hit, QUERY_TILE, ScanShape, SearchRequest, i8_bytes, scan_topk_f16_ref,
     scan_topk_i8_ref, search_gpu, vector_width,
 };
+use argus_kernels::{KernelError, Result};
 use cubecl::prelude::*;
 use half::f16;
 
@@ -59,37 +60,48 @@ impl Case {
 fn run_f16(client: &ComputeClient<TestRuntime>, case: &Case) -> Result<(HitLists, HitLists)> {
     let (database, queries) = case.data();
     let packed = to_f16_ref(&database);
-    let handle = client.create_from_slice(f16::as_bytes(&packed));
+    let width = vector_width(client, 2, case.dim);
+    let handle = client.create_from_slice(f16::as_bytes(&interleave(&packed, case.dim, width)));
     let request = SearchRequest {
         rows: case.rows,
         dim: case.dim,
         queries: &queries,
-        filter: &case.filter,
         k: case.k,
     };
-    let gpu = search_gpu(client, DeviceRows::F16 { values: &handle }, &request)?;
-    let width = vector_width(client, 2, case.dim);
-    Ok((gpu, scan_topk_f16_ref(&packed, &request, width)))
+    let filter = FilterBits::Host(&case.filter);
+    let gpu = search_gpu(
+        client,
+        DeviceRows::F16 { values: &handle },
+        filter,
+        &request,
+    )?;
+    Ok((
+        gpu,
+        scan_topk_f16_ref(&packed, &case.filter, &request, width),
+    ))
 }
 
 fn run_i8(client: &ComputeClient<TestRuntime>, case: &Case) -> Result<(HitLists, HitLists)> {
     let (database, queries) = case.data();
     let (codes, scales) = quantize_i8_ref(&database, case.dim);
-    let codes_handle = client.create_from_slice(i8_bytes(&codes));
+    let width = vector_width(client, 1, case.dim);
+    let codes_handle = client.create_from_slice(i8_bytes(&interleave(&codes, case.dim, width)));
     let scales_handle = client.create_from_slice(f32::as_bytes(&scales));
     let request = SearchRequest {
         rows: case.rows,
         dim: case.dim,
         queries: &queries,
-        filter: &case.filter,
         k: case.k,
     };
     let rows = DeviceRows::I8 {
         codes: &codes_handle,
         scales: &scales_handle,
     };
-    let gpu = search_gpu(client, rows, &request)?;
-    Ok((gpu, scan_topk_i8_ref(&codes, &scales, &request)))
+    let gpu = search_gpu(client, rows, FilterBits::Host(&case.filter), &request)?;
+    Ok((
+        gpu,
+        scan_topk_i8_ref(&codes, &scales, &case.filter, &request),
+    ))
 }
 
 /// Ids and scores equal, bit for bit.
@@ -255,5 +267,24 @@ fn bad_requests_are_typed_errors() {
     assert!(
         run_f16(&client, &case).is_err(),
         "filter shorter than the rows"
+    );
+    // Ten rows packed plainly, without the interleaved layout's padding to a group of 32.
+    let plain = client.create_from_slice(f16::as_bytes(&to_f16_ref(&[0.5; 10 * 128])));
+    let request = SearchRequest {
+        rows: 10,
+        dim: 128,
+        queries: &[0.5; 128],
+        k: 1,
+    };
+    let every = bitmap(10, |_| true);
+    let searched = search_gpu(
+        &client,
+        DeviceRows::F16 { values: &plain },
+        FilterBits::Host(&every),
+        &request,
+    );
+    assert!(
+        matches!(searched, Err(KernelError::BadInput(_))),
+        "a database buffer shorter than the layout: {searched:?}"
     );
 }
