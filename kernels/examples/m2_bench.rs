@@ -2,7 +2,9 @@
 //! N x d x Q shapes with and without a 1 % list filter. Prints CSV rows in the same format as
 //! `bench/gpu/torch_anchor.py`. Time = one `search` call (query upload, scan, merge, read-back),
 //! median of 10 after 3 warm-ups; the database upload happens in the warm-up. Recall@k is
-//! against an fp64 exact search on the CPU for the first 10 queries.
+//! against an fp64 exact search on the CPU for the first 10 queries. For each N x d a last row
+//! ("after-upsert") times one upsert followed by one Q = 1 search, which refreshes the changed
+//! chunk on the device.
 //!
 //! Usage: `cargo run --release --example m2_bench -- [--allow-wgpu] [--n 1000000 ...]
 //! [--d 128 ...] [--q 1 ...]`. Without `--allow-wgpu` it refuses to run on anything but CUDA.
@@ -205,7 +207,41 @@ fn main() -> anyhow::Result<()> {
                     );
                 }
             }
+            upsert_then_search(&mut matcher, &database, n, d)?;
         }
     }
+    Ok(())
+}
+
+/// Time of one upsert (a stored row replaced by itself) followed by one Q = 1 search, which
+/// brings the changed chunk to the device first: row `filter` column "after-upsert", recall of
+/// the search's first hit being the upserted row.
+fn upsert_then_search(
+    matcher: &mut GpuMatcher,
+    database: &[f32],
+    n: usize,
+    d: usize,
+) -> anyhow::Result<()> {
+    let mut times = Vec::with_capacity(REPEATS);
+    let mut found = 0;
+    for round in 0..WARMUP + REPEATS {
+        let slot = (round * 7919) % n;
+        let row = &database[slot * d..(slot + 1) * d];
+        let start = Instant::now();
+        matcher.upsert(slot as u32, row)?;
+        let hits = matcher.search(row, K, None)?;
+        if round >= WARMUP {
+            times.push(start.elapsed().as_secs_f64() * 1e3);
+            found += usize::from(hits[0].first().is_some_and(|hit| hit.slot == slot as u32));
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "argus-{}-fp16,{n},{d},1,{K},after-upsert,{:.4},{:.4},{:.4}",
+        matcher.backend_name(),
+        times[times.len() / 2],
+        times[0],
+        found as f64 / REPEATS as f64
+    );
     Ok(())
 }

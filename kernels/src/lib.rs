@@ -9,6 +9,7 @@
 //! Nothing here knows about HTTP, storage or image files; the image kernels take raw RGB8 bytes.
 
 pub mod boxes;
+pub mod copy;
 mod error;
 pub mod image;
 pub mod l2;

@@ -3,14 +3,20 @@
 //! in the device's interleaved layout ([`crate::layout`]), an alive bitmap, and the device
 //! buffers, which grow in whole chunks of [`CHUNK_ROWS`] rows.
 //!
-//! Upserts change the host copy; the next search uploads the database when it changed since the
-//! last upload (the whole buffer: no partial writes yet, see README.md). The alive bitmap stays on
-//! the device between searches and is uploaded again (alone) after an upsert or a removal.
+//! Upserts change the host copy and mark their chunk dirty; the next search brings the device
+//! copy up to date: the first one uploads everything, later ones upload only the dirty chunks
+//! and copy them into place on the device (after growing the device buffers by a device-side
+//! copy when the capacity grew), or everything again when most chunks are dirty. The alive bitmap
+//! stays on the device between searches and is uploaded again (alone) after an upsert or a
+//! removal.
 
 use cubecl::prelude::*;
 use cubecl::server::Handle;
 use half::f16;
 
+use std::collections::BTreeSet;
+
+use crate::copy::copy_into;
 use crate::layout::{read_row, write_row};
 use crate::quantize::{quantize_i8_ref, to_f16_ref};
 use crate::runtime::{GpuBackend, select_backend};
@@ -37,7 +43,7 @@ enum HostRows {
     I8 { codes: Vec<i8>, scales: Vec<f32> },
 }
 
-/// Device copy, valid while `uploaded` is true.
+/// Device copy of the host rows, current when the matcher has no dirty chunks.
 enum DeviceCopy {
     F16(Handle),
     I8 { codes: Handle, scales: Handle },
@@ -50,16 +56,46 @@ struct MatcherOn<R: Runtime> {
 }
 
 impl<R: Runtime> MatcherOn<R> {
-    fn upload(&mut self, host: &HostRows) {
+    /// Brings the device copy up to date with `host` (rows of `dim` values), given the chunks
+    /// changed since the last call.
+    fn sync(&mut self, host: &HostRows, dim: usize, dirty: &BTreeSet<usize>) -> Result<()> {
+        let client = &self.client;
+        let device = self.device.take();
         self.device = Some(match host {
             HostRows::F16(values) => {
-                DeviceCopy::F16(self.client.create_from_slice(f16::as_bytes(values)))
+                let old = match device {
+                    Some(DeviceCopy::F16(handle)) => Some(handle),
+                    _ => None,
+                };
+                let chunk_bytes = CHUNK_ROWS * dim * size_of::<f16>();
+                DeviceCopy::F16(refresh(
+                    client,
+                    old,
+                    f16::as_bytes(values),
+                    chunk_bytes,
+                    dirty,
+                )?)
             }
-            HostRows::I8 { codes, scales } => DeviceCopy::I8 {
-                codes: self.client.create_from_slice(i8_bytes(codes)),
-                scales: self.client.create_from_slice(f32::as_bytes(scales)),
-            },
+            HostRows::I8 { codes, scales } => {
+                let (old_codes, old_scales) = match device {
+                    Some(DeviceCopy::I8 { codes, scales }) => (Some(codes), Some(scales)),
+                    _ => (None, None),
+                };
+                let code_bytes = CHUNK_ROWS * dim;
+                let scale_bytes = CHUNK_ROWS * size_of::<f32>();
+                DeviceCopy::I8 {
+                    codes: refresh(client, old_codes, i8_bytes(codes), code_bytes, dirty)?,
+                    scales: refresh(
+                        client,
+                        old_scales,
+                        f32::as_bytes(scales),
+                        scale_bytes,
+                        dirty,
+                    )?,
+                }
+            }
         });
+        Ok(())
     }
 
     fn upload_alive(&mut self, alive: &[u32]) {
@@ -104,6 +140,40 @@ impl<R: Runtime> MatcherOn<R> {
     }
 }
 
+/// One device buffer brought up to date with its host bytes: a fresh upload when there is none or
+/// when most chunks (`chunk_bytes` each) are dirty; otherwise the old buffer, first copied on the
+/// device into a larger one when the host grew, with each dirty chunk uploaded and copied into place.
+fn refresh<R: Runtime>(
+    client: &ComputeClient<R>,
+    device: Option<Handle>,
+    host: &[u8],
+    chunk_bytes: usize,
+    dirty: &BTreeSet<usize>,
+) -> Result<Handle> {
+    let chunks = host.len().div_ceil(chunk_bytes);
+    let old = match device {
+        Some(old) if dirty.len() * 2 <= chunks => old,
+        _ => return Ok(client.create_from_slice(host)),
+    };
+    // Handles may be padded beyond the bytes asked for; a grown host is larger by whole chunks.
+    let target = if old.size() as usize >= host.len() {
+        old
+    } else {
+        let grown = client.empty(host.len());
+        copy_into(client, &old, &grown, 0)?;
+        grown
+    };
+    for &chunk in dirty {
+        let start = chunk * chunk_bytes;
+        let end = (start + chunk_bytes).min(host.len());
+        if start < end {
+            let staged = client.create_from_slice(&host[start..end]);
+            copy_into(client, &staged, &target, start)?;
+        }
+    }
+    Ok(target)
+}
+
 enum Runtimes {
     Cuda(MatcherOn<cubecl::cuda::CudaRuntime>),
     Wgpu(MatcherOn<cubecl::wgpu::WgpuRuntime>),
@@ -118,7 +188,8 @@ pub struct GpuMatcher {
     host: HostRows,
     alive: Vec<u32>,
     capacity: usize,
-    uploaded: bool,
+    /// Chunks whose host rows changed since the device copy was last brought up to date.
+    dirty: BTreeSet<usize>,
     alive_uploaded: bool,
 }
 
@@ -167,7 +238,7 @@ impl GpuMatcher {
             host,
             alive: Vec::new(),
             capacity: 0,
-            uploaded: false,
+            dirty: BTreeSet::new(),
             alive_uploaded: false,
         })
     }
@@ -212,7 +283,7 @@ impl GpuMatcher {
             }
         }
         self.alive[slot / 32] |= 1 << (slot % 32);
-        self.uploaded = false;
+        self.dirty.insert(slot / CHUNK_ROWS);
         self.alive_uploaded = false;
         Ok(())
     }
@@ -287,12 +358,12 @@ impl GpuMatcher {
                 .map(|(i, alive)| alive & bits.get(i).copied().unwrap_or(0))
                 .collect()
         });
-        if !self.uploaded {
+        if !self.dirty.is_empty() {
             match &mut self.runtime {
-                Runtimes::Cuda(on) => on.upload(&self.host),
-                Runtimes::Wgpu(on) => on.upload(&self.host),
+                Runtimes::Cuda(on) => on.sync(&self.host, self.dim, &self.dirty)?,
+                Runtimes::Wgpu(on) => on.sync(&self.host, self.dim, &self.dirty)?,
             }
-            self.uploaded = true;
+            self.dirty.clear();
         }
         if !self.alive_uploaded {
             match &mut self.runtime {
@@ -324,6 +395,8 @@ impl GpuMatcher {
             }
         }
         self.alive.resize(capacity / 32, 0);
+        self.dirty
+            .extend(self.capacity / CHUNK_ROWS..capacity / CHUNK_ROWS);
         self.capacity = capacity;
     }
 }

@@ -4,6 +4,7 @@
 
 mod boxes;
 mod common;
+mod copy;
 mod l2;
 mod matcher;
 mod quantize;

@@ -1,6 +1,7 @@
 //! `GpuMatcher`: upserts, removals, filters and chunked growth, checked against the scan
 //! reference on the same stored data.
 
+use argus_kernels::matcher::CHUNK_ROWS;
 use argus_kernels::runtime::{cuda_driver_present, select_backend};
 use argus_kernels::{GpuMatcher, KernelError, Precision};
 
@@ -69,6 +70,58 @@ fn upsert_search_remove_round_trip() {
             hits[0]
                 .iter()
                 .all(|hit| hit.slot % 2 == 0 && hit.slot < 300)
+        );
+    }
+}
+
+#[test]
+fn changes_after_a_search_reach_the_device_chunk_by_chunk() {
+    let chunk = CHUNK_ROWS as u32;
+    for precision in [Precision::F16, Precision::I8] {
+        let Some(mut matcher) = matcher(precision) else {
+            return;
+        };
+        let mut rng = Rng::new(130);
+        let first = rng.vectors(200, 128);
+        matcher.upsert_batch(0, &first).expect("upsert");
+        let later = rng.vectors(4, 128);
+        let row = |i: usize| &later[i * 128..(i + 1) * 128];
+        // The first search uploads everything.
+        matcher.upsert(chunk + 5, row(0)).expect("upsert");
+        matcher.upsert(2 * chunk + 9, row(1)).expect("upsert");
+        assert_eq!(
+            matcher.search(row(0), 1, None).expect("search")[0][0].slot,
+            chunk + 5
+        );
+        // One dirty chunk of three: uploaded alone and copied into place.
+        matcher.upsert(7, row(2)).expect("upsert");
+        // Growth to four chunks with one new row: the device copies its old buffer into a
+        // larger one, then uploads the new chunk.
+        matcher.upsert(3 * chunk + 1, row(3)).expect("upsert");
+        let expected = [
+            (row(2), 7),
+            (&first[100 * 128..101 * 128], 100),
+            (row(0), chunk + 5),
+            (row(1), 2 * chunk + 9),
+            (row(3), 3 * chunk + 1),
+        ];
+        for (query, slot) in expected {
+            let hits = matcher.search(query, 1, None).expect("search");
+            assert_eq!(hits[0][0].slot, slot, "{precision:?}");
+        }
+        // Slot 7 scores as its new vector, not its old one, against the old one.
+        let old_seven = &first[7 * 128..8 * 128];
+        let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
+        let only_seven = bitmap(matcher.capacity(), |slot| slot == 7);
+        let hits = matcher
+            .search(old_seven, 1, Some(&only_seven))
+            .expect("search");
+        let seven = hits[0].first().expect("slot 7 is alive");
+        let (as_new, as_old) = (dot(old_seven, row(2)), dot(old_seven, old_seven));
+        assert!(
+            (seven.score - as_new).abs() < (seven.score - as_old).abs(),
+            "{precision:?}: slot 7 scored {} (new vector {as_new}, old {as_old})",
+            seven.score
         );
     }
 }

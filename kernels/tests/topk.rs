@@ -288,3 +288,25 @@ fn bad_requests_are_typed_errors() {
         "a database buffer shorter than the layout: {searched:?}"
     );
 }
+
+/// Known gap: on lavapipe, searches with k of about 100 and more over 262 144 rows come back
+/// unwritten (`Internal`), some of the time; k = 64 works. Run on a GPU with `--include-ignored`.
+#[test]
+#[ignore = "fails on lavapipe for k >= 100 over many rows; see kernels/README.md, known gaps"]
+fn large_k_over_many_rows_matches_the_reference() {
+    let Some(client) = gpu() else { return };
+    for (rows, k, seed) in [
+        (262_144, 100, 150),
+        (262_144, 256, 151),
+        (1_000_000, 127, 152),
+    ] {
+        let case = Case::new(rows, 128, 1, k, seed);
+        let (gpu, reference) = run_f16(&client, &case).expect("search");
+        assert_close(
+            &gpu,
+            &reference,
+            F16_SCORE_ABS * 16.0,
+            &format!("k {k} over {rows} rows"),
+        );
+    }
+}
