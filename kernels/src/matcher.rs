@@ -3,10 +3,11 @@
 //! in the device's interleaved layout ([`crate::layout`]), an alive bitmap, and the device
 //! buffers, which grow in whole chunks of [`CHUNK_ROWS`] rows.
 //!
-//! Upserts change the host copy and mark their chunk dirty; the next search brings the device
-//! copy up to date: the first one uploads everything, later ones upload only the dirty chunks
-//! and copy them into place on the device (after growing the device buffers by a device-side
-//! copy when the capacity grew), or everything again when most chunks are dirty. The alive bitmap
+//! Upserts change the host copy and mark their page of [`PAGE_ROWS`] rows dirty; the next search
+//! brings the device copy up to date: the first one uploads everything, later ones upload only
+//! the runs of dirty pages and copy them into place on the device (after growing the device
+//! buffers by a device-side copy when the capacity grew), or everything again when most pages
+//! are dirty. The alive bitmap
 //! stays on the device between searches and is uploaded again (alone) after an upsert or a
 //! removal.
 
@@ -27,6 +28,9 @@ pub use crate::topk::Hit;
 
 /// Device capacity grows by this many rows at a time.
 pub const CHUNK_ROWS: usize = 64 * 1024;
+/// Rows of one page, the unit in which changed rows are brought to the device (a whole number of
+/// interleaved row groups; its bytes are whole 16-byte words for any dimension).
+pub const PAGE_ROWS: usize = 1024;
 
 /// How vectors are stored on the device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,7 +47,7 @@ enum HostRows {
     I8 { codes: Vec<i8>, scales: Vec<f32> },
 }
 
-/// Device copy of the host rows, current when the matcher has no dirty chunks.
+/// Device copy of the host rows, current when the matcher has no dirty pages.
 enum DeviceCopy {
     F16(Handle),
     I8 { codes: Handle, scales: Handle },
@@ -56,7 +60,7 @@ struct MatcherOn<R: Runtime> {
 }
 
 impl<R: Runtime> MatcherOn<R> {
-    /// Brings the device copy up to date with `host` (rows of `dim` values), given the chunks
+    /// Brings the device copy up to date with `host` (rows of `dim` values), given the pages
     /// changed since the last call.
     fn sync(&mut self, host: &HostRows, dim: usize, dirty: &BTreeSet<usize>) -> Result<()> {
         let client = &self.client;
@@ -67,12 +71,12 @@ impl<R: Runtime> MatcherOn<R> {
                     Some(DeviceCopy::F16(handle)) => Some(handle),
                     _ => None,
                 };
-                let chunk_bytes = CHUNK_ROWS * dim * size_of::<f16>();
+                let page_bytes = PAGE_ROWS * dim * size_of::<f16>();
                 DeviceCopy::F16(refresh(
                     client,
                     old,
                     f16::as_bytes(values),
-                    chunk_bytes,
+                    page_bytes,
                     dirty,
                 )?)
             }
@@ -81,8 +85,8 @@ impl<R: Runtime> MatcherOn<R> {
                     Some(DeviceCopy::I8 { codes, scales }) => (Some(codes), Some(scales)),
                     _ => (None, None),
                 };
-                let code_bytes = CHUNK_ROWS * dim;
-                let scale_bytes = CHUNK_ROWS * size_of::<f32>();
+                let code_bytes = PAGE_ROWS * dim;
+                let scale_bytes = PAGE_ROWS * size_of::<f32>();
                 DeviceCopy::I8 {
                     codes: refresh(client, old_codes, i8_bytes(codes), code_bytes, dirty)?,
                     scales: refresh(
@@ -141,18 +145,19 @@ impl<R: Runtime> MatcherOn<R> {
 }
 
 /// One device buffer brought up to date with its host bytes: a fresh upload when there is none or
-/// when most chunks (`chunk_bytes` each) are dirty; otherwise the old buffer, first copied on the
-/// device into a larger one when the host grew, with each dirty chunk uploaded and copied into place.
+/// when most pages (`page_bytes` each) are dirty; otherwise the old buffer, first copied on the
+/// device into a larger one when the host grew, with each run of consecutive dirty pages uploaded
+/// and copied into place.
 fn refresh<R: Runtime>(
     client: &ComputeClient<R>,
     device: Option<Handle>,
     host: &[u8],
-    chunk_bytes: usize,
+    page_bytes: usize,
     dirty: &BTreeSet<usize>,
 ) -> Result<Handle> {
-    let chunks = host.len().div_ceil(chunk_bytes);
+    let pages = host.len().div_ceil(page_bytes);
     let old = match device {
-        Some(old) if dirty.len() * 2 <= chunks => old,
+        Some(old) if dirty.len() * 2 <= pages => old,
         _ => return Ok(client.create_from_slice(host)),
     };
     // Handles may be padded beyond the bytes asked for; a grown host is larger by whole chunks.
@@ -163,15 +168,27 @@ fn refresh<R: Runtime>(
         copy_into(client, &old, &grown, 0)?;
         grown
     };
-    for &chunk in dirty {
-        let start = chunk * chunk_bytes;
-        let end = (start + chunk_bytes).min(host.len());
+    for (first, last) in runs(dirty) {
+        let start = first * page_bytes;
+        let end = ((last + 1) * page_bytes).min(host.len());
         if start < end {
             let staged = client.create_from_slice(&host[start..end]);
             copy_into(client, &staged, &target, start)?;
         }
     }
     Ok(target)
+}
+
+/// The runs of consecutive numbers in `set`, as (first, last) pairs in order.
+fn runs(set: &BTreeSet<usize>) -> Vec<(usize, usize)> {
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for &n in set {
+        match runs.last_mut() {
+            Some((_, last)) if *last + 1 == n => *last = n,
+            _ => runs.push((n, n)),
+        }
+    }
+    runs
 }
 
 enum Runtimes {
@@ -188,7 +205,7 @@ pub struct GpuMatcher {
     host: HostRows,
     alive: Vec<u32>,
     capacity: usize,
-    /// Chunks whose host rows changed since the device copy was last brought up to date.
+    /// Pages whose host rows changed since the device copy was last brought up to date.
     dirty: BTreeSet<usize>,
     alive_uploaded: bool,
 }
@@ -283,7 +300,7 @@ impl GpuMatcher {
             }
         }
         self.alive[slot / 32] |= 1 << (slot % 32);
-        self.dirty.insert(slot / CHUNK_ROWS);
+        self.dirty.insert(slot / PAGE_ROWS);
         self.alive_uploaded = false;
         Ok(())
     }
@@ -396,7 +413,19 @@ impl GpuMatcher {
         }
         self.alive.resize(capacity / 32, 0);
         self.dirty
-            .extend(self.capacity / CHUNK_ROWS..capacity / CHUNK_ROWS);
+            .extend(self.capacity / PAGE_ROWS..capacity / PAGE_ROWS);
         self.capacity = capacity;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dirty_pages_are_grouped_into_runs() {
+        let set: BTreeSet<usize> = [0, 1, 2, 5, 7, 8].into_iter().collect();
+        assert_eq!(runs(&set), vec![(0, 2), (5, 5), (7, 8)]);
+        assert!(runs(&BTreeSet::new()).is_empty());
     }
 }

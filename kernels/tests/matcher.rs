@@ -93,7 +93,7 @@ fn changes_after_a_search_reach_the_device_chunk_by_chunk() {
             matcher.search(row(0), 1, None).expect("search")[0][0].slot,
             chunk + 5
         );
-        // One dirty chunk of three: uploaded alone and copied into place.
+        // One dirty page: uploaded alone and copied into place.
         matcher.upsert(7, row(2)).expect("upsert");
         // Growth to four chunks with one new row: the device copies its old buffer into a
         // larger one, then uploads the new chunk.
