@@ -566,8 +566,8 @@ pub fn search_gpu<R: Runtime>(
     let grid = CubeCount::Static(shape.cubes as u32, queries.div_ceil(shape.tile) as u32, 1);
     let cube_dim = CubeDim::new_1d(shape.threads as u32);
     let rows = request.rows as u32;
-    // SAFETY (all `from_raw_parts` below): every handle was created for exactly the length given,
-    // counted in elements of the kernel's array type.
+    // SAFETY (all `from_raw_parts` below): every handle holds at least the length given, counted
+    // in scalar elements (CubeCL divides a vectorised array's length by its width).
     match database {
         DeviceRows::F16 { values } => {
             check_stored(values, stored_len * size_of::<f16>())?;
@@ -578,8 +578,8 @@ pub fn search_gpu<R: Runtime>(
                 grid,
                 cube_dim,
                 width,
-                unsafe { ArrayArg::from_raw_parts(values.clone(), stored_len / width) },
-                unsafe { ArrayArg::from_raw_parts(query_handle, queries * dim / width) },
+                unsafe { ArrayArg::from_raw_parts(values.clone(), stored_len) },
+                unsafe { ArrayArg::from_raw_parts(query_handle, queries * dim) },
                 unsafe { ArrayArg::from_raw_parts(filter, filter_words) },
                 unsafe { ArrayArg::from_raw_parts(block_scores.clone(), queries * candidates) },
                 unsafe { ArrayArg::from_raw_parts(block_slots.clone(), queries * candidates) },
@@ -604,9 +604,9 @@ pub fn search_gpu<R: Runtime>(
                 grid,
                 cube_dim,
                 width,
-                unsafe { ArrayArg::from_raw_parts(codes.clone(), stored_len / width) },
+                unsafe { ArrayArg::from_raw_parts(codes.clone(), stored_len) },
                 unsafe { ArrayArg::from_raw_parts(scales.clone(), request.rows) },
-                unsafe { ArrayArg::from_raw_parts(code_handle, queries * dim / width) },
+                unsafe { ArrayArg::from_raw_parts(code_handle, queries * dim) },
                 unsafe { ArrayArg::from_raw_parts(scale_handle, queries) },
                 unsafe { ArrayArg::from_raw_parts(filter, filter_words) },
                 unsafe { ArrayArg::from_raw_parts(block_scores.clone(), queries * candidates) },
