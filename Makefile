@@ -5,8 +5,9 @@
 #   ~/.cache/argus/dl       registry packages the models come from
 #   ~/.cache/argus/models   converted ONNX models (ARGUS_MODELS_DIR)
 #   ~/.cache/argus/photos   test photos (ARGUS_PHOTOS_DIR)
-#   ~/.cache/argus/target   Cargo's build directory (CARGO_TARGET_DIR): compiled dependencies are
-#                           reused by the next build of any checkout; a cold one builds them all
+#   ~/.cache/argus/target   the test suite's Cargo build directory (TEST_TARGET_DIR): compiled
+#                           dependencies are reused by the next `make test` of any checkout; a cold
+#                           one builds them all. `make run` builds into ./target as `cargo build` does.
 
 SHELL := /bin/bash
 ARGUS_CACHE ?= $(HOME)/.cache/argus
@@ -14,14 +15,14 @@ VENV ?= $(ARGUS_CACHE)/venv
 PYTHON := $(VENV)/bin/python
 export ARGUS_MODELS_DIR ?= $(ARGUS_CACHE)/models
 export ARGUS_PHOTOS_DIR ?= $(ARGUS_CACHE)/photos
-export CARGO_TARGET_DIR ?= $(ARGUS_CACHE)/target
+TEST_TARGET_DIR ?= $(ARGUS_CACHE)/target
 CARGO ?= cargo
 
 .PHONY: run test setup system-deps venv models build build-release lint test-rust test-python ptx-check bench clean-cache
 
 ## run: install what is missing, fetch and convert the models, build, serve the API on port 5000
 run: setup models build-release
-	ARGUS_MODELS_DIR="$(ARGUS_MODELS_DIR)" "$(CARGO_TARGET_DIR)/release/argus" serve
+	ARGUS_MODELS_DIR="$(ARGUS_MODELS_DIR)" ./target/release/argus serve
 
 ## test: the whole test suite (Rust unit, integration and end-to-end tests, GPU kernels on Mesa's software Vulkan,
 ## model converter tests, lints, the kernels' CUDA C through NVRTC and ptxas)
@@ -39,25 +40,26 @@ models: venv
 	@$(PYTHON) models/build.py --models-dir "$(ARGUS_MODELS_DIR)" --photos-dir "$(ARGUS_PHOTOS_DIR)"
 
 build:
-	$(CARGO) build --workspace --all-targets
+	CARGO_TARGET_DIR="$(TEST_TARGET_DIR)" $(CARGO) build --workspace --all-targets
 
 build-release:
 	$(CARGO) build --release -p argus-server --bin argus
 
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	CARGO_TARGET_DIR="$(TEST_TARGET_DIR)" $(CARGO) clippy --workspace --all-targets -- -D warnings
 
 # GPU tests run on lavapipe (installed by system-deps); a missing Vulkan device fails them instead of skipping.
 test-rust: build
-	ARGUS_REQUIRE_GPU_TESTS=1 ARGUS_BIN="$(CARGO_TARGET_DIR)/debug/argus" $(CARGO) test --workspace
+	ARGUS_REQUIRE_GPU_TESTS=1 ARGUS_BIN="$(TEST_TARGET_DIR)/debug/argus" CARGO_TARGET_DIR="$(TEST_TARGET_DIR)" \
+		$(CARGO) test --workspace
 
 test-python: venv
 	$(PYTHON) -m pytest -q models/tests
 
 ## ptx-check: every kernel's CUDA C compiled by NVRTC to sm_90 PTX and assembled by ptxas (table in kernels/README.md)
 ptx-check: venv
-	VENV="$(VENV)" bash kernels/ptx-check.sh
+	VENV="$(VENV)" CARGO_TARGET_DIR="$(TEST_TARGET_DIR)" bash kernels/ptx-check.sh
 
 ## bench: the system benchmarks; tables go under bench/results/
 bench: setup models

@@ -1,6 +1,6 @@
 //! Pixels → faces → descriptors. Decoding, MTCNN detection, five-point alignment, descriptor extraction,
 //! dynamic batching and model-free sample quality, with networks run through a `Backend` (ONNX Runtime on the
-//! CPU today).
+//! CPU, or through its CUDA or TensorRT provider where the loaded library has them).
 //! No HTTP and no database: callers hand in bytes and get back faces, samples and descriptors.
 #![warn(missing_docs)]
 
@@ -24,4 +24,4 @@ pub use engine::{Engine, EngineConfig};
 pub use error::{EngineError, Result};
 pub use image::Image;
 pub use quality::Quality;
-pub use runtime::Backend;
+pub use runtime::{Backend, BackendChoice, choose_backend};

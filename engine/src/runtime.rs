@@ -1,9 +1,12 @@
-//! Network execution. `Backend` picks where networks run; today that is ONNX Runtime on the CPU, loaded at run
-//! time from the `onnxruntime` Python wheel's shared library. GPU backends join this enum later.
+//! Network execution. `Backend` picks where networks run: ONNX Runtime, loaded at run time from the
+//! `onnxruntime` Python wheel's shared library (or `ORT_DYLIB_PATH`), on the CPU, or on an NVIDIA GPU through its
+//! CUDA or TensorRT execution provider when the loaded library has them (the `onnxruntime-gpu` wheel does; the
+//! plain wheel does not). `choose_backend` turns a `BackendChoice` into a backend and the reason for it.
 //! Owns: finding and initialising the runtime library, sessions, and turning tensors in and out.
 
 use crate::error::{EngineError, Result};
 use ndarray::{ArrayD, IxDyn};
+use ort::ep::{ExecutionProvider, ExecutionProviderDispatch};
 use ort::session::Session;
 use ort::value::TensorRef;
 use std::path::{Path, PathBuf};
@@ -14,6 +17,11 @@ use std::sync::{Mutex, OnceLock};
 pub enum Backend {
     /// ONNX Runtime, CPU execution provider.
     OrtCpu,
+    /// ONNX Runtime, CUDA execution provider (nodes it lacks fall back to the CPU provider).
+    OrtCuda,
+    /// ONNX Runtime, TensorRT execution provider in fp16 with its engines cached on disk beside the models
+    /// (`tensorrt-cache/`), then CUDA, then CPU for the nodes TensorRT does not take.
+    OrtTensorRt,
 }
 
 impl Backend {
@@ -21,8 +29,94 @@ impl Backend {
     pub fn name(self) -> &'static str {
         match self {
             Backend::OrtCpu => "ort-cpu",
+            Backend::OrtCuda => "ort-cuda",
+            Backend::OrtTensorRt => "ort-tensorrt",
         }
     }
+
+    /// The execution provider ONNX Runtime must list for this backend (`None`: always there).
+    fn provider(self) -> Option<&'static str> {
+        match self {
+            Backend::OrtCpu => None,
+            Backend::OrtCuda => Some(ort::ep::CUDA::NAME),
+            Backend::OrtTensorRt => Some(ort::ep::TensorRT::NAME),
+        }
+    }
+}
+
+/// What the operator asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackendChoice {
+    /// The best that works here: TensorRT, else CUDA, else the CPU.
+    Auto,
+    /// A GPU provider (TensorRT, else CUDA), or an error.
+    Gpu,
+    /// This backend, or an error.
+    Exactly(Backend),
+}
+
+/// How to get the GPU providers, appended to a reason that names a missing one.
+const GPU_HINT: &str = " (the onnxruntime-gpu wheel has the CUDA and TensorRT providers: point ORT_DYLIB_PATH \
+                        at its libonnxruntime.so)";
+
+/// The backend for `choice`, with the reason, or `RuntimeUnavailable` saying why a required GPU provider is
+/// missing. Never panics: a missing runtime library or provider is a reason, not a crash.
+pub fn choose_backend(choice: BackendChoice) -> Result<(Backend, String)> {
+    let candidates: &[Backend] = match choice {
+        BackendChoice::Auto => &[Backend::OrtTensorRt, Backend::OrtCuda, Backend::OrtCpu],
+        BackendChoice::Gpu => &[Backend::OrtTensorRt, Backend::OrtCuda],
+        BackendChoice::Exactly(backend) => match backend {
+            Backend::OrtCpu => &[Backend::OrtCpu],
+            Backend::OrtCuda => &[Backend::OrtCuda],
+            Backend::OrtTensorRt => &[Backend::OrtTensorRt],
+        },
+    };
+    let mut missing = Vec::new();
+    for &backend in candidates {
+        match provider_missing(backend) {
+            None if missing.is_empty() => {
+                return Ok((backend, format!("{} was asked for", backend.name())));
+            }
+            None => return Ok((backend, format!("{}{GPU_HINT}", missing.join("; ")))),
+            Some(reason) => missing.push(format!("{}: {reason}", backend.name())),
+        }
+    }
+    Err(EngineError::RuntimeUnavailable {
+        reason: format!("{}{GPU_HINT}", missing.join("; ")),
+    })
+}
+
+/// Why `backend` cannot run here, or `None` when it can.
+fn provider_missing(backend: Backend) -> Option<String> {
+    let provider = backend.provider()?;
+    if let Err(error) = environment() {
+        return Some(error.to_string());
+    }
+    match available_providers() {
+        Ok(listed) if listed.contains(&provider) => None,
+        Ok(listed) => Some(format!(
+            "the ONNX Runtime library has no {provider} (it lists {})",
+            listed.join(", ")
+        )),
+        Err(error) => Some(format!("cannot list ONNX Runtime's providers: {error}")),
+    }
+}
+
+/// The execution providers the loaded ONNX Runtime library was built with (of those Argus uses).
+fn available_providers() -> std::result::Result<Vec<&'static str>, String> {
+    type Check = fn() -> ort::Result<bool>;
+    let checks: [(&'static str, Check); 3] = [
+        (ort::ep::TensorRT::NAME, ort::ep::TensorRT::is_available),
+        (ort::ep::CUDA::NAME, ort::ep::CUDA::is_available),
+        (ort::ep::CPU::NAME, ort::ep::CPU::is_available),
+    ];
+    let mut listed = Vec::new();
+    for (name, available) in checks {
+        if available().map_err(|e| e.to_string())? {
+            listed.push(name);
+        }
+    }
+    Ok(listed)
 }
 
 static ENVIRONMENT: OnceLock<std::result::Result<ort::environment::Environment, String>> =
@@ -80,6 +174,32 @@ fn environment() -> Result<&'static ort::environment::Environment> {
         })
 }
 
+/// The execution providers a session of `backend` registers, in order of preference (the CPU provider is
+/// always ONNX Runtime's last resort). Registration failures are errors: a backend that was chosen must load.
+fn execution_providers(backend: Backend, model: &Path) -> Vec<ExecutionProviderDispatch> {
+    let cuda = || ort::ep::CUDA::default().build().error_on_failure();
+    match backend {
+        Backend::OrtCpu => Vec::new(),
+        Backend::OrtCuda => vec![cuda()],
+        Backend::OrtTensorRt => {
+            let cache = model
+                .parent()
+                .unwrap_or(Path::new("."))
+                .join("tensorrt-cache");
+            let cache = cache.to_string_lossy().into_owned();
+            let tensorrt = ort::ep::TensorRT::default()
+                .with_fp16(true)
+                .with_engine_cache(true)
+                .with_engine_cache_path(&cache)
+                .with_timing_cache(true)
+                .with_timing_cache_path(&cache)
+                .build()
+                .error_on_failure();
+            vec![tensorrt, cuda()]
+        }
+    }
+}
+
 /// One loaded network. Runs are serialised per network; batching is what gives throughput.
 pub struct Network {
     name: &'static str,
@@ -102,12 +222,17 @@ impl Network {
         if !path.is_file() {
             return Err(missing("no such file".into()));
         }
-        let session = match backend {
-            Backend::OrtCpu => Session::builder(env)
-                .and_then(|b| b.with_intra_threads(threads.max(1)).map_err(Into::into))
-                .and_then(|mut b| b.commit_from_file(path))
-                .map_err(|e| missing(e.to_string()))?,
-        };
+        let builder = Session::builder(env)
+            .and_then(|b| b.with_intra_threads(threads.max(1)).map_err(Into::into))
+            .map_err(|e| missing(e.to_string()))?;
+        let mut builder = builder
+            .with_execution_providers(execution_providers(backend, path))
+            .map_err(|e| EngineError::RuntimeUnavailable {
+                reason: format!("{} did not register: {e}", backend.name()),
+            })?;
+        let session = builder
+            .commit_from_file(path)
+            .map_err(|e| missing(e.to_string()))?;
         Ok(Network {
             name,
             session: Mutex::new(session),

@@ -21,8 +21,10 @@ pub struct ServeArgs {
     /// Directory with the ONNX models [default: ~/.cache/argus/models].
     #[arg(long, env = "ARGUS_MODELS_DIR")]
     pub models_dir: Option<PathBuf>,
-    /// Where the matcher index runs: auto (CUDA, else a hardware GPU, else CPU), cpu, cuda, or wgpu (any
-    /// Vulkan adapter, software ones included). Networks run on ONNX Runtime's CPU backend. [default: auto]
+    /// Where the networks and the matcher run: auto (networks on ONNX Runtime's TensorRT, else CUDA, else CPU
+    /// provider; matcher on CUDA, else a hardware GPU, else the CPU), cpu, gpu (both on a GPU or no start), cuda
+    /// or wgpu (the matcher there, software Vulkan adapters included for wgpu), ort-cuda or ort-tensorrt (the
+    /// networks there). [default: auto]
     #[arg(long, env = "ARGUS_BACKEND")]
     pub backend: Option<String>,
     /// Largest request body in bytes [default: 16 MiB].
@@ -35,6 +37,17 @@ pub struct ServeArgs {
     #[arg(long, env = "ARGUS_MAX_BATCH")]
     pub max_batch: Option<usize>,
 }
+
+/// The values of `--backend`.
+pub const BACKENDS: [&str; 7] = [
+    "auto",
+    "cpu",
+    "gpu",
+    "cuda",
+    "wgpu",
+    "ort-cuda",
+    "ort-tensorrt",
+];
 
 /// The effective settings.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -103,10 +116,11 @@ impl Settings {
                 .unwrap_or(40_000_000),
             max_batch: args.max_batch.or(file.max_batch).unwrap_or(32),
         };
-        if !["auto", "cpu", "cuda", "wgpu"].contains(&settings.backend.as_str()) {
+        if !BACKENDS.contains(&settings.backend.as_str()) {
             anyhow::bail!(
-                "unknown backend {:?}: use auto, cpu, cuda or wgpu",
-                settings.backend
+                "unknown backend {:?}: use {}",
+                settings.backend,
+                BACKENDS.join(", ")
             );
         }
         if settings.max_batch == 0 {

@@ -4,7 +4,7 @@
 //! creation time (no lists).
 
 use crate::settings::Settings;
-use argus_engine::{Descriptor, Engine, EngineConfig};
+use argus_engine::{Backend, BackendChoice, Descriptor, Engine, EngineConfig, choose_backend};
 use argus_index::{Index, IndexBackend, IndexConfig, ItemMeta, SearchCombiner, Storage};
 use argus_store::{SqliteStore, Store};
 use std::sync::Arc;
@@ -16,6 +16,8 @@ pub struct AppState {
     pub settings: Settings,
     /// Pixels to descriptors.
     pub engine: Engine,
+    /// Why the networks run where they do (shown by the health check).
+    pub engine_reason: String,
     /// Durable records.
     pub store: Box<dyn Store>,
     /// Face descriptors of every account, for 1:N matching.
@@ -41,15 +43,29 @@ impl AppState {
     pub fn open(settings: Settings) -> anyhow::Result<Arc<AppState>> {
         let store = SqliteStore::open(&settings.data_dir)?;
         let settings_dir = settings.data_dir.clone();
+        let placement = placement(&settings.backend)?;
+        let (networks, engine_reason) = choose_backend(placement.networks)?;
+        tracing::info!(
+            backend = networks.name(),
+            reason = engine_reason.as_str(),
+            "networks placed"
+        );
         let mut config = EngineConfig::new(settings.models_dir.clone());
         config.max_pixels = settings.max_image_pixels;
         config.max_batch = settings.max_batch;
+        config.backend = networks;
         let engine = Engine::open(config)?;
         let config = IndexConfig {
             dim: argus_engine::descriptor::DESCRIPTOR_LEN,
             storage: Storage::F32,
         };
-        let (index, index_reason) = Index::open(config, index_backend(&settings.backend)?)?;
+        let (index, index_reason) = Index::open(config, placement.matcher)?;
+        if placement.matcher_on_gpu && index.backend_name() == "cpu" {
+            anyhow::bail!(
+                "--backend {} needs the matcher on a GPU: {index_reason}",
+                settings.backend
+            );
+        }
         tracing::info!(
             backend = index.backend_name(),
             reason = index_reason.as_str(),
@@ -90,6 +106,7 @@ impl AppState {
         Ok(Arc::new(AppState {
             settings,
             engine,
+            engine_reason,
             store: Box::new(store),
             index,
             index_reason,
@@ -105,7 +122,7 @@ impl AppState {
 
 /// The index of event descriptors, filled from the store; an unreadable descriptor is skipped and counted.
 fn event_index(store: &dyn Store, config: IndexConfig, backend: &str) -> anyhow::Result<Index> {
-    let (index, _) = Index::open(config, index_backend(backend)?)?;
+    let (index, _) = Index::open(config, placement(backend)?.matcher)?;
     let started = Instant::now();
     let mut failures = 0usize;
     store.scan_event_descriptors(&mut |event| {
@@ -134,14 +151,35 @@ fn event_index(store: &dyn Store, config: IndexConfig, backend: &str) -> anyhow:
     Ok(index)
 }
 
-/// The index backend for the `--backend` setting: the engine has only its CPU backend so far, so `cuda` and `wgpu`
-/// move the matcher alone.
-fn index_backend(setting: &str) -> anyhow::Result<IndexBackend> {
-    Ok(match setting {
-        "auto" => IndexBackend::Auto,
-        "cpu" => IndexBackend::Cpu,
-        "cuda" => IndexBackend::Cuda,
-        "wgpu" => IndexBackend::Wgpu,
-        other => anyhow::bail!("unknown backend {other:?}: use auto, cpu, cuda or wgpu"),
+/// Where the `--backend` setting puts the networks and the matcher.
+struct Placement {
+    networks: BackendChoice,
+    matcher: IndexBackend,
+    /// The matcher must not fall back to the CPU.
+    matcher_on_gpu: bool,
+}
+
+/// `auto`: the best of each; `cpu`: both on the CPU; `gpu`: both on a GPU or no start; `cuda` / `wgpu`: the
+/// matcher on that runtime, the networks as `auto`; `ort-cuda` / `ort-tensorrt`: the networks on that ONNX
+/// Runtime provider, the matcher as `auto`.
+fn placement(setting: &str) -> anyhow::Result<Placement> {
+    use BackendChoice::{Auto, Exactly, Gpu};
+    let (networks, matcher, matcher_on_gpu) = match setting {
+        "auto" => (Auto, IndexBackend::Auto, false),
+        "cpu" => (Exactly(Backend::OrtCpu), IndexBackend::Cpu, false),
+        "gpu" => (Gpu, IndexBackend::Auto, true),
+        "cuda" => (Auto, IndexBackend::Cuda, true),
+        "wgpu" => (Auto, IndexBackend::Wgpu, true),
+        "ort-cuda" => (Exactly(Backend::OrtCuda), IndexBackend::Auto, false),
+        "ort-tensorrt" => (Exactly(Backend::OrtTensorRt), IndexBackend::Auto, false),
+        other => anyhow::bail!(
+            "unknown backend {other:?}: use {}",
+            crate::settings::BACKENDS.join(", ")
+        ),
+    };
+    Ok(Placement {
+        networks,
+        matcher,
+        matcher_on_gpu,
     })
 }

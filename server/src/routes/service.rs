@@ -19,7 +19,7 @@ pub fn version(state: &AppState) -> ApiResult<Reply> {
 }
 
 /// `GET /6/healthcheck`: the store answers and the networks run. The body has the seed's `execution_time` and
-/// where the engine and the matcher run, with the reason for the matcher's choice.
+/// where the engine and the matcher run, each with the reason for its place.
 pub fn healthcheck(state: &AppState) -> ApiResult<Reply> {
     let started = Instant::now();
     state.store.health()?;
@@ -32,7 +32,7 @@ pub fn healthcheck(state: &AppState) -> ApiResult<Reply> {
         json!({
             "execution_time": started.elapsed().as_secs_f64(),
             "backends": {
-                "engine": state.engine.config().backend.name(),
+                "engine": {"backend": state.engine.config().backend.name(), "reason": state.engine_reason},
                 "matcher": {"backend": state.index.backend_name(), "reason": state.index_reason},
             },
         }),

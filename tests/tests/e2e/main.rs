@@ -3,6 +3,7 @@
 
 mod account_tests;
 mod auth_tests;
+mod backend_tests;
 mod bad_input_tests;
 mod detection_tests;
 mod durability_tests;
