@@ -7,9 +7,8 @@
 //! brings the device copy up to date: the first one uploads everything, later ones upload only
 //! the runs of dirty pages and copy them into place on the device (after growing the device
 //! buffers by a device-side copy when the capacity grew), or everything again when most pages
-//! are dirty. The alive bitmap
-//! stays on the device between searches and is uploaded again (alone) after an upsert or a
-//! removal.
+//! are dirty. The alive bitmap stays on the device between searches and is uploaded again
+//! (alone) after an upsert or a removal.
 
 use cubecl::prelude::*;
 use cubecl::server::Handle;

@@ -3,10 +3,11 @@
 //! per-cube lists to the global top-k of each query. A cube scores a tile of up to
 //! [`QUERY_TILE`] queries against each row it loads, so a batch reads the database from memory
 //! once per tile instead of once per query (the row is re-read from cache for the tile's other
-//! queries): a tiled matrix product on the GPU's vector units, fused with the top-k. A filter bitmap (one bit per slot: alive
-//! and inside the caller's list/account filter) is read inside the scan, so deleted or filtered
-//! slots cost one bit test and no vector load. The CPU references are [`scan_topk_f16_ref`] and
-//! [`scan_topk_i8_ref`].
+//! queries): a tiled matrix product on the GPU's vector units, fused with the top-k. A filter
+//! bitmap (one bit per slot: alive and inside the caller's list/account filter) is read inside
+//! the scan, so deleted or filtered slots cost one bit test and no vector load. Rows are stored
+//! interleaved in groups of 32 ([`crate::layout`]) so that a warp's loads are contiguous. The
+//! CPU references are [`scan_topk_f16_ref`] and [`scan_topk_i8_ref`].
 //!
 //! Order: a higher score wins; equal scores go to the lower slot. Both the kernels and the
 //! references use this order, so top-k ids are deterministic and compared exactly.
@@ -171,8 +172,8 @@ fn passes(filter: &Array<u32>, row: usize) -> bool {
     ((word >> (row % 32) as u32) & 1u32) == 1u32
 }
 
-/// Scan of an fp16 database `[rows, dim]` (as `dim_vectors` vectors of N lanes per row) against
-/// f32 queries; grid (cubes, query tiles). Cube x keeps, for each of the `tile` queries of its
+/// Scan of an fp16 database `[rows, dim]` (as `dim_vectors` vectors of N lanes per row, in the
+/// interleaved layout of [`crate::layout`]) against f32 queries; grid (cubes, query tiles). Cube x keeps, for each of the `tile` queries of its
 /// tile, the top-k of rows x*threads + t + j*stride.
 #[cube(launch)]
 #[allow(clippy::too_many_arguments)]
@@ -278,7 +279,7 @@ fn write_tile(
     }
 }
 
-/// Scan of an int8 database (codes `[rows, dim]`, one scale per row) against int8 queries (one
+/// Scan of an int8 database (codes `[rows, dim]` in the interleaved layout, one scale per row) against int8 queries (one
 /// scale per query), tiled like [`scan_topk_f16`]. The dot product is exact in i32; score =
 /// dot * row scale * query scale.
 #[cube(launch)]
