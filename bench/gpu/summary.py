@@ -30,7 +30,8 @@ def main(path, bandwidth):
         tm = float(t["ms_median"]) if t else None
         fl = floor_ms(n, d, flt == "1pct", bandwidth)
         ratio = f"{tm / am:.2f}" if am and tm else "-"
-        frac = f"{100 * fl / am:.1f}" if am else "-"
+        # An after-upsert row times an upsert too: no floor applies.
+        frac = f"{100 * fl / am:.1f}" if am and flt in ("none", "1pct") else "-"
         print(
             f"| {n} | {d} | {q} | {flt} | {am if am is not None else '-'} | {tm if tm is not None else '-'} | {ratio} | "
             f"{a['recall_at_k'] if a else '-'} | {t['recall_at_k'] if t else '-'} | {fl:.4f} | {frac} |"
