@@ -86,7 +86,7 @@ cat "$OUT_DIR/README.md"
 
 echo "== kernel tests on CUDA" >&2
 set +e
-ARGUS_REQUIRE_GPU_TESTS=1 timeout "${M2_TEST_TIMEOUT:-300}" "$BIN/kernel_tests_cuda" --test-threads=1 2>&1 \
+ARGUS_REQUIRE_GPU_TESTS=1 timeout "${M2_TEST_TIMEOUT:-300}" "$BIN/kernel_tests_cuda" --include-ignored --test-threads=1 2>&1 \
     | tee "$OUT_DIR/kernel-tests.log"
 TESTS_RC=${PIPESTATUS[0]}
 set -e
