@@ -50,8 +50,8 @@ fn a_gpu_provider_this_runtime_lacks_stops_the_start_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start_with(dir.path(), &[("ARGUS_BACKEND", "auto")]);
     let engine = server.get("/6/healthcheck", &[]).json["backends"]["engine"].clone();
-    // Stopped right after its start; how it exits then is not what this test is about (a fresh-clone run once
-    // saw it end by a signal here: see the stop note of 2026-12-04), so it is killed.
+    // Stopped right after its start; how it exits then is not what this test is about (once it ended by a
+    // signal here instead of exiting 0, not reproduced since, cause unknown), so it is killed.
     server.kill();
     if engine["backend"] != json!("ort-cpu") {
         eprintln!(
