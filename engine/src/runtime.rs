@@ -75,7 +75,14 @@ pub fn choose_backend(choice: BackendChoice) -> Result<(Backend, String)> {
     for &backend in candidates {
         match provider_missing(backend) {
             None if missing.is_empty() => {
-                return Ok((backend, format!("{} was asked for", backend.name())));
+                let reason = match choice {
+                    BackendChoice::Exactly(_) => format!("{} was asked for", backend.name()),
+                    _ => format!(
+                        "{}: the best provider the ONNX Runtime library has",
+                        backend.name()
+                    ),
+                };
+                return Ok((backend, reason));
             }
             None => return Ok((backend, format!("{}{GPU_HINT}", missing.join("; ")))),
             Some(reason) => missing.push(format!("{}: {reason}", backend.name())),
