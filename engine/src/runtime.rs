@@ -62,30 +62,26 @@ const GPU_HINT: &str = " (the onnxruntime-gpu wheel has the CUDA and TensorRT pr
 /// The backend for `choice`, with the reason, or `RuntimeUnavailable` saying why a required GPU provider is
 /// missing. Never panics: a missing runtime library or provider is a reason, not a crash.
 pub fn choose_backend(choice: BackendChoice) -> Result<(Backend, String)> {
-    let candidates: &[Backend] = match choice {
+    let candidates: &[Backend] = match &choice {
         BackendChoice::Auto => &[Backend::OrtTensorRt, Backend::OrtCuda, Backend::OrtCpu],
         BackendChoice::Gpu => &[Backend::OrtTensorRt, Backend::OrtCuda],
-        BackendChoice::Exactly(backend) => match backend {
-            Backend::OrtCpu => &[Backend::OrtCpu],
-            Backend::OrtCuda => &[Backend::OrtCuda],
-            Backend::OrtTensorRt => &[Backend::OrtTensorRt],
-        },
+        BackendChoice::Exactly(backend) => std::slice::from_ref(backend),
     };
+    // Asked of the runtime once, and only when a GPU provider is a candidate.
+    let mut listed: Option<std::result::Result<Vec<&'static str>, String>> = None;
     let mut missing = Vec::new();
     for &backend in candidates {
-        match provider_missing(backend) {
-            None if missing.is_empty() => {
-                let reason = match choice {
-                    BackendChoice::Exactly(_) => format!("{} was asked for", backend.name()),
-                    _ => format!(
-                        "{}: the best provider the ONNX Runtime library has",
-                        backend.name()
-                    ),
-                };
-                return Ok((backend, reason));
-            }
-            None => return Ok((backend, format!("{}{GPU_HINT}", missing.join("; ")))),
-            Some(reason) => missing.push(format!("{}: {reason}", backend.name())),
+        let Some(provider) = backend.provider() else {
+            return Ok(chosen(choice, backend, &missing));
+        };
+        match listed.get_or_insert_with(available_providers) {
+            Ok(names) if names.contains(&provider) => return Ok(chosen(choice, backend, &missing)),
+            Ok(names) => missing.push(format!(
+                "{}: the ONNX Runtime library has no {provider} (it lists {})",
+                backend.name(),
+                names.join(", ")
+            )),
+            Err(error) => missing.push(format!("{}: {error}", backend.name())),
         }
     }
     Err(EngineError::RuntimeUnavailable {
@@ -93,24 +89,24 @@ pub fn choose_backend(choice: BackendChoice) -> Result<(Backend, String)> {
     })
 }
 
-/// Why `backend` cannot run here, or `None` when it can.
-fn provider_missing(backend: Backend) -> Option<String> {
-    let provider = backend.provider()?;
-    if let Err(error) = environment() {
-        return Some(error.to_string());
-    }
-    match available_providers() {
-        Ok(listed) if listed.contains(&provider) => None,
-        Ok(listed) => Some(format!(
-            "the ONNX Runtime library has no {provider} (it lists {})",
-            listed.join(", ")
-        )),
-        Err(error) => Some(format!("cannot list ONNX Runtime's providers: {error}")),
-    }
+/// The reason for taking `backend` after the candidates before it were `missing`.
+fn chosen(choice: BackendChoice, backend: Backend, missing: &[String]) -> (Backend, String) {
+    let reason = if !missing.is_empty() {
+        format!("{}{GPU_HINT}", missing.join("; "))
+    } else if matches!(choice, BackendChoice::Exactly(_)) {
+        format!("{} was asked for", backend.name())
+    } else {
+        format!(
+            "{}: the best provider the ONNX Runtime library has",
+            backend.name()
+        )
+    };
+    (backend, reason)
 }
 
 /// The execution providers the loaded ONNX Runtime library was built with (of those Argus uses).
 fn available_providers() -> std::result::Result<Vec<&'static str>, String> {
+    environment().map_err(|e| e.to_string())?;
     type Check = fn() -> ort::Result<bool>;
     let checks: [(&'static str, Check); 3] = [
         (ort::ep::TensorRT::NAME, ort::ep::TensorRT::is_available),

@@ -4,7 +4,7 @@
 //! median of 10 after 3 warm-ups; the database upload happens in the warm-up. Recall@k is
 //! against an fp64 exact search on the CPU for the first 10 queries. For each N x d a last row
 //! ("after-upsert") times one upsert followed by one Q = 1 search, which refreshes the changed
-//! chunk on the device.
+//! page on the device.
 //!
 //! Usage: `cargo run --release --example m2_bench -- [--allow-wgpu] [--n 1000000 ...]
 //! [--d 128 ...] [--q 1 ...]`. Without `--allow-wgpu` it refuses to run on anything but CUDA.

@@ -98,7 +98,7 @@ impl AppState {
             backend = index.backend_name(),
             "index rebuilt from the store"
         );
-        let event_index = event_index(&store, config, &settings.backend)?;
+        let event_index = event_index(&store, config, placement.matcher)?;
         let metrics = crate::metrics::Metrics::new()?;
         metrics.set_backend("engine", engine.config().backend.name());
         metrics.set_backend("matcher", index.backend_name());
@@ -121,8 +121,12 @@ impl AppState {
 }
 
 /// The index of event descriptors, filled from the store; an unreadable descriptor is skipped and counted.
-fn event_index(store: &dyn Store, config: IndexConfig, backend: &str) -> anyhow::Result<Index> {
-    let (index, _) = Index::open(config, placement(backend)?.matcher)?;
+fn event_index(
+    store: &dyn Store,
+    config: IndexConfig,
+    backend: IndexBackend,
+) -> anyhow::Result<Index> {
+    let (index, _) = Index::open(config, backend)?;
     let started = Instant::now();
     let mut failures = 0usize;
     store.scan_event_descriptors(&mut |event| {
