@@ -7,6 +7,10 @@ missing=()
 for pkg in "${needed[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
+# Node.js and npm: `make models` fetches the attribute models with npm, and their reference test runs TensorFlow.js
+# on node. A node already on the PATH (from any source) is kept.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -eq 0 ]; then
     echo "system-deps: all present"
     exit 0

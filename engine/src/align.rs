@@ -75,6 +75,14 @@ impl Similarity {
     }
 }
 
+/// How far the warp of a face with these landmarks turns it, in degrees (clockwise in the image is positive): the
+/// in-plane angle of the sample's x axis in the source image. A roll measured on the sample plus this is the roll
+/// in the source image.
+pub fn rotation_degrees(landmarks: &[Point; 5]) -> f32 {
+    let to_image = Similarity::fit(&template(SAMPLE_SIZE), landmarks);
+    to_image.b.atan2(to_image.a).to_degrees()
+}
+
 /// Warps the face with these landmarks into a `size` × `size` chip framed by the template.
 pub fn warp(image: &Image, landmarks: &[Point; 5], size: u32) -> Image {
     let to_image = Similarity::fit(&template(size), landmarks);
@@ -115,6 +123,19 @@ mod tests {
             let r = fitted.apply(*p);
             assert!((r.x - q.x).abs() < 1e-3 && (r.y - q.y).abs() < 1e-3);
         }
+    }
+
+    #[test]
+    fn rotation_is_the_angle_of_the_fitted_similarity() {
+        let turn = 20f32.to_radians();
+        let truth = Similarity {
+            a: 0.8 * turn.cos(),
+            b: 0.8 * turn.sin(),
+            tx: 100.0,
+            ty: 50.0,
+        };
+        let landmarks = template(SAMPLE_SIZE).map(|p| truth.apply(p));
+        assert!((rotation_degrees(&landmarks) - 20.0).abs() < 1e-3);
     }
 
     #[test]

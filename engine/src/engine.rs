@@ -2,6 +2,7 @@
 //! in an `Arc`. Descriptor extraction goes through the dynamic batcher; detection runs on the caller's thread.
 
 use crate::align::{SAMPLE_SIZE, warp};
+use crate::attributes::{AttributeNets, FaceAttributes, Wanted};
 use crate::batcher::{BatchLimits, Batcher};
 use crate::descriptor::{DESCRIPTOR_LEN, DESCRIPTOR_VERSION, Descriptor};
 use crate::detect::{DetectOptions, Detection, Mtcnn};
@@ -47,15 +48,17 @@ impl EngineConfig {
     }
 }
 
-/// Loaded networks and the descriptor batcher.
+/// Loaded networks and their batchers.
 pub struct Engine {
     config: EngineConfig,
     mtcnn: Mtcnn,
     descriptor: Batcher,
+    attributes: AttributeNets,
 }
 
 impl Engine {
-    /// Loads the four networks (errors name the missing file) and starts the batcher.
+    /// Loads the detection, descriptor and attribute networks (errors name the missing file) and starts the
+    /// batchers.
     pub fn open(config: EngineConfig) -> Result<Engine> {
         if config.max_batch == 0 {
             return Err(EngineError::BadOption {
@@ -85,10 +88,13 @@ impl Engine {
             limits,
             Box::new(move |rows| run_descriptor(&net, rows)),
         )?;
+        let attributes =
+            AttributeNets::open(config.backend, &config.models_dir, config.threads, limits)?;
         Ok(Engine {
             config,
             mtcnn,
             descriptor,
+            attributes,
         })
     }
 
@@ -143,6 +149,16 @@ impl Engine {
             .into_iter()
             .map(|raw| Descriptor::from_raw(DESCRIPTOR_VERSION, raw))
             .collect()
+    }
+
+    /// Estimates the wanted attributes of aligned samples, in order, through the attribute networks' batchers.
+    /// A head pose is relative to its sample (see `align::rotation_degrees`).
+    pub fn estimate(&self, samples: &[Image], wanted: Wanted) -> Result<Vec<FaceAttributes>> {
+        for sample in samples {
+            check_sample(sample)?;
+        }
+        let refs: Vec<&Image> = samples.iter().collect();
+        self.attributes.estimate(&refs, wanted)
     }
 
     /// The descriptor version `extract` produces.

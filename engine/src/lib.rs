@@ -1,10 +1,12 @@
-//! Pixels → faces → descriptors. Decoding, MTCNN detection, five-point alignment, descriptor extraction,
-//! dynamic batching and model-free sample quality, with networks run through a `Backend` (ONNX Runtime on the
-//! CPU, or through its CUDA or TensorRT provider where the loaded library has them).
+//! Pixels → faces → descriptors and attributes. Decoding, MTCNN detection, five-point alignment, descriptor
+//! extraction, face attributes (head pose, emotions, age/gender, liveness), dynamic batching and model-free sample
+//! quality, with networks run through a `Backend` (ONNX Runtime on the CPU, or through its CUDA or TensorRT
+//! provider where the loaded library has them).
 //! No HTTP and no database: callers hand in bytes and get back faces, samples and descriptors.
 #![warn(missing_docs)]
 
 pub mod align;
+pub mod attributes;
 pub mod batcher;
 pub mod descriptor;
 pub mod detect;
@@ -17,7 +19,8 @@ pub mod quality;
 pub mod resample;
 pub mod runtime;
 
-pub use align::SAMPLE_SIZE;
+pub use align::{SAMPLE_SIZE, rotation_degrees};
+pub use attributes::{FaceAttributes, Wanted};
 pub use descriptor::{DESCRIPTOR_VERSION, Descriptor, similarity, similarity_to_score};
 pub use detect::{DetectOptions, Detection, Point, Rect};
 pub use engine::{Engine, EngineConfig};

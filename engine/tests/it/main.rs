@@ -1,5 +1,6 @@
 //! The engine's integration tests, one binary: real models, real photos.
 
+mod attributes_tests;
 mod backend_tests;
 mod bad_input_tests;
 mod common;
