@@ -2,13 +2,14 @@
 //! their ids; `POST /6/sdk` stores nothing and answers detections, optionally with each face's warp and
 //! descriptor. Images are answered in the order they came. In a multi-image request (multipart or JSON) an image
 //! that fails gets `status: 0` and its error while the others go on; a single-image request fails as a whole.
-//! `estimate_quality` adds the model-free sample quality; estimations this build has no model for are refused
-//! with `501 19001` naming them.
+//! `estimate_quality` adds the model-free sample quality, the `estimate_*` flags of `estimation` add the face
+//! attributes; estimations this build has no model for are refused with `501 19001` naming them.
 
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
 use crate::image_input::{self, InputImage};
 use crate::request::{Reply, Request, now_ms};
+use crate::routes::estimation;
 use crate::state::AppState;
 use argus_engine::{DetectOptions, Detection, Image};
 use base64::Engine as _;
@@ -17,9 +18,7 @@ use uuid::Uuid;
 use warp::http::StatusCode;
 
 /// Estimation flags of `/6/detector` that this build has no model for.
-const DETECTOR_UNSUPPORTED: [&str; 8] = [
-    "estimate_head_pose",
-    "estimate_emotions",
+const DETECTOR_UNSUPPORTED: [&str; 6] = [
     "estimate_mask",
     "estimate_gaze",
     "estimate_eyes_attributes",
@@ -29,19 +28,15 @@ const DETECTOR_UNSUPPORTED: [&str; 8] = [
 ];
 
 /// Flags of `/6/sdk` that this build has no model (or no body detector) for.
-const SDK_UNSUPPORTED: [&str; 24] = [
+const SDK_UNSUPPORTED: [&str; 20] = [
     "detect_body",
-    "estimate_head_pose",
-    "estimate_emotions",
     "estimate_mask",
     "estimate_glasses",
-    "estimate_liveness",
     "estimate_deepfake",
     "estimate_landmarks68",
     "estimate_gaze",
     "estimate_eyes_attributes",
     "estimate_mouth_attributes",
-    "estimate_basic_attributes",
     "estimate_upper_body",
     "estimate_lower_body",
     "estimate_accessories",
@@ -193,18 +188,31 @@ pub fn detector(state: &AppState, req: &Request) -> ApiResult<Reply> {
     }
     let policy = multiface(req)?;
     let with_quality = flag(req, "estimate_quality", false)?;
+    let wanted = estimation::wanted(req, false, false)?;
     let images = image_input::images(req)?;
     let answers = per_image(req, images, |input| {
         let image = state.engine.decode(&input.bytes)?;
+        let found: Vec<Option<Detection>> = faces(state, &image, policy)?
+            .into_iter()
+            .map(Some)
+            .collect();
+        let warps: Vec<Image> = found
+            .iter()
+            .flatten()
+            .map(|face| state.engine.warp(&image, face))
+            .collect();
+        let attributes = estimation::estimate(state, &warps, &found, wanted)?;
         let mut samples = Vec::new();
-        for face in faces(state, &image, policy)? {
-            let warp = state.engine.warp(&image, &face);
+        for ((face, warp), estimated) in found.iter().flatten().zip(&warps).zip(&attributes) {
             let id = Uuid::new_v4();
-            let bytes = state.engine.encode_sample(&warp);
+            let bytes = state.engine.encode_sample(warp);
             state.store.put_sample(account, id, &bytes, now_ms())?;
-            let mut detection = detection_view(&face, true);
+            let mut detection = detection_view(face, true);
             if with_quality {
-                detection["quality"] = quality_view(state.engine.quality(&warp));
+                detection["quality"] = quality_view(state.engine.quality(warp));
+            }
+            if let Some(view) = estimation::attributes_view(estimated) {
+                detection["attributes"] = view;
             }
             samples.push(
                 json!({"face": {"sample_id": id, "url": format!("/6/samples/faces/{id}"),
@@ -229,11 +237,15 @@ pub fn sdk(state: &AppState, req: &Request) -> ApiResult<Reply> {
     let want_warp = flag(req, "estimate_face_warp", false)?;
     let want_descriptor = flag(req, "estimate_face_descriptor", true)?;
     let with_quality = flag(req, "estimate_quality", false)?;
+    let wanted = estimation::wanted(req, true, true)?;
     let policy = multiface(req)?;
     if warped && landmarks5 {
         return Err(ApiError::bad_query(
             "estimate_landmarks5 is not available for warped images (image_type=1)",
         ));
+    }
+    if warped {
+        estimation::refuse_on_warps(wanted)?;
     }
     let images = image_input::images(req)?;
     let answers = per_image(req, images, |input| {
@@ -253,6 +265,7 @@ pub fn sdk(state: &AppState, req: &Request) -> ApiResult<Reply> {
         } else {
             Vec::new()
         };
+        let attributes = estimation::estimate(state, &warps, &detections, wanted)?;
         let estimations: Vec<Value> = warps
             .iter()
             .zip(&detections)
@@ -268,6 +281,12 @@ pub fn sdk(state: &AppState, req: &Request) -> ApiResult<Reply> {
                 if want_warp {
                     let png = state.engine.encode_sample(warp);
                     face["warp"] = json!(base64::engine::general_purpose::STANDARD.encode(png));
+                }
+                if let Some(view) = attributes.get(i).and_then(estimation::attributes_view) {
+                    face["attributes"] = view;
+                }
+                if let Some(basic) = attributes.get(i).and_then(|a| a.basic_attributes) {
+                    face["basic_attributes"] = estimation::basic_view(basic);
                 }
                 if let Some(d) = descriptors.get(i) {
                     face["face_descriptor"] =

@@ -5,6 +5,7 @@ mod account_registry;
 mod accounts;
 pub mod catalog;
 mod detection;
+mod estimation;
 mod event_candidates;
 mod event_input;
 mod event_query;
@@ -112,6 +113,7 @@ pub fn route(state: &AppState, req: &Request) -> ApiResult<Reply> {
             image_store::delete(state, req, ObjectKind::Object, id)
         }
         ["6", "sdk"] if *m == Method::POST => detection::sdk(state, req),
+        ["6", "liveness"] if *m == Method::POST => estimation::liveness(state, req),
         ["6", "extractor"] if *m == Method::POST => samples::extract(state, req),
         ["6", "attributes"] if *m == Method::POST => samples::create_attribute(state, req),
         ["6", "attributes", id] if *m == Method::GET || *m == Method::HEAD => {

@@ -1,13 +1,18 @@
 //! Samples (face warps, stored by `/6/detector` or uploaded ready-made): upload, read, delete; `POST /6/extractor`
-//! turns samples into temporary attributes with a descriptor; `POST /6/attributes` makes one from a descriptor.
+//! turns samples into temporary attributes with a descriptor and, when asked, age and gender; `POST /6/attributes`
+//! makes one from a descriptor.
 //! The server hands bytes to the engine and stores the bytes it gets back; it never touches pixels.
 
 use super::detection::flag;
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
 use crate::request::{Reply, Request, now_ms, parse_id, time_text};
+use crate::routes::estimation;
 use crate::state::AppState;
-use argus_store::{Attribute, StoredDescriptor};
+use argus_engine::Descriptor;
+use argus_engine::Wanted;
+use argus_engine::attributes::basic::{BasicAttributes, mean as basic_mean};
+use argus_store::{Attribute, StoredDescriptor, TemporaryAttribute};
 use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -55,15 +60,13 @@ pub fn delete(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
     Ok(Reply::Empty(StatusCode::NO_CONTENT))
 }
 
-/// `POST /6/extractor`: a temporary attribute with a descriptor for each sample.
+/// `POST /6/extractor`: a temporary attribute with a descriptor for each sample, and with
+/// `extract_basic_attributes=1` its age and gender. With `aggregate_attributes=1` the samples are one person's and
+/// make one attribute: the descriptor is the normalised mean of theirs, age and gender the mean of theirs.
 pub fn extract(state: &AppState, req: &Request) -> ApiResult<Reply> {
     let account = auth::account(state, req)?;
-    if flag(req, "extract_basic_attributes", false)? {
-        return Err(ApiError::unsupported("extract_basic_attributes"));
-    }
-    if flag(req, "aggregate_attributes", false)? {
-        return Err(ApiError::unsupported("aggregate_attributes"));
-    }
+    let with_basic = flag(req, "extract_basic_attributes", false)?;
+    let aggregate = flag(req, "aggregate_attributes", false)?;
     let ttl = req.query::<i64>("ttl")?.unwrap_or(300);
     if !(1..=86_400).contains(&ttl) {
         return Err(ApiError::bad_query("ttl must be in 1..86400 seconds"));
@@ -83,26 +86,71 @@ pub fn extract(state: &AppState, req: &Request) -> ApiResult<Reply> {
         samples.push(state.engine.decode_sample(&bytes)?);
     }
     let descriptors = state.engine.extract(&samples)?;
+    let wanted = Wanted {
+        basic_attributes: with_basic,
+        ..Wanted::default()
+    };
+    let basics: Vec<Option<BasicAttributes>> = state
+        .engine
+        .estimate(&samples, wanted)?
+        .into_iter()
+        .map(|a| a.basic_attributes)
+        .collect();
+    let groups: Vec<Vec<usize>> = if aggregate {
+        vec![(0..ids.len()).collect()]
+    } else {
+        (0..ids.len()).map(|i| vec![i]).collect()
+    };
     let now = now_ms();
     let mut out = Vec::new();
-    for (sample, d) in ids.iter().zip(descriptors) {
-        let attribute = Attribute {
-            attribute_id: Uuid::new_v4(),
-            account_id: account,
-            descriptor: Some(StoredDescriptor {
-                version: d.version,
-                bytes: d.to_bytes(),
-            }),
-            samples: vec![*sample],
-            create_time: now,
-            expire_time: now + ttl * 1000,
+    for group in groups {
+        let sample_ids: Vec<Uuid> = group.iter().map(|&i| ids[i]).collect();
+        let descriptor = mean_descriptor(group.iter().map(|&i| &descriptors[i]))?;
+        let basic = basic_mean(&group.iter().filter_map(|&i| basics[i]).collect::<Vec<_>>());
+        let basic_view = basic.map(estimation::basic_view);
+        let attribute = TemporaryAttribute {
+            attribute: Attribute {
+                attribute_id: Uuid::new_v4(),
+                account_id: account,
+                descriptor: Some(StoredDescriptor {
+                    version: descriptor.version,
+                    bytes: descriptor.to_bytes(),
+                }),
+                samples: sample_ids.clone(),
+                create_time: now,
+                expire_time: now + ttl * 1000,
+            },
+            basic_attributes: basic_view.as_ref().map(Value::to_string),
+            basic_attributes_samples: if basic.is_some() {
+                sample_ids.clone()
+            } else {
+                Vec::new()
+            },
         };
-        state.store.put_attribute(&attribute)?;
-        out.push(json!({"attribute_id": attribute.attribute_id,
-                        "url": format!("/6/attributes/{}", attribute.attribute_id),
-                        "samples": [sample]}));
+        state.store.put_temporary_attribute(&attribute)?;
+        let id = attribute.attribute.attribute_id;
+        let mut view = json!({"attribute_id": id, "url": format!("/6/attributes/{id}"), "samples": sample_ids});
+        if let Some(b) = basic_view {
+            view["basic_attributes"] = b;
+        }
+        out.push(view);
     }
     Ok(Reply::Json(StatusCode::CREATED, Value::Array(out)))
+}
+
+/// The normalised mean of one person's descriptors (a single descriptor is itself).
+fn mean_descriptor<'a>(descriptors: impl Iterator<Item = &'a Descriptor>) -> ApiResult<Descriptor> {
+    let mut sum: Vec<f32> = Vec::new();
+    let mut version = None;
+    for d in descriptors {
+        if sum.is_empty() {
+            sum = vec![0.0; d.values.len()];
+        }
+        sum.iter_mut().zip(&d.values).for_each(|(s, v)| *s += v);
+        version = Some(d.version);
+    }
+    let version = version.ok_or_else(|| ApiError::internal("no descriptor to aggregate"))?;
+    Ok(Descriptor::from_raw(version, sum)?)
 }
 
 #[derive(Deserialize)]
@@ -178,9 +226,17 @@ pub fn create_attribute(state: &AppState, req: &Request) -> ApiResult<Reply> {
 /// `GET` / `HEAD /6/attributes/{id}`.
 pub fn attribute(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
     let account = auth::account(state, req)?;
-    let a = state
+    let t = state
         .store
-        .attribute(account, parse_id("attribute_id", id)?, now_ms())?;
+        .temporary_attribute(account, parse_id("attribute_id", id)?, now_ms())?;
+    let basic: Value = t
+        .basic_attributes
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| ApiError::internal(format!("stored basic attributes: {e}")))?
+        .unwrap_or(Value::Null);
+    let a = t.attribute;
     let descriptor = a
         .descriptor
         .as_ref()
@@ -189,7 +245,8 @@ pub fn attribute(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> 
         StatusCode::OK,
         json!({"attribute_id": a.attribute_id, "account_id": a.account_id, "create_time": time_text(a.create_time),
                "face_descriptor": descriptor, "face_descriptor_version": a.descriptor.map(|d| d.version),
-               "face_descriptor_samples": a.samples, "basic_attributes_samples": []}),
+               "face_descriptor_samples": a.samples, "basic_attributes": basic,
+               "basic_attributes_samples": t.basic_attributes_samples}),
     ))
 }
 

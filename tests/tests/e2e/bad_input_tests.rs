@@ -45,12 +45,7 @@ fn malformed_requests_get_documented_errors() {
         (413, Some(12023))
     );
     assert_eq!(
-        code(&server.request(
-            "POST",
-            "/6/detector?estimate_emotions=1",
-            &image_h,
-            Some(b"x")
-        )),
+        code(&server.request("POST", "/6/detector?estimate_mask=1", &image_h, Some(b"x"))),
         (501, Some(19001))
     );
     assert_eq!(

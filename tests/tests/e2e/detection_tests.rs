@@ -277,7 +277,7 @@ fn sdk_and_raw_matching_refuse_what_this_build_cannot_do() {
     let me = Account::create(&server, "sdk-refusals@argus.dev");
     let jpeg = photo("obama.jpg");
     for query in [
-        "estimate_emotions=1",
+        "estimate_mask=1",
         "detect_body=1",
         "yaw_threshold=20",
         "image_type=2",

@@ -7,6 +7,7 @@ mod backend_tests;
 mod bad_input_tests;
 mod detection_tests;
 mod durability_tests;
+mod estimation_tests;
 mod event_matching_tests;
 mod events_tests;
 mod face_attribute_tests;
