@@ -100,12 +100,17 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     (
         "post",
         "/6/detector",
-        "Detect faces in images and store a sample per face",
+        "Detect faces in images, estimate their attributes and store a sample per face",
     ),
     (
         "post",
         "/6/sdk",
-        "Detect faces, warp and extract; nothing is stored",
+        "Detect faces, warp, extract and estimate attributes; nothing is stored",
+    ),
+    (
+        "post",
+        "/6/liveness",
+        "One-shot liveness of the face in each image, and their mean with aggregate=1",
     ),
     (
         "post",

@@ -211,7 +211,7 @@ pub fn detector(state: &AppState, req: &Request) -> ApiResult<Reply> {
             if with_quality {
                 detection["quality"] = quality_view(state.engine.quality(warp));
             }
-            if let Some(view) = estimation::attributes_view(estimated) {
+            if let Some(view) = estimation::attributes_view(estimated, Default::default()) {
                 detection["attributes"] = view;
             }
             samples.push(
@@ -282,7 +282,10 @@ pub fn sdk(state: &AppState, req: &Request) -> ApiResult<Reply> {
                     let png = state.engine.encode_sample(warp);
                     face["warp"] = json!(base64::engine::general_purpose::STANDARD.encode(png));
                 }
-                if let Some(view) = attributes.get(i).and_then(estimation::attributes_view) {
+                if let Some(view) = attributes
+                    .get(i)
+                    .and_then(|a| estimation::attributes_view(a, Default::default()))
+                {
                     face["attributes"] = view;
                 }
                 if let Some(basic) = attributes.get(i).and_then(|a| a.basic_attributes) {

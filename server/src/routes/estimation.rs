@@ -61,8 +61,9 @@ pub fn estimate(
     Ok(out)
 }
 
-/// `attributes` of a face: the estimations other than the basic attributes; `None` when none was asked for.
-pub fn attributes_view(a: &FaceAttributes) -> Option<Value> {
+/// `attributes` of a face: the estimations other than the basic attributes, liveness judged by `thresholds`;
+/// `None` when none was asked for.
+pub fn attributes_view(a: &FaceAttributes, thresholds: LivenessThresholds) -> Option<Value> {
     let mut view = serde_json::Map::new();
     if let Some(pose) = a.head_pose {
         view.insert("head_pose".into(), head_pose_view(pose));
@@ -71,10 +72,7 @@ pub fn attributes_view(a: &FaceAttributes) -> Option<Value> {
         view.insert("emotions".into(), emotions_view(emotions));
     }
     if let Some(liveness) = a.liveness {
-        view.insert(
-            "liveness".into(),
-            liveness_view(liveness, LivenessThresholds::default()),
-        );
+        view.insert("liveness".into(), liveness_view(liveness, thresholds));
     }
     (!view.is_empty()).then_some(Value::Object(view))
 }

@@ -6,8 +6,10 @@
 //! events of a request are stored in one commit after every face was processed, so an image that fails (it
 //! answers `status: 0` with its error) leaves no event behind. Dynamic handlers take `multipart/form-data` with
 //! a `policies` part (JSON), an optional `meta` part (JSON object) and image parts. Stored events go to the live
-//! feed. Faces that fail the face-quality checks of a filtering `detect_policy.face_quality` make no event: they
-//! are answered in `filtered_detections.face_detections` with their reasons.
+//! feed. Faces that fail the face-quality checks of a filtering `detect_policy.face_quality`, or the head-pose and
+//! liveness filters of `detect_policy`, make no event: they are answered in `filtered_detections.face_detections`
+//! with their reasons. The face attributes the policies ask for (head pose, emotions, liveness, and age and gender
+//! with `extract_basic_attributes`) are estimated for all faces of an image in one batch per network.
 //! An event keeps the descriptor of its face (each event is made for exactly one face, so there is no choice to
 //! make); the descriptors go to the store in the same commit as the events, then to the event index.
 
@@ -20,10 +22,11 @@ use crate::error::{ApiError, ApiResult};
 use crate::image_input::{self, InputImage};
 use crate::request::{Reply, Request, now_ms, parse_id, time_text};
 use crate::state::AppState;
-use argus_engine::{Descriptor, Detection, Image, similarity_to_score};
+use argus_engine::{Descriptor, Detection, FaceAttributes, Image, similarity_to_score};
 use argus_index::{Filter, ItemMeta};
 use argus_store::{
     Attribute, Event, EventDescriptor, Face, Handler, ObjectKind, StoredDescriptor, StoredObject,
+    TemporaryAttribute,
 };
 use serde_json::{Map, Value, json};
 use std::collections::HashSet;
@@ -42,12 +45,13 @@ struct Run {
     now: i64,
 }
 
-/// A face found on an image, with its warp, its face-quality checks (when measured) and (when extracted) its
-/// descriptor.
+/// A face found on an image, with its warp, its face-quality checks (when measured), its estimated attributes and
+/// (when extracted) its descriptor.
 struct Found {
     detection: Option<Detection>,
     warp: Image,
     face_quality: Option<Value>,
+    attributes: FaceAttributes,
     descriptor: Option<Descriptor>,
 }
 
@@ -186,6 +190,9 @@ pub fn generate(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
     for link in &policies.storage_policy.face_policy.link_to_lists_policy {
         state.store.list(account, link.list_id)?;
     }
+    if warped {
+        super::estimation::refuse_on_warps(policies.detect_policy.estimations.wanted())?;
+    }
     let run = Run {
         account,
         handler_id: handler.handler_id,
@@ -267,28 +274,41 @@ fn faces(state: &AppState, run: &Run, image: &InputImage) -> ApiResult<ImageFace
             .collect()
     };
     let face_quality = &run.policies.detect_policy.face_quality;
+    let estimations = &run.policies.detect_policy.estimations;
+    let mut wanted = estimations.wanted();
+    wanted.basic_attributes = run.policies.extract_policy.extract_basic_attributes == 1;
+    let warps: Vec<Image> = found.iter().map(|(_, warp)| warp.clone()).collect();
+    let detections: Vec<Option<Detection>> = found.iter().map(|(d, _)| d.clone()).collect();
+    let estimated = super::estimation::estimate(state, &warps, &detections, wanted)?;
     let mut kept = Vec::new();
     let mut filtered = Vec::new();
-    for (detection, warp) in found {
+    for ((detection, warp), attributes) in found.into_iter().zip(estimated) {
         let verdict = (!face_quality.measured().is_empty())
             .then(|| state.engine.quality(&warp))
             .and_then(|q| quality_checks::evaluate(face_quality, detection.as_ref(), &q));
-        if let Some(v) = verdict
-            .as_ref()
-            .filter(|v| face_quality.filter == 1 && !v.reasons.is_empty())
-        {
+        let mut reasons = estimations.filter_reasons(&attributes);
+        if let Some(v) = verdict.as_ref().filter(|_| face_quality.filter == 1) {
+            reasons.extend(v.reasons.iter().cloned());
+        }
+        if !reasons.is_empty() {
             let mut view = detection
                 .as_ref()
                 .map_or_else(|| json!({}), |d| super::detection::detection_view(d, true));
-            view["face_quality"] = v.view.clone();
+            if let Some(v) = &verdict {
+                view["face_quality"] = v.view.clone();
+            }
+            if let Some(a) = estimations.attributes_view(&attributes) {
+                view["attributes"] = a;
+            }
             filtered.push(json!({"filename": image.filename, "detection": view,
-                                 "filter_reasons": v.reasons}));
+                                 "filter_reasons": reasons}));
             continue;
         }
         kept.push(Found {
             detection,
             warp,
             face_quality: verdict.map(|v| v.view),
+            attributes,
             descriptor: None,
         });
     }
@@ -418,20 +438,39 @@ fn process_face(
         version: d.version,
         bytes: d.to_bytes(),
     });
-    let mut face_attributes = Value::Null;
+    let basic = face
+        .attributes
+        .basic_attributes
+        .map(super::estimation::basic_view);
+    let mut face_attributes = match &basic {
+        Some(b) => json!({"basic_attributes": b}),
+        None => Value::Null,
+    };
     if s.attribute_policy.store_attribute == 1 && passes(&s.attribute_policy.filters) {
-        let attribute = Attribute {
-            attribute_id: Uuid::new_v4(),
-            account_id: run.account,
-            descriptor: stored_descriptor.clone(),
-            samples: sample_id.into_iter().collect(),
-            create_time: run.now,
-            expire_time: run.now + s.attribute_policy.ttl * 1000,
+        let samples: Vec<Uuid> = sample_id.into_iter().collect();
+        let attribute = TemporaryAttribute {
+            attribute: Attribute {
+                attribute_id: Uuid::new_v4(),
+                account_id: run.account,
+                descriptor: stored_descriptor.clone(),
+                samples: samples.clone(),
+                create_time: run.now,
+                expire_time: run.now + s.attribute_policy.ttl * 1000,
+            },
+            basic_attributes: basic.as_ref().map(Value::to_string),
+            basic_attributes_samples: if basic.is_some() {
+                samples.clone()
+            } else {
+                Vec::new()
+            },
         };
-        state.store.put_attribute(&attribute)?;
-        face_attributes = json!({"attribute_id": attribute.attribute_id,
-                                 "url": format!("/6/attributes/{}", attribute.attribute_id),
-                                 "samples": attribute.samples});
+        state.store.put_temporary_attribute(&attribute)?;
+        let id = attribute.attribute.attribute_id;
+        face_attributes = json!({"attribute_id": id, "url": format!("/6/attributes/{id}"),
+                                 "samples": samples});
+        if let Some(b) = &basic {
+            face_attributes["basic_attributes"] = b.clone();
+        }
     }
 
     let mut tags: Vec<String> = run
@@ -453,6 +492,13 @@ fn process_face(
     }
     if let Some(checks) = &face.face_quality {
         detection["face_quality"] = checks.clone();
+    }
+    if let Some(view) = p
+        .detect_policy
+        .estimations
+        .attributes_view(&face.attributes)
+    {
+        detection["attributes"] = view;
     }
     let mut sample = json!({"detection": detection});
     if let Some(id) = sample_id {

@@ -1,10 +1,12 @@
 //! Handler policies (nested-schemas §1): parsed with unknown fields refused, defaults as documented, and checked
 //! at creation so that a handler never asks at run time for what this build cannot do. Estimations without a
-//! model, body detection, basic attributes, descriptor scores, estimation filters, callbacks and event or
+//! model, body detection, descriptor scores, filters on estimations without a model, callbacks and event or
 //! attribute match candidates answer `501 19001` naming the field; a match policy without descriptor extraction
-//! is a 400. The filters this build evaluates are `match` (similarity ranges on a match policy's label) and the
-//! face-quality checks of `detect_policy.face_quality` (ranges on measured values, `quality_checks`).
+//! is a 400. The filters this build evaluates are `match` (similarity ranges on a match policy's label), the
+//! face-quality checks of `detect_policy.face_quality` (ranges on measured values, `quality_checks`) and the
+//! head-pose and liveness filters of `detect_policy` (`estimation_policy`).
 
+use super::estimation_policy::DetectEstimations;
 use crate::error::{ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -12,23 +14,16 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Detect-policy fields this build has no model or detector for; any non-zero, non-empty value is refused.
-const DETECT_UNSUPPORTED: [&str; 18] = [
+const DETECT_UNSUPPORTED: [&str; 11] = [
     "detect_body",
     "detect_landmarks68",
-    "estimate_head_pose",
-    "estimate_emotions",
     "estimate_mask",
     "estimate_gaze",
     "estimate_eyes_attributes",
     "estimate_mouth_attributes",
     "estimate_glasses",
     "extract_exif",
-    "yaw_threshold",
-    "pitch_threshold",
-    "roll_threshold",
     "mask_states",
-    "estimate_liveness",
-    "liveness_states",
     "estimate_deepfake",
     "deepfake_states",
 ];
@@ -69,6 +64,9 @@ pub struct DetectPolicy {
     /// Face-quality checks, and whether failing faces are filtered out.
     #[serde(default)]
     pub face_quality: FaceQualityPolicy,
+    /// Head pose, emotions, liveness and their filters.
+    #[serde(flatten)]
+    pub estimations: DetectEstimations,
     /// The other documented fields, as given.
     #[serde(flatten)]
     pub others: Map<String, Value>,
@@ -81,6 +79,7 @@ impl Default for DetectPolicy {
             multiface_policy: 1,
             estimate_quality: 0,
             face_quality: FaceQualityPolicy::default(),
+            estimations: DetectEstimations::default(),
             others: Map::new(),
         }
     }
@@ -173,7 +172,7 @@ pub struct ExtractPolicy {
     /// 1 extracts a descriptor per face.
     #[serde(default)]
     pub extract_face_descriptor: u8,
-    /// Age, gender, ethnicity: no model in this build.
+    /// 1 estimates age and gender (no ethnicity model in this build).
     #[serde(default)]
     pub extract_basic_attributes: u8,
     /// No body descriptors in this build.
@@ -518,6 +517,7 @@ impl Policies {
         }
         flag("detect_policy.estimate_quality", d.estimate_quality)?;
         d.face_quality.check()?;
+        d.estimations.check()?;
         if d.multiface_policy > 2 {
             return Err(ApiError::bad_json(
                 "Failed to validate input json. Path: 'policies.detect_policy.multiface_policy', message: 'must be 0, 1 or 2'",
@@ -538,13 +538,17 @@ impl Policies {
             "extract_policy.extract_face_descriptor",
             e.extract_face_descriptor,
         )?;
-        for (name, value) in [
-            ("extract_basic_attributes", e.extract_basic_attributes),
-            ("extract_body_descriptor", e.extract_body_descriptor),
-        ] {
-            if flag(name, value)? {
-                return Err(ApiError::unsupported(format!("extract_policy.{name}")));
-            }
+        flag(
+            "extract_policy.extract_basic_attributes",
+            e.extract_basic_attributes,
+        )?;
+        if flag(
+            "extract_policy.extract_body_descriptor",
+            e.extract_body_descriptor,
+        )? {
+            return Err(ApiError::unsupported(
+                "extract_policy.extract_body_descriptor",
+            ));
         }
         if e.fd_score_threshold != 0.0 {
             return Err(ApiError::unsupported(
@@ -664,10 +668,10 @@ mod tests {
     #[test]
     fn what_this_build_cannot_do_is_refused_at_creation() {
         let unsupported = [
-            json!({"detect_policy": {"estimate_emotions": 1}}),
-            json!({"detect_policy": {"estimate_liveness": {"estimate": 1}}}),
-            json!({"detect_policy": {"yaw_threshold": 20}}),
-            json!({"extract_policy": {"extract_basic_attributes": 1}}),
+            json!({"detect_policy": {"estimate_mask": 1}}),
+            json!({"detect_policy": {"estimate_gaze": 1}}),
+            json!({"detect_policy": {"mask_states": [2]}}),
+            json!({"extract_policy": {"extract_body_descriptor": 1}}),
             json!({"conditional_tags_policy": [{"tag": "old", "filters": {"age__gte": 60}}]}),
             json!({"storage_policy": {"callbacks": [{"type": "http"}]}}),
             json!({"detect_policy": {"face_quality": {"estimate": 1, "checks": {"head_yaw": {}}}}}),
@@ -686,12 +690,20 @@ mod tests {
             json!({"detect_policy": {"face_quality": {"estimate": 1, "checks":
                 {"face_width": {"threshold": {"min": 90, "max": 10}}}}}}),
             json!({"detect_policy": {"face_quality": {"estimate": 2}}}),
+            json!({"detect_policy": {"yaw_threshold": 200}}),
+            json!({"detect_policy": {"liveness_states": [1]}}),
         ];
         for p in bad {
             assert_eq!(Policies::parse(p.clone()).unwrap_err().code, 12022, "{p}");
         }
-        let off = json!({"detect_policy": {"estimate_emotions": 0, "estimate_liveness": {"estimate": 0}}});
+        let off = json!({"detect_policy": {"estimate_mask": 0, "estimate_glasses": 0}});
         assert!(Policies::parse(off).is_ok());
+        let estimations = json!({"detect_policy": {"estimate_emotions": 1, "yaw_threshold": 30,
+            "estimate_liveness": {"estimate": 1, "liveness_threshold": 0.95}, "liveness_states": [1]},
+            "extract_policy": {"extract_basic_attributes": 1}});
+        let p = Policies::parse(estimations).unwrap();
+        assert_eq!(p.detect_policy.estimations.yaw_threshold, Some(30));
+        assert!(p.detect_policy.others.is_empty());
         let checks = json!({"detect_policy": {"face_quality": {"estimate": 1, "filter": 1, "checks": {
             "face_width": {"threshold": {"min": 50}}, "dark_quality": {"estimate": 0}}}}});
         let p = Policies::parse(checks).unwrap();

@@ -6,6 +6,7 @@ mod accounts;
 pub mod catalog;
 mod detection;
 mod estimation;
+mod estimation_policy;
 mod event_candidates;
 mod event_input;
 mod event_query;

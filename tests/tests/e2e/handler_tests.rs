@@ -175,12 +175,12 @@ fn bad_policies_and_bad_images_store_nothing() {
     let me = Account::create(&server, "handler-bad@argus.dev");
     for (body, status, code) in [
         (
-            json!({"policies": {"detect_policy": {"estimate_emotions": 1}}}),
+            json!({"policies": {"detect_policy": {"estimate_mask": 1}}}),
             501,
             19001,
         ),
         (
-            json!({"policies": {"extract_policy": {"extract_basic_attributes": 1}}}),
+            json!({"policies": {"extract_policy": {"extract_body_descriptor": 1}}}),
             501,
             19001,
         ),
@@ -315,7 +315,7 @@ fn a_dynamic_handler_takes_its_policies_with_each_request() {
         1
     );
 
-    let refused = json!({"detect_policy": {"estimate_head_pose": 1}});
+    let refused = json!({"detect_policy": {"estimate_gaze": 1}});
     let r = server.request("POST", &path, &h, Some(&form(&refused)));
     assert_eq!(r.status, 501, "{}", r.json);
     let r = post_image(&server, &me, &path, "obama.jpg");
@@ -415,4 +415,127 @@ fn face_quality_checks_filter_faces_and_say_why() {
     );
     assert_eq!(unsupported.status, 501, "{}", unsupported.json);
     assert_eq!(unsupported.json["error_code"], 19001);
+}
+
+fn estimating_handler(server: &Server, me: &Account, detect_policy: Value) -> String {
+    let policies = json!({
+        "detect_policy": detect_policy,
+        "extract_policy": {"extract_face_descriptor": 1, "extract_basic_attributes": 1},
+        "storage_policy": {"face_sample_policy": {"store_sample": 0},
+                           "attribute_policy": {"store_attribute": 1, "ttl": 60}}
+    });
+    let r = server.post_json(
+        "/6/handlers",
+        &me.h(),
+        &json!({"policies": policies, "handler_type": 0}),
+    );
+    assert_eq!(r.status, 201, "{}", r.json);
+    r.json["handler_id"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn handlers_estimate_attributes_and_filter_by_head_pose_and_liveness() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let me = Account::create(&server, "handler-estimations@argus.dev");
+    let open = estimating_handler(
+        &server,
+        &me,
+        json!({"estimate_head_pose": 1, "estimate_emotions": 1, "yaw_threshold": 45,
+               "estimate_liveness": {"estimate": 1}}),
+    );
+    let r = post_image(
+        &server,
+        &me,
+        &format!("/6/handlers/{open}/events"),
+        "obama.jpg",
+    );
+    assert_eq!(r.status, 201, "{}", r.json);
+    let event = &r.json["events"][0];
+    let attributes = &event["detections"][0]["samples"]["face"]["detection"]["attributes"];
+    assert_eq!(
+        attributes["emotions"]["predominant_emotion"], "happiness",
+        "{}",
+        r.json
+    );
+    assert!(attributes["head_pose"]["yaw"].as_f64().unwrap().abs() < 45.0);
+    assert!(
+        attributes["liveness"]["prediction"].is_string(),
+        "{attributes}"
+    );
+    let basic = &event["face_attributes"]["basic_attributes"];
+    assert_eq!(basic["gender"], 1, "{}", r.json);
+    let attribute = event["face_attributes"]["attribute_id"].as_str().unwrap();
+    let stored = server.get(&format!("/6/attributes/{attribute}"), &me.h());
+    assert_eq!(&stored.json["basic_attributes"], basic);
+    let shown = server.get(
+        &format!("/6/events/{}", event["event_id"].as_str().unwrap()),
+        &me.h(),
+    );
+    assert_eq!(
+        shown.json["face_detections"][0]["detection"]["attributes"]["emotions"]["predominant_emotion"],
+        "happiness",
+        "{}",
+        shown.json
+    );
+
+    // No head is turned 0 degrees exactly, and no real face is a spoof: both filters drop the face, say why,
+    // and store nothing.
+    let strict = estimating_handler(
+        &server,
+        &me,
+        json!({"yaw_threshold": 0, "estimate_liveness": {"estimate": 1, "liveness_threshold": 0.0},
+               "liveness_states": [0]}),
+    );
+    let r = post_image(
+        &server,
+        &me,
+        &format!("/6/handlers/{strict}/events"),
+        "obama.jpg",
+    );
+    assert_eq!(r.status, 201, "{}", r.json);
+    assert_eq!(r.json["events"], json!([]), "{}", r.json);
+    let filtered = &r.json["filtered_detections"]["face_detections"][0];
+    let names: Vec<&str> = filtered["filter_reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["filter_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["yaw_threshold", "liveness_states"], "{}", r.json);
+    assert_eq!(
+        filtered["detection"]["attributes"]["liveness"]["prediction"],
+        "real"
+    );
+    let stored = server.get(&format!("/6/events?handler_ids={strict}"), &me.h());
+    assert_eq!(stored.json["events"], json!([]));
+
+    // Warps cannot have their head pose or liveness judged.
+    let r = server.request(
+        "POST",
+        &format!("/6/handlers/{open}/events?image_type=1"),
+        &[me.h()[0], ("Content-Type", "image/png")],
+        Some(&[0u8; 8]),
+    );
+    assert_eq!(r.status, 400, "{}", r.json);
+
+    // Filters on estimations this build has no model for are still refused at creation.
+    let r = server.post_json(
+        "/6/handlers",
+        &me.h(),
+        &json!({"policies": {"detect_policy": {"estimate_mask": 1, "mask_states": [1]}}}),
+    );
+    assert_eq!(
+        (r.status, r.json["error_code"].as_u64()),
+        (501, Some(19001))
+    );
+    let r = server.post_json(
+        "/6/handlers",
+        &me.h(),
+        &json!({"policies": {"detect_policy": {"liveness_states": [1]}}}),
+    );
+    assert_eq!(
+        (r.status, r.json["error_code"].as_u64()),
+        (400, Some(12022))
+    );
 }
