@@ -65,6 +65,7 @@ ptx-check: venv
 ## bench: the system benchmarks; tables go under bench/results/
 bench: setup models
 	bash bench/pipeline/run.sh
+	bash bench/pipeline/estimators.sh
 	bash bench/index/run.sh
 
 clean-cache:
