@@ -1,15 +1,16 @@
-//! What this build cannot estimate, as the API's event filters name it: one list for `GET /6/events` and the
-//! live feed, so both refuse the same filters (a filter on a value never stored could only ever match nothing).
+//! Event filters on estimations, as the API names them: those on values this build never estimates (refused
+//! everywhere: a filter on a value never stored could only ever match nothing), and those on the age, gender,
+//! emotion and liveness that handlers store with an event (evaluated by `GET /6/events`; the live feed and
+//! event match candidates refuse them too).
+
+/// Event filters on the estimations a handler stores with an event.
+pub const STORED_ESTIMATION_FILTERS: &[&str] =
+    &["age__lt", "age__gte", "gender", "emotions", "liveness"];
 
 /// Event filters of the catalogue that need estimations this build does not make or store.
 pub const ESTIMATION_FILTERS: &[&str] = &[
-    "age__lt",
-    "age__gte",
-    "gender",
-    "emotions",
     "masks",
     "ethnic_groups",
-    "liveness",
     "deepfake",
     "apparent_gender",
     "apparent_age__gte",

@@ -6,7 +6,7 @@
 //! handshake, unknown ones 400.
 
 use crate::error::{ApiError, ApiResult};
-use crate::estimations::ESTIMATION_FILTERS;
+use crate::estimations::{ESTIMATION_FILTERS, STORED_ESTIMATION_FILTERS};
 use crate::request::Request;
 use argus_store::Event;
 use futures_util::{SinkExt, StreamExt};
@@ -98,7 +98,10 @@ impl LiveFilter {
     /// The filters of a handshake's query, for the caller's account.
     pub fn from_query(account: Uuid, query: &HashMap<String, String>) -> ApiResult<LiveFilter> {
         for name in query.keys() {
-            if ESTIMATION_FILTERS.contains(&name.as_str()) || name == "geo_position" {
+            if (ESTIMATION_FILTERS.contains(&name.as_str())
+                || STORED_ESTIMATION_FILTERS.contains(&name.as_str()))
+                || name == "geo_position"
+            {
                 return Err(ApiError::unsupported(format!(
                     "the live-feed filter {name} (not evaluated by this build)"
                 )));

@@ -49,6 +49,28 @@ pub struct Event {
     pub face_detections: String,
     /// The body detections as the API's JSON array, as text.
     pub body_detections: String,
+    /// The face's estimated attributes, where the handler estimated them.
+    pub estimations: EventEstimations,
+}
+
+/// An event face's estimated attributes, each as the API's event code; `None` when not estimated.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct EventEstimations {
+    /// Age in years.
+    pub age: Option<f64>,
+    /// 0 female, 1 male.
+    pub gender: Option<u8>,
+    /// The predominant emotion: 1 anger, 2 disgust, 3 fear, 4 happiness, 5 neutral, 6 sadness, 7 surprise.
+    pub emotion: Option<u8>,
+    /// 0 spoof, 1 real, 2 unknown.
+    pub liveness: Option<u8>,
+}
+
+impl EventEstimations {
+    /// True when nothing was estimated.
+    pub fn is_empty(&self) -> bool {
+        *self == EventEstimations::default()
+    }
 }
 
 /// Where an event happened; every part is optional.
@@ -232,6 +254,16 @@ pub struct EventQuery {
     pub top_matching_label: Option<String>,
     /// Conditions on `meta`, all of which must hold.
     pub meta: Vec<MetaFilter>,
+    /// Estimated age at least.
+    pub age_gte: Option<f64>,
+    /// Estimated age below.
+    pub age_lt: Option<f64>,
+    /// One of these gender codes (`None`: not estimated).
+    pub genders: Option<Vec<Option<u8>>>,
+    /// One of these emotion codes (`None`: not estimated).
+    pub emotions: Option<Vec<Option<u8>>>,
+    /// One of these liveness codes (`None`: not estimated).
+    pub liveness: Option<Vec<Option<u8>>>,
     /// Direction of the creation-time (or id) order.
     pub order: Order,
 }

@@ -7,7 +7,7 @@
 //! field answers 12022.
 
 use crate::error::{ApiError, ApiResult};
-use crate::estimations::ESTIMATION_FILTERS;
+use crate::estimations::{ESTIMATION_FILTERS, STORED_ESTIMATION_FILTERS};
 use crate::request::time_text;
 use crate::state::AppState;
 use argus_engine::{Descriptor, similarity_to_score};
@@ -122,6 +122,11 @@ fn index_answers(q: &EventQuery) -> bool {
         top_similar_external_ids,
         top_matching_label,
         meta,
+        age_gte,
+        age_lt,
+        genders,
+        emotions,
+        liveness,
     } = q;
     event_id_gte.is_none()
         && event_id_lt.is_none()
@@ -146,6 +151,11 @@ fn index_answers(q: &EventQuery) -> bool {
         && top_similar_external_ids.is_none()
         && top_matching_label.is_none()
         && meta.is_empty()
+        && age_gte.is_none()
+        && age_lt.is_none()
+        && genders.is_none()
+        && emotions.is_none()
+        && liveness.is_none()
 }
 
 /// The conditions of the filters as an `EventQuery` (no default time window: a matcher candidate without a
@@ -155,7 +165,8 @@ fn event_query(
     filters: &Map<String, Value>,
 ) -> ApiResult<(EventQuery, Option<Uuid>)> {
     for name in filters.keys() {
-        if ESTIMATION_FILTERS.contains(&name.as_str())
+        if (ESTIMATION_FILTERS.contains(&name.as_str())
+            || STORED_ESTIMATION_FILTERS.contains(&name.as_str()))
             || UNSUPPORTED.contains(&name.as_str())
             || name.starts_with("meta.")
         {
@@ -208,6 +219,7 @@ fn event_query(
         top_matching_label: f.top_matching_candidates_label,
         meta: Vec::new(),
         order: Default::default(),
+        ..EventQuery::default()
     };
     Ok((query, f.account_id))
 }

@@ -4,7 +4,7 @@
 //! `face_attributes`, `body_attributes`, `aggregate_estimations`) answer 501 when they are not null.
 
 use crate::error::{ApiError, ApiResult};
-use argus_store::{Event, EventLocation, GeoPosition, MatchedObject, TopMatch};
+use argus_store::{Event, EventEstimations, EventLocation, GeoPosition, MatchedObject, TopMatch};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -280,6 +280,7 @@ impl NewEvent {
             match_result: (!matches.is_empty()).then(|| json!(matches).to_string()),
             face_detections: detections_of(&self.detections, "face").to_string(),
             body_detections: detections_of(&self.detections, "body").to_string(),
+            estimations: EventEstimations::default(),
         })
     }
 }

@@ -1,7 +1,8 @@
 //! The query of `GET /6/events` (catalogue §2.14) as an `EventQuery`: comma lists where the literal `null`
 //! selects "not set", the geo box, the one-month default window, `meta.<path>__<op>:<type>` filters, order and
-//! paging. Filters on estimations this build never stores (age, gender, emotions, clothing, …) answer 501 rather
-//! than an empty page; any other unknown parameter is refused.
+//! paging, and the estimations handlers store (`age__gte`, `age__lt`, and comma lists of codes with `null` for
+//! `gender`, `emotions`, `liveness`). Filters on estimations this build never makes (mask, ethnicity, clothing, …)
+//! answer 501 rather than an empty page; any other unknown parameter is refused.
 
 use crate::error::{ApiError, ApiResult};
 use crate::estimations::ESTIMATION_FILTERS;
@@ -45,7 +46,36 @@ const KNOWN: &[&str] = &[
     "order",
     "page",
     "page_size",
+    "age__gte",
+    "age__lt",
+    "gender",
+    "emotions",
+    "liveness",
 ];
+
+/// A comma list of event codes in `0..=max` where `null` means "not estimated".
+fn nullable_codes(
+    req: &Request,
+    name: &str,
+    min: u8,
+    max: u8,
+) -> ApiResult<Option<Vec<Option<u8>>>> {
+    let Some(v) = req.query.get(name) else {
+        return Ok(None);
+    };
+    v.split(',')
+        .map(|s| match s {
+            "null" => Ok(None),
+            s => match s.parse::<u8>() {
+                Ok(code) if (min..=max).contains(&code) => Ok(Some(code)),
+                _ => Err(ApiError::bad_query(format!(
+                    "{name}: {s:?} is not null or a code in {min}..{max}"
+                ))),
+            },
+        })
+        .collect::<ApiResult<Vec<_>>>()
+        .map(Some)
+}
 
 /// A comma list where `null` means "not set"; every other item at most `max` characters.
 fn nullable_texts(req: &Request, name: &str, max: usize) -> ApiResult<Option<Vec<Option<String>>>> {
@@ -260,6 +290,11 @@ pub fn event_query(req: &Request) -> ApiResult<EventQuery> {
         top_similar_external_ids: texts(req, "top_similar_external_ids", 36)?,
         top_matching_label: req.query.get("top_matching_candidates_label").cloned(),
         meta,
+        age_gte: number(req, "age__gte")?,
+        age_lt: number(req, "age__lt")?,
+        genders: nullable_codes(req, "gender", 0, 1)?,
+        emotions: nullable_codes(req, "emotions", 1, 7)?,
+        liveness: nullable_codes(req, "liveness", 0, 2)?,
         order,
     };
     let windowed = q.event_ids.is_none()

@@ -81,6 +81,7 @@ fn view(e: &Event) -> ApiResult<Value> {
         .geo_position
         .map(|g| json!({"latitude": g.latitude, "longitude": g.longitude}));
     let match_result = stored_json(e.match_result.as_deref())?;
+    let x = &e.estimations;
     Ok(json!({
         "event_id": e.event_id, "account_id": e.account_id, "create_time": time_text(e.create_time),
         "end_time": time_text(e.end_time), "external_id": e.external_id, "handler_id": e.handler_id,
@@ -89,11 +90,12 @@ fn view(e: &Event) -> ApiResult<Value> {
         "face_detections": stored_json(Some(&e.face_detections))?,
         "body_detections": stored_json(Some(&e.body_detections))?,
         "face_id": e.face_id, "attach_result": e.attach_result,
-        "gender": null, "age": null, "emotion": null, "ethnic_group": null,
+        "gender": x.gender, "age": x.age.map(|a| a.round() as i64), "emotion": x.emotion,
+        "ethnic_group": null,
         "tags": e.tags, "user_data": e.user_data,
         "location": {"city": l.city, "area": l.area, "district": l.district, "street": l.street,
                      "house_number": l.house_number, "geo_position": geo},
-        "mask": null, "liveness": null, "deepfake": null, "track_id": e.track_id,
+        "mask": null, "liveness": x.liveness, "deepfake": null, "track_id": e.track_id,
         "body_basic_attributes": null, "upper_body": null, "lower_body": null, "accessories": null,
         "meta": stored_json(e.meta.as_deref())?,
     }))

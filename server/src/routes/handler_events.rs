@@ -25,8 +25,8 @@ use crate::state::AppState;
 use argus_engine::{Descriptor, Detection, FaceAttributes, Image, similarity_to_score};
 use argus_index::{Filter, ItemMeta};
 use argus_store::{
-    Attribute, Event, EventDescriptor, Face, Handler, ObjectKind, StoredDescriptor, StoredObject,
-    TemporaryAttribute,
+    Attribute, Event, EventDescriptor, EventEstimations, Face, Handler, ObjectKind,
+    StoredDescriptor, StoredObject, TemporaryAttribute,
 };
 use serde_json::{Map, Value, json};
 use std::collections::HashSet;
@@ -321,6 +321,20 @@ fn faces(state: &AppState, run: &Run, image: &InputImage) -> ApiResult<ImageFace
     Ok(ImageFaces { kept, filtered })
 }
 
+/// The estimations an event keeps in its own fields: age, gender, the predominant emotion and the liveness state
+/// under the policy's thresholds.
+fn event_estimations(a: &FaceAttributes, p: &Policies) -> EventEstimations {
+    EventEstimations {
+        age: a.basic_attributes.map(|b| f64::from(b.age)),
+        gender: a.basic_attributes.map(|b| b.gender_code()),
+        emotion: a.emotions.as_ref().map(|e| e.event_code),
+        liveness: a.liveness.map(|l| {
+            l.prediction(p.detect_policy.estimations.liveness_thresholds())
+                .code()
+        }),
+    }
+}
+
 /// The outcomes of the faces the policies keep, and the filtered detections of the image.
 fn process_image(
     state: &AppState,
@@ -528,6 +542,7 @@ fn process_face(
     let mut event = new_event.into_event(0, run.account, run.now)?;
     event.event_id = event_id;
     event.handler_id = Some(run.handler_id);
+    event.estimations = event_estimations(&face.attributes, p);
 
     let mut face_view = Value::Null;
     if s.face_policy.store_face == 1 && passes(&s.face_policy.filters) {

@@ -8,8 +8,9 @@ use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use uuid::Uuid;
 
 /// Tables whose rows belong to one account, child tables before the ones they hang off.
-const OWNED_TABLES: [&str; 14] = [
+const OWNED_TABLES: [&str; 15] = [
     "event_descriptors",
+    "event_estimations",
     "events",
     "event_tag_times",
     "face_attributes",

@@ -104,6 +104,27 @@ pub(super) fn event_source(q: &EventQuery) -> &'static str {
     }
 }
 
+/// One estimated value of the event, or NULL when it has none.
+fn estimated(column: &str) -> String {
+    format!("(SELECT x.{column} FROM event_estimations x WHERE x.event_id = events.event_id)")
+}
+
+/// The conditions on the face's estimated age, gender, emotion and liveness.
+fn estimation_conditions(c: &mut Conditions, q: &EventQuery) {
+    c.compare(&estimated("age"), ">=", q.age_gte);
+    c.compare(&estimated("age"), "<", q.age_lt);
+    let codes = |values: &Option<Vec<Option<u8>>>| {
+        values.as_ref().map(|v| {
+            v.iter()
+                .map(|code| code.map(|code| Value::Integer(i64::from(code))))
+                .collect()
+        })
+    };
+    one_of_or_unset(c, &estimated("gender"), codes(&q.genders));
+    one_of_or_unset(c, &estimated("emotion"), codes(&q.emotions));
+    one_of_or_unset(c, &estimated("liveness"), codes(&q.liveness));
+}
+
 /// Every condition of the query on the account's events.
 pub(super) fn event_conditions(account: Uuid, q: &EventQuery) -> Conditions {
     let mut c = Conditions::owned_by(account);
@@ -164,6 +185,7 @@ pub(super) fn event_conditions(account: Uuid, q: &EventQuery) -> Conditions {
         c.sql += " AND EXISTS (SELECT 1 FROM event_tags t WHERE t.event_id = events.event_id AND t.tag = ?)";
         c.values.push(text(tag));
     }
+    estimation_conditions(&mut c, q);
     c.contains("user_data", q.user_data.as_deref());
     c.compare("top_similarity", ">=", q.top_similarity_gte);
     c.compare("top_similarity", "<", q.top_similarity_lt);

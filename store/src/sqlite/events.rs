@@ -1,13 +1,13 @@
 //! Events in SQLite: one row per event in `events` (location, geo position and the top match in columns so
 //! they can be searched and indexed; detections, match results and meta as JSON text) and its tags in
-//! `event_tags`, its face descriptor (if any) in `event_descriptors`. A batch is written by the caller's one
-//! transaction, so it is stored whole or not at all.
+//! `event_tags`, its face descriptor (if any) in `event_descriptors`, its face's estimations (if any) in
+//! `event_estimations`. A batch is written by the caller's one transaction, so it is stored whole or not at all.
 
 use super::event_conditions::{event_conditions, event_source};
 use super::{not_found, unavailable, uuid_at, uuid_text, uuids};
 use crate::{
-    Event, EventDescriptor, EventLocation, EventQuery, GeoPosition, MatchedObject, Order, Page,
-    Result, StoredDescriptor, TopMatch,
+    Event, EventDescriptor, EventEstimations, EventLocation, EventQuery, GeoPosition,
+    MatchedObject, Order, Page, Result, StoredDescriptor, TopMatch,
 };
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use uuid::Uuid;
@@ -81,6 +81,20 @@ pub(super) fn insert_event(db: &Connection, e: &Event) -> Result<()> {
         e.body_detections,
     ])
     .map_err(|err| super::insert_error(err, "event", e.event_id))?;
+    let x = &e.estimations;
+    if !x.is_empty() {
+        db.prepare_cached("INSERT INTO event_estimations VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+            .map_err(unavailable)?
+            .execute(params![
+                e.event_id.as_bytes(),
+                e.account_id.as_bytes(),
+                x.age,
+                x.gender,
+                x.emotion,
+                x.liveness
+            ])
+            .map_err(unavailable)?;
+    }
     let mut tag = db
         .prepare_cached("INSERT INTO event_tags VALUES (?1, ?2, ?3)")
         .map_err(unavailable)?;
@@ -155,9 +169,11 @@ fn event_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Event> {
         match_result: row.get(25)?,
         face_detections: row.get(26)?,
         body_detections: row.get(27)?,
+        estimations: EventEstimations::default(),
     })
 }
 
+/// Fills in what an event row keeps in other tables: its tags and its estimations.
 fn with_tags(db: &Connection, mut e: Event) -> Result<Event> {
     let mut stmt = db
         .prepare_cached("SELECT tag FROM event_tags WHERE event_id = ?1 ORDER BY position")
@@ -166,6 +182,22 @@ fn with_tags(db: &Connection, mut e: Event) -> Result<Event> {
         .query_map([e.event_id.as_bytes()], |r| r.get(0))
         .map_err(unavailable)?;
     e.tags = rows.collect::<rusqlite::Result<_>>().map_err(unavailable)?;
+    e.estimations = db
+        .prepare_cached(
+            "SELECT age, gender, emotion, liveness FROM event_estimations WHERE event_id = ?1",
+        )
+        .map_err(unavailable)?
+        .query_row([e.event_id.as_bytes()], |r| {
+            Ok(EventEstimations {
+                age: r.get(0)?,
+                gender: r.get(1)?,
+                emotion: r.get(2)?,
+                liveness: r.get(3)?,
+            })
+        })
+        .optional()
+        .map_err(unavailable)?
+        .unwrap_or_default();
     Ok(e)
 }
 
@@ -298,7 +330,12 @@ pub(super) fn delete_events(db: &Connection, account: Uuid, ids: &[Uuid]) -> Res
             )
             .map_err(unavailable)?;
         if n > 0 {
-            for table in ["event_tags", "event_tag_times", "event_descriptors"] {
+            for table in [
+                "event_tags",
+                "event_tag_times",
+                "event_descriptors",
+                "event_estimations",
+            ] {
                 db.execute(
                     &format!("DELETE FROM {table} WHERE event_id = ?1"),
                     [id.as_bytes()],

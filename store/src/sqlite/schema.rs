@@ -7,8 +7,9 @@
 //! `event_tag_times` repeats each tag with its event's account and time, so that a search with a tag and a time
 //! range reads only the events that have the tag in that range; a data directory from before it existed has it
 //! filled from `event_tags` when it opens.
-//! An event's face descriptor lives in `event_descriptors` (a table of its own, so that older data directories open
-//! and event rows stay small).
+//! An event's face descriptor lives in `event_descriptors`, and its face's estimated age, gender, emotion and
+//! liveness in `event_estimations` (tables of their own, so that older data directories open and event rows stay
+//! small).
 
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS accounts (
@@ -84,4 +85,7 @@ INSERT OR IGNORE INTO event_tag_times
 CREATE TABLE IF NOT EXISTS event_descriptors (
     event_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, descriptor_version INTEGER NOT NULL,
     descriptor BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS event_estimations (
+    event_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, age REAL, gender INTEGER, emotion INTEGER,
+    liveness INTEGER);
 ";

@@ -27,6 +27,7 @@ fn event(account: Uuid, t: i64) -> Event {
         match_result: None,
         face_detections: "[]".into(),
         body_detections: "[]".into(),
+        estimations: EventEstimations::default(),
     }
 }
 
@@ -103,6 +104,12 @@ fn an_event_reads_back_as_it_was_stored() {
     });
     e.match_result = Some(r#"[{"label":"l","candidates":[]}]"#.into());
     e.face_detections = r#"[{"sample_id":"x"}]"#.into();
+    e.estimations = EventEstimations {
+        age: Some(41.5),
+        gender: Some(1),
+        emotion: Some(4),
+        liveness: Some(1),
+    };
     s.create_events(std::slice::from_ref(&e)).unwrap();
     assert_eq!(s.event(me, e.event_id).unwrap(), e);
     let plain = event(me, 5);
@@ -378,6 +385,87 @@ fn events_come_newest_first_in_pages_or_in_id_order() {
         .map(|e| e.event_id)
         .collect();
     assert_eq!(found, ids[2..8].to_vec());
+}
+
+#[test]
+fn events_are_found_by_their_estimations_and_unestimated_ones_by_null() {
+    let (_d, s) = crate::support::store();
+    let (me, other) = (Uuid::new_v4(), Uuid::new_v4());
+    // Ages 20, 30, …, 70; genders alternate female, male; emotions happiness (4) then neutral (5); the last
+    // event has no estimations at all.
+    let mut events: Vec<Event> = (0..7)
+        .map(|i| {
+            let mut e = event(me, i);
+            e.estimations = EventEstimations {
+                age: Some(20.0 + 10.0 * i as f64),
+                gender: Some((i % 2) as u8),
+                emotion: Some(if i < 3 { 4 } else { 5 }),
+                liveness: Some(1),
+            };
+            e
+        })
+        .collect();
+    events[6].estimations = EventEstimations::default();
+    s.create_events(&events).unwrap();
+    s.create_events(&[{
+        let mut e = event(other, 1);
+        e.estimations.age = Some(30.0);
+        e
+    }])
+    .unwrap();
+    let count = |q: EventQuery| s.count_events(me, &q).unwrap();
+    let found = |q: EventQuery| times(&s.events(me, &q, ALL).unwrap());
+    assert_eq!(
+        found(EventQuery {
+            age_gte: Some(30.0),
+            age_lt: Some(50.0),
+            ..EventQuery::default()
+        }),
+        [2, 1]
+    );
+    assert_eq!(
+        count(EventQuery {
+            genders: Some(vec![Some(1)]),
+            ..EventQuery::default()
+        }),
+        3
+    );
+    assert_eq!(
+        found(EventQuery {
+            emotions: Some(vec![Some(4), None]),
+            ..EventQuery::default()
+        }),
+        [6, 2, 1, 0]
+    );
+    assert_eq!(
+        found(EventQuery {
+            liveness: Some(vec![None]),
+            ..EventQuery::default()
+        }),
+        [6]
+    );
+    assert_eq!(
+        count(EventQuery {
+            liveness: Some(vec![Some(0)]),
+            ..EventQuery::default()
+        }),
+        0
+    );
+    // Deleting the event deletes its estimations; the other account's are untouched.
+    s.delete_event(me, events[1].event_id).unwrap();
+    assert_eq!(
+        count(EventQuery {
+            age_lt: Some(35.0),
+            ..EventQuery::default()
+        }),
+        1
+    );
+    let q = EventQuery {
+        age_gte: Some(30.0),
+        age_lt: Some(31.0),
+        ..EventQuery::default()
+    };
+    assert_eq!(s.count_events(other, &q).unwrap(), 1);
 }
 
 #[test]

@@ -271,7 +271,7 @@ fn a_bad_event_stores_none_of_its_batch_and_bad_queries_are_refused() {
             r.json
         );
     }
-    for (method, path) in [("GET", "/6/events?gender=1"), ("GET", "/6/general/events")] {
+    for (method, path) in [("GET", "/6/events?masks=1"), ("GET", "/6/general/events")] {
         let r = server.request(method, path, &me.h(), Some(b"{}"));
         assert_eq!(
             (r.status, r.json["error_code"].as_u64()),

@@ -479,6 +479,42 @@ fn handlers_estimate_attributes_and_filter_by_head_pose_and_liveness() {
         shown.json
     );
 
+    // The stored event keeps age, gender, emotion and liveness, and is found by them.
+    let event_id = event["event_id"].as_str().unwrap();
+    assert_eq!(shown.json["gender"], 1, "{}", shown.json);
+    assert_eq!(shown.json["emotion"], 4, "{}", shown.json);
+    assert_eq!(shown.json["age"], basic["age"], "{}", shown.json);
+    let live = shown.json["liveness"].as_u64().unwrap();
+    let ids = |query: &str| -> Vec<Value> {
+        let r = server.get(&format!("/6/events?handler_ids={open}&{query}"), &me.h());
+        assert_eq!(r.status, 200, "{query}: {}", r.json);
+        r.json["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["event_id"].clone())
+            .collect()
+    };
+    let age = basic["age"].as_i64().unwrap();
+    for query in [
+        "gender=1".to_string(),
+        "emotions=4,null".to_string(),
+        format!("liveness={live}"),
+        format!("age__gte={}&age__lt={}", age - 1, age + 1),
+    ] {
+        assert_eq!(ids(&query), [json!(event_id)], "{query}");
+    }
+    for query in [
+        "gender=0".to_string(),
+        "emotions=5".to_string(),
+        "liveness=null".to_string(),
+        format!("age__gte={}", age + 1),
+    ] {
+        assert!(ids(&query).is_empty(), "{query}");
+    }
+    let r = server.get("/6/events?emotions=9", &me.h());
+    assert_eq!(r.status, 400, "{}", r.json);
+
     // No head is turned 0 degrees exactly, and no real face is a spoof: both filters drop the face, say why,
     // and store nothing.
     let strict = estimating_handler(
