@@ -83,6 +83,12 @@ pub fn rotation_degrees(landmarks: &[Point; 5]) -> f32 {
     to_image.b.atan2(to_image.a).to_degrees()
 }
 
+/// Points in pixels of the sample of a face with these landmarks, put back into the source image.
+pub fn to_image(landmarks: &[Point; 5], points: &[Point]) -> Vec<Point> {
+    let to_image = Similarity::fit(&template(SAMPLE_SIZE), landmarks);
+    points.iter().map(|&p| to_image.apply(p)).collect()
+}
+
 /// Warps the face with these landmarks into a `size` × `size` chip framed by the template.
 pub fn warp(image: &Image, landmarks: &[Point; 5], size: u32) -> Image {
     let to_image = Similarity::fit(&template(size), landmarks);

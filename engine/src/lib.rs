@@ -19,7 +19,7 @@ pub mod quality;
 pub mod resample;
 pub mod runtime;
 
-pub use align::{SAMPLE_SIZE, rotation_degrees};
+pub use align::{SAMPLE_SIZE, rotation_degrees, to_image};
 pub use attributes::{FaceAttributes, Wanted};
 pub use descriptor::{DESCRIPTOR_VERSION, Descriptor, similarity, similarity_to_score};
 pub use detect::{DetectOptions, Detection, Point, Rect};

@@ -1,5 +1,5 @@
-//! Face attributes estimated from an aligned face sample: head pose (from a face mesh), emotions, age and gender,
-//! and one-shot liveness. Each network runs behind its own dynamic batcher, so concurrent requests share runs.
+//! Face attributes estimated from an aligned face sample: head pose and 68 landmarks (from a face mesh), emotions,
+//! age and gender, and one-shot liveness. Each network runs behind its own dynamic batcher, so concurrent requests share runs.
 //! Owns: which networks a request needs, running them over a set of samples and reading their outputs.
 //! The formulas are in each submodule; the networks and their sources are in `models/README.md`.
 
@@ -7,10 +7,13 @@ pub mod basic;
 pub mod emotions;
 pub mod head_pose;
 pub mod input;
+pub mod landmarks68;
 pub mod liveness;
 pub mod network;
 
+use crate::align::SAMPLE_SIZE;
 use crate::batcher::{BatchLimits, Batcher};
+use crate::detect::Point;
 use crate::error::{EngineError, Result};
 use crate::image::Image;
 use crate::quality;
@@ -27,6 +30,8 @@ use std::path::Path;
 pub struct Wanted {
     /// Yaw, pitch, roll.
     pub head_pose: bool,
+    /// 68 landmarks.
+    pub landmarks68: bool,
     /// The seven emotions.
     pub emotions: bool,
     /// Age and gender.
@@ -38,7 +43,11 @@ pub struct Wanted {
 impl Wanted {
     /// True if anything is asked for.
     pub fn any(&self) -> bool {
-        self.head_pose || self.emotions || self.basic_attributes || self.liveness
+        self.head_pose
+            || self.landmarks68
+            || self.emotions
+            || self.basic_attributes
+            || self.liveness
     }
 }
 
@@ -47,6 +56,8 @@ impl Wanted {
 pub struct FaceAttributes {
     /// Relative to the sample: add the warp's rotation to the roll for the pose in the source image.
     pub head_pose: Option<HeadPose>,
+    /// In pixels of the sample: `align::to_image` puts them in the source image.
+    pub landmarks68: Option<Vec<Point>>,
     /// Emotions.
     pub emotions: Option<Emotions>,
     /// Age and gender.
@@ -86,15 +97,20 @@ impl AttributeNets {
         if samples.is_empty() || !wanted.any() {
             return Ok(out);
         }
-        if wanted.head_pose {
+        if wanted.head_pose || wanted.landmarks68 {
+            let side = network::FACEMESH.side;
             let rows = run(&self.facemesh, &network::FACEMESH, samples, |s| {
-                input::rgb_row(s, network::FACEMESH.side, 1.0 / 255.0)
+                input::rgb_row(s, side, 1.0 / 255.0)
             })?;
             for (face, row) in out.iter_mut().zip(&rows) {
-                face.head_pose = Some(
-                    head_pose::from_mesh(row)
-                        .ok_or_else(|| bad_output("facemesh", "a degenerate mesh".into()))?,
-                );
+                let degenerate = || bad_output("facemesh", "a degenerate mesh".into());
+                if wanted.head_pose {
+                    face.head_pose = Some(head_pose::from_mesh(row).ok_or_else(degenerate)?);
+                }
+                if wanted.landmarks68 {
+                    let points = landmarks68::from_mesh(row, side, SAMPLE_SIZE);
+                    face.landmarks68 = Some(points.ok_or_else(degenerate)?);
+                }
             }
         }
         if wanted.emotions {

@@ -3,10 +3,11 @@
 //! known subjects, liveness of a photo against a simulated replay of it, and batched runs equal single runs.
 
 use crate::common::{engine, faces, photo};
-use argus_engine::{FaceAttributes, Image, Wanted, rotation_degrees};
+use argus_engine::{FaceAttributes, Image, Point, Wanted, rotation_degrees, to_image};
 
 const ALL: Wanted = Wanted {
     head_pose: true,
+    landmarks68: true,
     emotions: true,
     basic_attributes: true,
     liveness: true,
@@ -103,6 +104,57 @@ fn a_turned_photo_rolls_by_the_turn() {
         println!("upright {upright:?}, turned by {degrees}: {pose:?}");
         assert!((pose.roll - upright.roll - degrees).abs() < 4.0, "{pose:?}");
         assert!((pose.yaw - upright.yaw).abs() < 4.0, "{pose:?}");
+    }
+}
+
+fn distance(a: Point, b: Point) -> f32 {
+    (a.x - b.x).hypot(a.y - b.y)
+}
+
+fn mean(points: &[Point]) -> Point {
+    let n = points.len() as f32;
+    Point {
+        x: points.iter().map(|p| p.x).sum::<f32>() / n,
+        y: points.iter().map(|p| p.y).sum::<f32>() / n,
+    }
+}
+
+#[test]
+fn the_68_landmarks_agree_with_the_detectors_five() {
+    for name in [
+        "obama.jpg",
+        "biden.jpg",
+        "grace_hopper.jpg",
+        "astronaut.png",
+    ] {
+        let image = photo(name);
+        let face = faces(&image)[0].clone();
+        let sample = engine().warp(&image, &face);
+        let estimated = engine().estimate(&[sample], ALL).unwrap().remove(0);
+        let points = to_image(&face.landmarks5, &estimated.landmarks68.unwrap());
+        let five = face.landmarks5;
+        let eyes = distance(five[0], five[1]);
+        // Eye centres, nose tip and mouth corners of the 68 against the detector's five points, within a fifth
+        // of the distance between the eyes.
+        let pairs = [
+            (mean(&points[36..42]), five[0], "left eye"),
+            (mean(&points[42..48]), five[1], "right eye"),
+            (points[30], five[2], "nose tip"),
+            (points[48], five[3], "left mouth corner"),
+            (points[54], five[4], "right mouth corner"),
+        ];
+        for (ours, theirs, what) in pairs {
+            let off = distance(ours, theirs) / eyes;
+            println!("{name} {what}: {off:.3} eye distances");
+            assert!(off < 0.2, "{name} {what}: {ours:?} vs {theirs:?}");
+        }
+        // The jaw runs from the image's left over the chin to its right; the chin is well below the eyes.
+        assert!(
+            points[0].x < points[8].x && points[8].x < points[16].x,
+            "{name}"
+        );
+        let eye_level = (five[0].y + five[1].y) / 2.0;
+        assert!(points[8].y > eye_level + eyes, "{name}: {:?}", points[8]);
     }
 }
 

@@ -28,12 +28,11 @@ const DETECTOR_UNSUPPORTED: [&str; 6] = [
 ];
 
 /// Flags of `/6/sdk` that this build has no model (or no body detector) for.
-const SDK_UNSUPPORTED: [&str; 20] = [
+const SDK_UNSUPPORTED: [&str; 19] = [
     "detect_body",
     "estimate_mask",
     "estimate_glasses",
     "estimate_deepfake",
-    "estimate_landmarks68",
     "estimate_gaze",
     "estimate_eyes_attributes",
     "estimate_mouth_attributes",
@@ -180,15 +179,12 @@ fn per_image(
 pub fn detector(state: &AppState, req: &Request) -> ApiResult<Reply> {
     let account = auth::account(state, req)?;
     refuse_unsupported(req, &DETECTOR_UNSUPPORTED)?;
-    if flag(req, "detect_landmarks68", false)? {
-        return Err(ApiError::unsupported("detect_landmarks68"));
-    }
     if flag(req, "warped_image", false)? {
         return Err(ApiError::unsupported("warped_image=1 on the detector"));
     }
     let policy = multiface(req)?;
     let with_quality = flag(req, "estimate_quality", false)?;
-    let wanted = estimation::wanted(req, false, false)?;
+    let wanted = estimation::wanted(req, "detect_landmarks68", false, false)?;
     let images = image_input::images(req)?;
     let answers = per_image(req, images, |input| {
         let image = state.engine.decode(&input.bytes)?;
@@ -214,6 +210,9 @@ pub fn detector(state: &AppState, req: &Request) -> ApiResult<Reply> {
             if let Some(view) = estimation::attributes_view(estimated, Default::default()) {
                 detection["attributes"] = view;
             }
+            if let Some(points) = estimation::landmarks68_view(estimated, face) {
+                detection["landmarks68"] = points;
+            }
             samples.push(
                 json!({"face": {"sample_id": id, "url": format!("/6/samples/faces/{id}"),
                                          "detection": detection}}),
@@ -237,7 +236,7 @@ pub fn sdk(state: &AppState, req: &Request) -> ApiResult<Reply> {
     let want_warp = flag(req, "estimate_face_warp", false)?;
     let want_descriptor = flag(req, "estimate_face_descriptor", true)?;
     let with_quality = flag(req, "estimate_quality", false)?;
-    let wanted = estimation::wanted(req, true, true)?;
+    let wanted = estimation::wanted(req, "estimate_landmarks68", true, true)?;
     let policy = multiface(req)?;
     if warped && landmarks5 {
         return Err(ApiError::bad_query(
@@ -274,6 +273,12 @@ pub fn sdk(state: &AppState, req: &Request) -> ApiResult<Reply> {
                 let mut face = json!({});
                 if let Some(d) = detection {
                     face["detection"] = detection_view(d, landmarks5);
+                    if let Some(points) = attributes
+                        .get(i)
+                        .and_then(|a| estimation::landmarks68_view(a, d))
+                    {
+                        face["detection"]["landmarks68"] = points;
+                    }
                 }
                 if with_quality {
                     face["quality"] = quality_view(state.engine.quality(warp));

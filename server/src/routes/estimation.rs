@@ -1,7 +1,8 @@
 //! The face attributes of `/6/sdk`, `/6/detector` and `/6/liveness` in the API's words: which estimations a
 //! request asks for (query flags), how each one is shown, and the `/6/liveness` route itself.
 //!
-//! Shapes: `head_pose {pitch, roll, yaw}` in degrees; `emotions {estimations: {anger, …}, predominant_emotion}`;
+//! Shapes: `head_pose {pitch, roll, yaw}` in degrees; `landmarks68` as 68 `[x, y]` in the source image (beside
+//! `landmarks5` in the detection); `emotions {estimations: {anger, …}, predominant_emotion}`;
 //! `basic_attributes {age, gender}` with age in whole years and gender 1 male / 0 female; `liveness {prediction:
 //! real|spoof|unknown, estimations: {probability, quality}}`. No ethnicity model exists in this build, so
 //! `basic_attributes` carries no ethnicity. The formulas are in the engine's `attributes` modules.
@@ -14,14 +15,17 @@ use crate::routes::detection::{Multiface, faces, flag};
 use crate::state::AppState;
 use argus_engine::attributes::liveness::{Liveness, LivenessThresholds, mean as mean_liveness};
 use argus_engine::attributes::{basic::BasicAttributes, emotions::Emotions, head_pose::HeadPose};
-use argus_engine::{Detection, FaceAttributes, Image, Wanted, rotation_degrees};
+use argus_engine::{Detection, FaceAttributes, Image, Wanted, rotation_degrees, to_image};
 use serde_json::{Value, json};
 use warp::http::StatusCode;
 
-/// The estimations a request's query flags ask for. `basic` and `liveness` are read only where the route has them.
-pub fn wanted(req: &Request, basic: bool, liveness: bool) -> ApiResult<Wanted> {
+/// The estimations a request's query flags ask for: `landmarks68` names the route's flag for them
+/// (`estimate_landmarks68` or `detect_landmarks68`); `basic` and `liveness` are read only where the route has
+/// them.
+pub fn wanted(req: &Request, landmarks68: &str, basic: bool, liveness: bool) -> ApiResult<Wanted> {
     Ok(Wanted {
         head_pose: flag(req, "estimate_head_pose", false)?,
+        landmarks68: flag(req, landmarks68, false)?,
         emotions: flag(req, "estimate_emotions", false)?,
         basic_attributes: basic && flag(req, "estimate_basic_attributes", false)?,
         liveness: liveness && flag(req, "estimate_liveness", false)?,
@@ -33,6 +37,7 @@ pub fn wanted(req: &Request, basic: bool, liveness: bool) -> ApiResult<Wanted> {
 pub fn refuse_on_warps(wanted: Wanted) -> ApiResult<()> {
     for (asked, name) in [
         (wanted.head_pose, "estimate_head_pose"),
+        (wanted.landmarks68, "landmarks68"),
         (wanted.liveness, "estimate_liveness"),
     ] {
         if asked {
@@ -75,6 +80,12 @@ pub fn attributes_view(a: &FaceAttributes, thresholds: LivenessThresholds) -> Op
         view.insert("liveness".into(), liveness_view(liveness, thresholds));
     }
     (!view.is_empty()).then_some(Value::Object(view))
+}
+
+/// `landmarks68` of a face: the 68 points in the source image, when estimated.
+pub fn landmarks68_view(a: &FaceAttributes, detection: &Detection) -> Option<Value> {
+    let points = to_image(&detection.landmarks5, a.landmarks68.as_ref()?);
+    Some(json!(points.iter().map(|p| [p.x, p.y]).collect::<Vec<_>>()))
 }
 
 fn head_pose_view(p: HeadPose) -> Value {

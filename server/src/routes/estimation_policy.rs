@@ -1,4 +1,5 @@
-//! The estimation fields of a handler's `detect_policy` (nested-schemas §1): `estimate_head_pose`,
+//! The estimation fields of a handler's `detect_policy` (nested-schemas §1): `detect_landmarks68`,
+//! `estimate_head_pose`,
 //! `estimate_emotions`, `estimate_liveness {estimate, liveness_threshold, quality_threshold}`, the head-pose
 //! filters `yaw_threshold` / `pitch_threshold` / `roll_threshold` (0..180: a face is kept when |angle| ≤ the
 //! threshold; head pose is estimated whenever one is set) and the `liveness_states` filter (kept when the face's
@@ -16,6 +17,9 @@ use serde_json::{Value, json};
 /// The estimation fields of `detect_policy`.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 pub struct DetectEstimations {
+    /// 1 adds `landmarks68` to the detection.
+    #[serde(default)]
+    pub detect_landmarks68: u8,
     /// 1 adds `attributes.head_pose`.
     #[serde(default)]
     pub estimate_head_pose: u8,
@@ -78,6 +82,7 @@ impl DetectEstimations {
     /// Refuses values outside the documented ranges.
     pub fn check(&self) -> ApiResult<()> {
         for (name, value) in [
+            ("detect_landmarks68", self.detect_landmarks68),
             ("estimate_head_pose", self.estimate_head_pose),
             ("estimate_emotions", self.estimate_emotions),
             (
@@ -130,6 +135,7 @@ impl DetectEstimations {
         Wanted {
             head_pose: self.estimate_head_pose == 1
                 || self.angle_thresholds().iter().any(|(_, t)| t.is_some()),
+            landmarks68: self.detect_landmarks68 == 1,
             emotions: self.estimate_emotions == 1,
             basic_attributes: false,
             liveness: self.estimate_liveness.estimate == 1,

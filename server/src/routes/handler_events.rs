@@ -514,6 +514,13 @@ fn process_face(
     {
         detection["attributes"] = view;
     }
+    if let Some(points) = face
+        .detection
+        .as_ref()
+        .and_then(|d| super::estimation::landmarks68_view(&face.attributes, d))
+    {
+        detection["landmarks68"] = points;
+    }
     let mut sample = json!({"detection": detection});
     if let Some(id) = sample_id {
         sample["sample_id"] = json!(id);

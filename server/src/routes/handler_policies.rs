@@ -14,9 +14,8 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Detect-policy fields this build has no model or detector for; any non-zero, non-empty value is refused.
-const DETECT_UNSUPPORTED: [&str; 11] = [
+const DETECT_UNSUPPORTED: [&str; 10] = [
     "detect_body",
-    "detect_landmarks68",
     "estimate_mask",
     "estimate_gaze",
     "estimate_eyes_attributes",

@@ -23,11 +23,16 @@ fn the_sdk_estimates_what_is_asked_and_refuses_the_rest() {
     let server = Server::start(dir.path());
     let me = Account::create(&server, "estimations@argus.dev");
     let path = "/6/sdk?detect_face=1&estimate_head_pose=1&estimate_emotions=1&estimate_basic_attributes=1\
-                &estimate_liveness=1&estimate_face_warp=1";
+                &estimate_liveness=1&estimate_face_warp=1&estimate_landmarks68=1";
     let r = post_image(&server, &me, path, "obama.jpg");
     assert_eq!(r.status, 200, "{}", r.json);
     let face = &r.json["images_estimations"][0]["estimations"][0]["face"];
     let attributes = &face["attributes"];
+    assert_eq!(
+        face["detection"]["landmarks68"].as_array().map(Vec::len),
+        Some(68),
+        "{face}"
+    );
     let pose = &attributes["head_pose"];
     for angle in ["yaw", "pitch", "roll"] {
         assert!(pose[angle].as_f64().unwrap().abs() < 15.0, "{pose}");
@@ -80,7 +85,11 @@ fn the_sdk_estimates_what_is_asked_and_refuses_the_rest() {
         "happiness"
     );
     assert_eq!(face["basic_attributes"]["gender"], 1);
-    for flag in ["estimate_head_pose", "estimate_liveness"] {
+    for flag in [
+        "estimate_head_pose",
+        "estimate_liveness",
+        "estimate_landmarks68",
+    ] {
         let r = server.request(
             "POST",
             &format!("/6/sdk?image_type=1&{flag}=1"),
@@ -94,7 +103,11 @@ fn the_sdk_estimates_what_is_asked_and_refuses_the_rest() {
             r.json
         );
     }
-    for flag in ["estimate_mask", "estimate_glasses", "estimate_landmarks68"] {
+    for flag in [
+        "estimate_mask",
+        "estimate_glasses",
+        "estimate_mouth_attributes",
+    ] {
         let r = post_image(
             &server,
             &me,
@@ -125,7 +138,7 @@ fn the_detector_puts_attributes_in_each_detection() {
     let r = post_image(
         &server,
         &me,
-        "/6/detector?estimate_head_pose=1&estimate_emotions=1",
+        "/6/detector?estimate_head_pose=1&estimate_emotions=1&detect_landmarks68=1",
         "grace_hopper.jpg",
     );
     assert_eq!(r.status, 201, "{}", r.json);
@@ -139,6 +152,7 @@ fn the_detector_puts_attributes_in_each_detection() {
         "happiness"
     );
     assert!(detection["attributes"].get("liveness").is_none());
+    assert_eq!(detection["landmarks68"].as_array().map(Vec::len), Some(68));
 }
 
 #[test]

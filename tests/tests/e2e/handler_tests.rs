@@ -442,7 +442,7 @@ fn handlers_estimate_attributes_and_filter_by_head_pose_and_liveness() {
         &server,
         &me,
         json!({"estimate_head_pose": 1, "estimate_emotions": 1, "yaw_threshold": 45,
-               "estimate_liveness": {"estimate": 1}}),
+               "estimate_liveness": {"estimate": 1}, "detect_landmarks68": 1}),
     );
     let r = post_image(
         &server,
@@ -452,7 +452,14 @@ fn handlers_estimate_attributes_and_filter_by_head_pose_and_liveness() {
     );
     assert_eq!(r.status, 201, "{}", r.json);
     let event = &r.json["events"][0];
-    let attributes = &event["detections"][0]["samples"]["face"]["detection"]["attributes"];
+    let detection = &event["detections"][0]["samples"]["face"]["detection"];
+    assert_eq!(
+        detection["landmarks68"].as_array().map(Vec::len),
+        Some(68),
+        "{}",
+        r.json
+    );
+    let attributes = &detection["attributes"];
     assert_eq!(
         attributes["emotions"]["predominant_emotion"], "happiness",
         "{}",
