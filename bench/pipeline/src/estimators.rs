@@ -60,7 +60,12 @@ fn only(name: &str) -> Wanted {
 }
 
 /// Milliseconds per face over `rounds` passes of `calls`, each call a slice of samples.
-fn time(engine: &Engine, calls: &[Vec<Image>], wanted: Wanted, rounds: usize) -> anyhow::Result<f64> {
+fn time(
+    engine: &Engine,
+    calls: &[Vec<Image>],
+    wanted: Wanted,
+    rounds: usize,
+) -> anyhow::Result<f64> {
     engine.estimate(&calls[0], wanted)?;
     let mut faces = 0;
     let started = Instant::now();
@@ -102,7 +107,10 @@ fn main() -> anyhow::Result<()> {
             .next()
             .with_context(|| format!("no face in {name}"))?;
         let sample = engine.warp(&image, &face);
-        std::fs::write(samples_dir.join(format!("{name}.png")), engine.encode_sample(&sample))?;
+        std::fs::write(
+            samples_dir.join(format!("{name}.png")),
+            engine.encode_sample(&sample),
+        )?;
         samples.push(sample);
     }
     let batch: Vec<Image> = samples.iter().cycle().take(BATCH).cloned().collect();
