@@ -53,6 +53,7 @@ struct Report {
 fn only(name: &str) -> Wanted {
     Wanted {
         head_pose: name == "head_pose",
+        landmarks68: false,
         emotions: name == "emotions",
         basic_attributes: name == "basic_attributes",
         liveness: name == "liveness",
@@ -131,6 +132,7 @@ fn main() -> anyhow::Result<()> {
     }
     let all = Wanted {
         head_pose: true,
+        landmarks68: false,
         emotions: true,
         basic_attributes: true,
         liveness: true,
