@@ -3,7 +3,8 @@
 //! descriptor. Images are answered in the order they came. In a multi-image request (multipart or JSON) an image
 //! that fails gets `status: 0` and its error while the others go on; a single-image request fails as a whole.
 //! `estimate_quality` adds the model-free sample quality, the `estimate_*` flags of `estimation` add the face
-//! attributes; estimations this build has no model for are refused with `501 19001` naming them.
+//! attributes, and `aggregate_attributes=1` (one face per image) adds their aggregate over all images; estimations
+//! this build has no model for are refused with `501 19001` naming them.
 
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
@@ -28,7 +29,7 @@ const DETECTOR_UNSUPPORTED: [&str; 6] = [
 ];
 
 /// Flags of `/6/sdk` that this build has no model (or no body detector) for.
-const SDK_UNSUPPORTED: [&str; 19] = [
+const SDK_UNSUPPORTED: [&str; 18] = [
     "detect_body",
     "estimate_mask",
     "estimate_glasses",
@@ -43,7 +44,6 @@ const SDK_UNSUPPORTED: [&str; 19] = [
     "estimate_body_basic_attributes",
     "estimate_body_warp",
     "estimate_people_count",
-    "aggregate_attributes",
     "extract_exif",
     "pitch_threshold",
     "roll_threshold",
@@ -237,6 +237,7 @@ pub fn sdk(state: &AppState, req: &Request) -> ApiResult<Reply> {
     let want_descriptor = flag(req, "estimate_face_descriptor", true)?;
     let with_quality = flag(req, "estimate_quality", false)?;
     let wanted = estimation::wanted(req, "estimate_landmarks68", true, true)?;
+    let aggregate = flag(req, "aggregate_attributes", false)?;
     let policy = multiface(req)?;
     if warped && landmarks5 {
         return Err(ApiError::bad_query(
@@ -247,6 +248,7 @@ pub fn sdk(state: &AppState, req: &Request) -> ApiResult<Reply> {
         estimation::refuse_on_warps(wanted)?;
     }
     let images = image_input::images(req)?;
+    let mut everyone = Vec::new();
     let answers = per_image(req, images, |input| {
         let (warps, detections) = if warped {
             let sample = state.engine.decode_sample(&input.bytes)?;
@@ -265,6 +267,15 @@ pub fn sdk(state: &AppState, req: &Request) -> ApiResult<Reply> {
             Vec::new()
         };
         let attributes = estimation::estimate(state, &warps, &detections, wanted)?;
+        if aggregate && attributes.len() > 1 {
+            return Err(ApiError::bad_input(format!(
+                "aggregate_attributes takes one face per image and image {} has {} (multiface_policy=2 keeps the \
+                 best)",
+                input.filename,
+                attributes.len()
+            )));
+        }
+        everyone.extend(attributes.iter().cloned());
         let estimations: Vec<Value> = warps
             .iter()
             .zip(&detections)
@@ -306,8 +317,9 @@ pub fn sdk(state: &AppState, req: &Request) -> ApiResult<Reply> {
             .collect();
         Ok(json!({ "estimations": estimations }))
     })?;
-    Ok(Reply::Json(
-        StatusCode::OK,
-        json!({ "images_estimations": answers }),
-    ))
+    let mut answer = json!({ "images_estimations": answers });
+    if aggregate {
+        answer["aggregate_estimations"] = estimation::aggregate_view(&everyone);
+    }
+    Ok(Reply::Json(StatusCode::OK, answer))
 }

@@ -14,7 +14,7 @@ use crate::request::{Reply, Request};
 use crate::routes::detection::{Multiface, faces, flag};
 use crate::state::AppState;
 use argus_engine::attributes::liveness::{Liveness, LivenessThresholds, mean as mean_liveness};
-use argus_engine::attributes::{basic::BasicAttributes, emotions::Emotions, head_pose::HeadPose};
+use argus_engine::attributes::{basic, emotions, emotions::Emotions, head_pose::HeadPose};
 use argus_engine::{Detection, FaceAttributes, Image, Wanted, rotation_degrees, to_image};
 use serde_json::{Value, json};
 use warp::http::StatusCode;
@@ -102,8 +102,33 @@ fn emotions_view(e: &Emotions) -> Value {
 }
 
 /// `basic_attributes`: age in whole years, gender 1 male / 0 female.
-pub fn basic_view(b: BasicAttributes) -> Value {
+pub fn basic_view(b: basic::BasicAttributes) -> Value {
     json!({"age": b.age.round() as i64, "gender": b.gender_code()})
+}
+
+/// `aggregate_estimations` of several images of one person (nested-schemas §2.2): `{"face": {"attributes":
+/// {emotions, liveness}, "basic_attributes"}}`, each the mean over the faces that have it, present when any has.
+/// Head pose and landmarks describe one image and are not aggregated.
+pub fn aggregate_view(faces: &[FaceAttributes]) -> Value {
+    let emotions: Vec<Emotions> = faces.iter().filter_map(|f| f.emotions.clone()).collect();
+    let liveness: Vec<Liveness> = faces.iter().filter_map(|f| f.liveness).collect();
+    let basics: Vec<basic::BasicAttributes> =
+        faces.iter().filter_map(|f| f.basic_attributes).collect();
+    let mut attributes = serde_json::Map::new();
+    if let Some(mean) = emotions::mean(&emotions) {
+        attributes.insert("emotions".into(), emotions_view(&mean));
+    }
+    if let Some(mean) = mean_liveness(&liveness) {
+        attributes.insert(
+            "liveness".into(),
+            liveness_view(mean, LivenessThresholds::default()),
+        );
+    }
+    let mut face = json!({ "attributes": attributes });
+    if let Some(mean) = basic::mean(&basics) {
+        face["basic_attributes"] = basic_view(mean);
+    }
+    json!({ "face": face })
 }
 
 /// `liveness`: the state under the thresholds and both scores.

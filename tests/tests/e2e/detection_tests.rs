@@ -30,7 +30,7 @@ fn form(parts: &[(&str, &str, &[u8])]) -> Vec<u8> {
 }
 
 /// Two photos side by side on one canvas, as PNG: an image with two faces.
-fn two_faces() -> Vec<u8> {
+pub fn two_faces() -> Vec<u8> {
     let a = image::load_from_memory(&photo("obama.jpg"))
         .unwrap()
         .to_rgb8();

@@ -218,6 +218,70 @@ fn liveness_answers_each_image_and_the_aggregate() {
     );
 }
 
+/// A multipart form of the named photos.
+fn form(names: &[&str]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for name in names {
+        body.extend_from_slice(
+            format!(
+                "--argusform\r\nContent-Disposition: form-data; name=\"image\"; filename=\"{name}\"\r\nContent-Type: image/jpeg\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(&photo(name));
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(b"--argusform--\r\n");
+    body
+}
+
+#[test]
+fn the_sdk_aggregates_one_persons_images() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let me = Account::create(&server, "sdk-aggregate@argus.dev");
+    let mut h = me.h();
+    h.push(("Content-Type", "multipart/form-data; boundary=argusform"));
+    let path = "/6/sdk?detect_face=1&estimate_basic_attributes=1&estimate_emotions=1&estimate_liveness=1\
+                &aggregate_attributes=1";
+    let r = server.request("POST", path, &h, Some(&form(&["obama.jpg", "obama2.jpg"])));
+    assert_eq!(r.status, 200, "{}", r.json);
+    let age = |i: usize| {
+        r.json["images_estimations"][i]["estimations"][0]["face"]["basic_attributes"]["age"]
+            .as_i64()
+            .unwrap()
+    };
+    let face = &r.json["aggregate_estimations"]["face"];
+    let mean_age = face["basic_attributes"]["age"].as_i64().unwrap();
+    assert!(
+        (age(0).min(age(1))..=age(0).max(age(1))).contains(&mean_age),
+        "{}",
+        r.json
+    );
+    assert_eq!(face["basic_attributes"]["gender"], 1);
+    assert!(face["attributes"]["emotions"]["predominant_emotion"].is_string());
+    assert!(face["attributes"]["liveness"]["estimations"]["probability"].is_number());
+
+    // Two people in one image cannot be one person's aggregate.
+    let mut h = me.h();
+    h.push(("Content-Type", "image/png"));
+    let two = crate::detection_tests::two_faces();
+    let r = server.request("POST", path, &h, Some(&two));
+    assert_eq!(
+        (r.status, r.json["error_code"].as_u64()),
+        (400, Some(11043)),
+        "{}",
+        r.json
+    );
+    let r = server.request(
+        "POST",
+        &format!("{path}&multiface_policy=2"),
+        &h,
+        Some(&two),
+    );
+    assert_eq!(r.status, 200, "{}", r.json);
+}
+
 #[test]
 fn the_extractor_stores_age_and_gender_and_aggregates_one_person() {
     let dir = tempfile::tempdir().unwrap();
