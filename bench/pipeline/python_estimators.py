@@ -15,16 +15,10 @@ import numpy as np
 import onnxruntime as ort
 from PIL import Image
 
+from python_pipeline import area_matrix
+
 BATCH = 16
 EMOTIONS = ["anger", "disgust", "fear", "happiness", "sadness", "surprise", "neutral"]
-
-
-def area_matrix(n_in, n_out):
-    m = np.zeros((n_out, n_in), dtype=np.float32)
-    for i in range(n_out):
-        start, end = (i * n_in) // n_out, -(-((i + 1) * n_in) // n_out)
-        m[i, start:end] = 1.0 / (end - start)
-    return m
 
 
 def resized(samples, side):

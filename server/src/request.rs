@@ -159,6 +159,14 @@ pub fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
+/// JSON text kept in the store (`what` names it in the error), or null when none was kept.
+pub fn stored_json(text: Option<&str>, what: &str) -> ApiResult<serde_json::Value> {
+    text.map_or(Ok(serde_json::Value::Null), |t| {
+        serde_json::from_str(t)
+            .map_err(|e| ApiError::internal(format!("stored {what} is not JSON: {e}")))
+    })
+}
+
 /// RFC 3339 time of Unix milliseconds.
 pub fn time_text(ms: i64) -> String {
     let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms.max(0) as u64);

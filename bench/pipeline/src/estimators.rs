@@ -5,11 +5,12 @@
 //!
 //! Usage: e1-argus PHOTOS_DIR WORK_DIR ROUNDS THREADS   (writes WORK_DIR/argus.json and WORK_DIR/samples/*.png)
 
+mod args;
+
 use anyhow::{Context, bail};
 use argus_engine::{DetectOptions, Engine, EngineConfig, Image, Wanted};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 const PORTRAITS: [&str; 6] = [
@@ -80,17 +81,9 @@ fn time(
 }
 
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    if args.len() != 5 {
-        bail!("usage: e1-argus PHOTOS_DIR WORK_DIR ROUNDS THREADS");
-    }
-    let (photos, work) = (PathBuf::from(&args[1]), PathBuf::from(&args[2]));
-    let rounds: usize = args[3].parse().context("ROUNDS")?;
-    let threads: usize = args[4].parse().context("THREADS")?;
-    let models_dir = std::env::var_os("ARGUS_MODELS_DIR")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/argus/models")))
-        .context("no ARGUS_MODELS_DIR or HOME")?;
+    let args = args::read("e1-argus PHOTOS_DIR WORK_DIR ROUNDS THREADS")?;
+    let (photos, work, rounds, threads) = (args.first, args.second, args.rounds, args.threads);
+    let models_dir = args.models_dir;
     let mut config = EngineConfig::new(models_dir);
     config.threads = threads;
     config.max_batch = BATCH;

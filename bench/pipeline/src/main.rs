@@ -5,10 +5,12 @@
 //!
 //! Usage: p1-argus INPUT_DIR OUTPUT_JSON ROUNDS THREADS
 
-use anyhow::{Context, bail};
+mod args;
+
+use anyhow::bail;
 use argus_engine::{DetectOptions, Engine, EngineConfig};
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 #[derive(Serialize)]
@@ -83,17 +85,9 @@ fn read_inputs(dir: &Path, extension: &str) -> anyhow::Result<Vec<(String, Vec<u
 }
 
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    if args.len() != 5 {
-        bail!("usage: p1-argus INPUT_DIR OUTPUT_JSON ROUNDS THREADS");
-    }
-    let (input_dir, output) = (PathBuf::from(&args[1]), PathBuf::from(&args[2]));
-    let rounds: usize = args[3].parse().context("ROUNDS")?;
-    let threads: usize = args[4].parse().context("THREADS")?;
-    let models_dir = std::env::var_os("ARGUS_MODELS_DIR")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/argus/models")))
-        .context("no ARGUS_MODELS_DIR or HOME")?;
+    let args = args::read("p1-argus INPUT_DIR OUTPUT_JSON ROUNDS THREADS")?;
+    let (input_dir, output, rounds, threads) = (args.first, args.second, args.rounds, args.threads);
+    let models_dir = args.models_dir;
     let mut config = EngineConfig::new(models_dir);
     config.threads = threads;
     config.max_batch = 1;

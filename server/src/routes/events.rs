@@ -7,7 +7,7 @@ use super::event_input::NewEvent;
 use super::event_query::event_query;
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
-use crate::request::{Reply, Request, now_ms, page, parse_id, time_text};
+use crate::request::{Reply, Request, now_ms, page, parse_id, stored_json, time_text};
 use crate::state::AppState;
 use argus_index::ItemMeta;
 use argus_store::{Event, MatchedObject};
@@ -59,13 +59,6 @@ struct NewEvents {
 }
 
 /// JSON text the server stored, read back.
-fn stored_json(text: Option<&str>) -> ApiResult<Value> {
-    text.map_or(Ok(Value::Null), |t| {
-        serde_json::from_str(t)
-            .map_err(|e| ApiError::internal(format!("a stored event is not JSON: {e}")))
-    })
-}
-
 fn view(e: &Event) -> ApiResult<Value> {
     let top_match = e.top_match.as_ref().map(|m| {
         let mut top =
@@ -80,15 +73,15 @@ fn view(e: &Event) -> ApiResult<Value> {
     let geo = l
         .geo_position
         .map(|g| json!({"latitude": g.latitude, "longitude": g.longitude}));
-    let match_result = stored_json(e.match_result.as_deref())?;
+    let match_result = stored_json(e.match_result.as_deref(), "event")?;
     let x = &e.estimations;
     Ok(json!({
         "event_id": e.event_id, "account_id": e.account_id, "create_time": time_text(e.create_time),
         "end_time": time_text(e.end_time), "external_id": e.external_id, "handler_id": e.handler_id,
         "stream_id": e.stream_id, "source": e.source, "top_match": top_match,
         "match_result": if match_result.is_null() { json!([]) } else { match_result },
-        "face_detections": stored_json(Some(&e.face_detections))?,
-        "body_detections": stored_json(Some(&e.body_detections))?,
+        "face_detections": stored_json(Some(&e.face_detections), "event")?,
+        "body_detections": stored_json(Some(&e.body_detections), "event")?,
         "face_id": e.face_id, "attach_result": e.attach_result,
         "gender": x.gender, "age": x.age.map(|a| a.round() as i64), "emotion": x.emotion,
         "ethnic_group": null,
@@ -97,7 +90,7 @@ fn view(e: &Event) -> ApiResult<Value> {
                      "house_number": l.house_number, "geo_position": geo},
         "mask": null, "liveness": x.liveness, "deepfake": null, "track_id": e.track_id,
         "body_basic_attributes": null, "upper_body": null, "lower_body": null, "accessories": null,
-        "meta": stored_json(e.meta.as_deref())?,
+        "meta": stored_json(e.meta.as_deref(), "event")?,
     }))
 }
 

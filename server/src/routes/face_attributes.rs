@@ -4,7 +4,7 @@
 
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
-use crate::request::{Reply, Request, now_ms, parse_id, targets, time_text};
+use crate::request::{Reply, Request, now_ms, parse_id, stored_json, targets, time_text};
 use crate::state::AppState;
 use argus_engine::Descriptor;
 use argus_index::ItemMeta;
@@ -113,13 +113,7 @@ pub fn get(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
             "Face descriptor of version {v} is not found for object with id '{face_id}'"
         )));
     }
-    let basic: Value = a
-        .basic_attributes
-        .as_deref()
-        .map(serde_json::from_str)
-        .transpose()
-        .map_err(|e| ApiError::internal(format!("stored basic attributes: {e}")))?
-        .unwrap_or(Value::Null);
+    let basic = stored_json(a.basic_attributes.as_deref(), "basic attributes")?;
     let descriptor = a
         .descriptor
         .as_ref()

@@ -6,7 +6,7 @@
 use super::detection::flag;
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
-use crate::request::{Reply, Request, now_ms, parse_id, time_text};
+use crate::request::{Reply, Request, now_ms, parse_id, stored_json, time_text};
 use crate::routes::estimation;
 use crate::state::AppState;
 use argus_engine::Descriptor;
@@ -229,13 +229,7 @@ pub fn attribute(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> 
     let t = state
         .store
         .temporary_attribute(account, parse_id("attribute_id", id)?, now_ms())?;
-    let basic: Value = t
-        .basic_attributes
-        .as_deref()
-        .map(serde_json::from_str)
-        .transpose()
-        .map_err(|e| ApiError::internal(format!("stored basic attributes: {e}")))?
-        .unwrap_or(Value::Null);
+    let basic = stored_json(t.basic_attributes.as_deref(), "basic attributes")?;
     let a = t.attribute;
     let descriptor = a
         .descriptor

@@ -160,18 +160,7 @@ fn liveness_answers_each_image_and_the_aggregate() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path());
     let me = Account::create(&server, "liveness@argus.dev");
-    let mut body = Vec::new();
-    for name in ["obama.jpg", "biden.jpg"] {
-        body.extend_from_slice(
-            format!(
-                "--argusform\r\nContent-Disposition: form-data; name=\"image\"; filename=\"{name}\"\r\nContent-Type: image/jpeg\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(&photo(name));
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(b"--argusform--\r\n");
+    let body = form(&["obama.jpg", "biden.jpg"]);
     let mut h = me.h();
     h.push(("Content-Type", "multipart/form-data; boundary=argusform"));
     let r = server.request("POST", "/6/liveness?aggregate=1", &h, Some(&body));

@@ -326,6 +326,17 @@ fn a_dynamic_handler_takes_its_policies_with_each_request() {
     );
 }
 
+/// A static handler with these policies; its id.
+fn static_handler(server: &Server, me: &Account, policies: Value) -> String {
+    let r = server.post_json(
+        "/6/handlers",
+        &me.h(),
+        &json!({"policies": policies, "handler_type": 0}),
+    );
+    assert_eq!(r.status, 201, "{}", r.json);
+    r.json["handler_id"].as_str().unwrap().to_string()
+}
+
 /// A handler that measures `face_width` and `blurriness_quality`, filtering faces narrower than `min_width`.
 fn quality_handler(server: &Server, me: &Account, min_width: f64) -> String {
     let policies = json!({
@@ -334,13 +345,7 @@ fn quality_handler(server: &Server, me: &Account, min_width: f64) -> String {
             "blurriness_quality": {"threshold": {"min": 0.0, "max": 1.0}}}}},
         "storage_policy": {"face_sample_policy": {"store_sample": 0}}
     });
-    let r = server.post_json(
-        "/6/handlers",
-        &me.h(),
-        &json!({"policies": policies, "handler_type": 0}),
-    );
-    assert_eq!(r.status, 201, "{}", r.json);
-    r.json["handler_id"].as_str().unwrap().to_string()
+    static_handler(server, me, policies)
 }
 
 #[test]
@@ -424,13 +429,7 @@ fn estimating_handler(server: &Server, me: &Account, detect_policy: Value) -> St
         "storage_policy": {"face_sample_policy": {"store_sample": 0},
                            "attribute_policy": {"store_attribute": 1, "ttl": 60}}
     });
-    let r = server.post_json(
-        "/6/handlers",
-        &me.h(),
-        &json!({"policies": policies, "handler_type": 0}),
-    );
-    assert_eq!(r.status, 201, "{}", r.json);
-    r.json["handler_id"].as_str().unwrap().to_string()
+    static_handler(server, me, policies)
 }
 
 #[test]
