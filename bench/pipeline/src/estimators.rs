@@ -55,6 +55,7 @@ fn only(name: &str) -> Wanted {
     Wanted {
         head_pose: name == "head_pose",
         landmarks68: false,
+        eyes: false,
         emotions: name == "emotions",
         basic_attributes: name == "basic_attributes",
         liveness: name == "liveness",
@@ -126,6 +127,7 @@ fn main() -> anyhow::Result<()> {
     let all = Wanted {
         head_pose: true,
         landmarks68: false,
+        eyes: false,
         emotions: true,
         basic_attributes: true,
         liveness: true,

@@ -1,10 +1,11 @@
-//! Face attributes estimated from an aligned face sample: head pose and 68 landmarks (from a face mesh), emotions,
-//! age and gender, and one-shot liveness. Each network runs behind its own dynamic batcher, so concurrent requests share runs.
+//! Face attributes estimated from an aligned face sample: head pose, 68 landmarks and eye states (from a face
+//! mesh), emotions, age and gender, and one-shot liveness. Each network runs behind its own dynamic batcher, so concurrent requests share runs.
 //! Owns: which networks a request needs, running them over a set of samples and reading their outputs.
 //! The formulas are in each submodule; the networks and their sources are in `models/README.md`.
 
 pub mod basic;
 pub mod emotions;
+pub mod eyes;
 pub mod head_pose;
 pub mod input;
 pub mod landmarks68;
@@ -32,6 +33,8 @@ pub struct Wanted {
     pub head_pose: bool,
     /// 68 landmarks.
     pub landmarks68: bool,
+    /// Eye states.
+    pub eyes: bool,
     /// The seven emotions.
     pub emotions: bool,
     /// Age and gender.
@@ -45,6 +48,7 @@ impl Wanted {
     pub fn any(&self) -> bool {
         self.head_pose
             || self.landmarks68
+            || self.eyes
             || self.emotions
             || self.basic_attributes
             || self.liveness
@@ -58,6 +62,8 @@ pub struct FaceAttributes {
     pub head_pose: Option<HeadPose>,
     /// In pixels of the sample: `align::to_image` puts them in the source image.
     pub landmarks68: Option<Vec<Point>>,
+    /// Eye states, eyelids in pixels of the sample.
+    pub eyes: Option<eyes::Eyes>,
     /// Emotions.
     pub emotions: Option<Emotions>,
     /// Age and gender.
@@ -97,7 +103,7 @@ impl AttributeNets {
         if samples.is_empty() || !wanted.any() {
             return Ok(out);
         }
-        if wanted.head_pose || wanted.landmarks68 {
+        if wanted.head_pose || wanted.landmarks68 || wanted.eyes {
             let side = network::FACEMESH.side;
             let rows = run(&self.facemesh, &network::FACEMESH, samples, |s| {
                 input::rgb_row(s, side, 1.0 / 255.0)
@@ -107,9 +113,13 @@ impl AttributeNets {
                 if wanted.head_pose {
                     face.head_pose = Some(head_pose::from_mesh(row).ok_or_else(degenerate)?);
                 }
+                let points =
+                    landmarks68::from_mesh(row, side, SAMPLE_SIZE).ok_or_else(degenerate)?;
+                if wanted.eyes {
+                    face.eyes = Some(eyes::from_landmarks68(&points).ok_or_else(degenerate)?);
+                }
                 if wanted.landmarks68 {
-                    let points = landmarks68::from_mesh(row, side, SAMPLE_SIZE);
-                    face.landmarks68 = Some(points.ok_or_else(degenerate)?);
+                    face.landmarks68 = Some(points);
                 }
             }
         }

@@ -8,6 +8,7 @@ use argus_engine::{FaceAttributes, Image, Point, Wanted, rotation_degrees, to_im
 const ALL: Wanted = Wanted {
     head_pose: true,
     landmarks68: true,
+    eyes: true,
     emotions: true,
     basic_attributes: true,
     liveness: true,
@@ -120,7 +121,7 @@ fn mean(points: &[Point]) -> Point {
 }
 
 #[test]
-fn the_68_landmarks_agree_with_the_detectors_five() {
+fn the_68_landmarks_agree_with_the_detectors_five_and_the_eyes_are_open() {
     for name in [
         "obama.jpg",
         "biden.jpg",
@@ -148,6 +149,14 @@ fn the_68_landmarks_agree_with_the_detectors_five() {
             println!("{name} {what}: {off:.3} eye distances");
             assert!(off < 0.2, "{name} {what}: {ours:?} vs {theirs:?}");
         }
+        // Every subject has both eyes open.
+        let states = estimated.eyes.clone().unwrap();
+        println!(
+            "{name} eye aspect ratios: right {:.3}, left {:.3}",
+            states.right.aspect_ratio, states.left.aspect_ratio
+        );
+        assert_eq!(states.right.state.name(), "open", "{name}");
+        assert_eq!(states.left.state.name(), "open", "{name}");
         // The jaw runs from the image's left over the chin to its right; the chin is well below the eyes.
         assert!(
             points[0].x < points[8].x && points[8].x < points[16].x,

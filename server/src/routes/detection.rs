@@ -19,23 +19,21 @@ use uuid::Uuid;
 use warp::http::StatusCode;
 
 /// Estimation flags of `/6/detector` that this build has no model for.
-const DETECTOR_UNSUPPORTED: [&str; 6] = [
+const DETECTOR_UNSUPPORTED: [&str; 5] = [
     "estimate_mask",
     "estimate_gaze",
-    "estimate_eyes_attributes",
     "estimate_mouth_attributes",
     "estimate_face_quality",
     "extract_exif",
 ];
 
 /// Flags of `/6/sdk` that this build has no model (or no body detector) for.
-const SDK_UNSUPPORTED: [&str; 18] = [
+const SDK_UNSUPPORTED: [&str; 17] = [
     "detect_body",
     "estimate_mask",
     "estimate_glasses",
     "estimate_deepfake",
     "estimate_gaze",
-    "estimate_eyes_attributes",
     "estimate_mouth_attributes",
     "estimate_upper_body",
     "estimate_lower_body",
@@ -207,7 +205,9 @@ pub fn detector(state: &AppState, req: &Request) -> ApiResult<Reply> {
             if with_quality {
                 detection["quality"] = quality_view(state.engine.quality(warp));
             }
-            if let Some(view) = estimation::attributes_view(estimated, Default::default()) {
+            if let Some(view) =
+                estimation::attributes_view(estimated, Some(face), Default::default())
+            {
                 detection["attributes"] = view;
             }
             if let Some(points) = estimation::landmarks68_view(estimated, face) {
@@ -298,10 +298,9 @@ pub fn sdk(state: &AppState, req: &Request) -> ApiResult<Reply> {
                     let png = state.engine.encode_sample(warp);
                     face["warp"] = json!(base64::engine::general_purpose::STANDARD.encode(png));
                 }
-                if let Some(view) = attributes
-                    .get(i)
-                    .and_then(|a| estimation::attributes_view(a, Default::default()))
-                {
+                if let Some(view) = attributes.get(i).and_then(|a| {
+                    estimation::attributes_view(a, detection.as_ref(), Default::default())
+                }) {
                     face["attributes"] = view;
                 }
                 if let Some(basic) = attributes.get(i).and_then(|a| a.basic_attributes) {

@@ -1,7 +1,8 @@
 //! The face attributes of `/6/sdk`, `/6/detector` and `/6/liveness` in the API's words: which estimations a
 //! request asks for (query flags), how each one is shown, and the `/6/liveness` route itself.
 //!
-//! Shapes: `head_pose {pitch, roll, yaw}` in degrees; `landmarks68` as 68 `[x, y]` in the source image (beside
+//! Shapes: `head_pose {pitch, roll, yaw}` in degrees; `eyes_attributes {right_eye, left_eye}` each `{state:
+//! open|closed, eyelid_landmarks}` (no iris model: no `iris_landmarks`); `landmarks68` as 68 `[x, y]` in the source image (beside
 //! `landmarks5` in the detection); `emotions {estimations: {anger, …}, predominant_emotion}`;
 //! `basic_attributes {age, gender}` with age in whole years and gender 1 male / 0 female; `liveness {prediction:
 //! real|spoof|unknown, estimations: {probability, quality}}`. No ethnicity model exists in this build, so
@@ -13,6 +14,7 @@ use crate::image_input;
 use crate::request::{Reply, Request};
 use crate::routes::detection::{Multiface, faces, flag};
 use crate::state::AppState;
+use argus_engine::attributes::eyes::{Eye, Eyes};
 use argus_engine::attributes::liveness::{Liveness, LivenessThresholds, mean as mean_liveness};
 use argus_engine::attributes::{basic, emotions, emotions::Emotions, head_pose::HeadPose};
 use argus_engine::{Detection, FaceAttributes, Image, Wanted, rotation_degrees, to_image};
@@ -26,6 +28,7 @@ pub fn wanted(req: &Request, landmarks68: &str, basic: bool, liveness: bool) -> 
     Ok(Wanted {
         head_pose: flag(req, "estimate_head_pose", false)?,
         landmarks68: flag(req, landmarks68, false)?,
+        eyes: flag(req, "estimate_eyes_attributes", false)?,
         emotions: flag(req, "estimate_emotions", false)?,
         basic_attributes: basic && flag(req, "estimate_basic_attributes", false)?,
         liveness: liveness && flag(req, "estimate_liveness", false)?,
@@ -66,12 +69,20 @@ pub fn estimate(
     Ok(out)
 }
 
-/// `attributes` of a face: the estimations other than the basic attributes, liveness judged by `thresholds`;
-/// `None` when none was asked for.
-pub fn attributes_view(a: &FaceAttributes, thresholds: LivenessThresholds) -> Option<Value> {
+/// `attributes` of a face: the estimations other than the basic attributes and landmarks, liveness judged by
+/// `thresholds`, eyelids in the source image when the face's `detection` is known (else in the sample); `None`
+/// when none was asked for.
+pub fn attributes_view(
+    a: &FaceAttributes,
+    detection: Option<&Detection>,
+    thresholds: LivenessThresholds,
+) -> Option<Value> {
     let mut view = serde_json::Map::new();
     if let Some(pose) = a.head_pose {
         view.insert("head_pose".into(), head_pose_view(pose));
+    }
+    if let Some(eyes) = &a.eyes {
+        view.insert("eyes_attributes".into(), eyes_view(eyes, detection));
     }
     if let Some(emotions) = &a.emotions {
         view.insert("emotions".into(), emotions_view(emotions));
@@ -86,6 +97,18 @@ pub fn attributes_view(a: &FaceAttributes, thresholds: LivenessThresholds) -> Op
 pub fn landmarks68_view(a: &FaceAttributes, detection: &Detection) -> Option<Value> {
     let points = to_image(&detection.landmarks5, a.landmarks68.as_ref()?);
     Some(json!(points.iter().map(|p| [p.x, p.y]).collect::<Vec<_>>()))
+}
+
+fn eyes_view(eyes: &Eyes, detection: Option<&Detection>) -> Value {
+    let eye = |e: &Eye| {
+        let points = match detection {
+            Some(d) => to_image(&d.landmarks5, &e.eyelid),
+            None => e.eyelid.clone(),
+        };
+        json!({"state": e.state.name(),
+               "eyelid_landmarks": points.iter().map(|p| [p.x, p.y]).collect::<Vec<_>>()})
+    };
+    json!({"right_eye": eye(&eyes.right), "left_eye": eye(&eyes.left)})
 }
 
 fn head_pose_view(p: HeadPose) -> Value {

@@ -1,5 +1,5 @@
 //! The estimation fields of a handler's `detect_policy` (nested-schemas §1): `detect_landmarks68`,
-//! `estimate_head_pose`,
+//! `estimate_eyes_attributes`, `estimate_head_pose`,
 //! `estimate_emotions`, `estimate_liveness {estimate, liveness_threshold, quality_threshold}`, the head-pose
 //! filters `yaw_threshold` / `pitch_threshold` / `roll_threshold` (0..180: a face is kept when |angle| ≤ the
 //! threshold; head pose is estimated whenever one is set) and the `liveness_states` filter (kept when the face's
@@ -8,9 +8,9 @@
 
 use super::estimation;
 use crate::error::{ApiError, ApiResult};
-use argus_engine::FaceAttributes;
 use argus_engine::Wanted;
 use argus_engine::attributes::liveness::{DEFAULT_LIVENESS_THRESHOLD, LivenessThresholds};
+use argus_engine::{Detection, FaceAttributes};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -20,6 +20,9 @@ pub struct DetectEstimations {
     /// 1 adds `landmarks68` to the detection.
     #[serde(default)]
     pub detect_landmarks68: u8,
+    /// 1 adds `attributes.eyes_attributes`.
+    #[serde(default)]
+    pub estimate_eyes_attributes: u8,
     /// 1 adds `attributes.head_pose`.
     #[serde(default)]
     pub estimate_head_pose: u8,
@@ -83,6 +86,7 @@ impl DetectEstimations {
     pub fn check(&self) -> ApiResult<()> {
         for (name, value) in [
             ("detect_landmarks68", self.detect_landmarks68),
+            ("estimate_eyes_attributes", self.estimate_eyes_attributes),
             ("estimate_head_pose", self.estimate_head_pose),
             ("estimate_emotions", self.estimate_emotions),
             (
@@ -136,6 +140,7 @@ impl DetectEstimations {
             head_pose: self.estimate_head_pose == 1
                 || self.angle_thresholds().iter().any(|(_, t)| t.is_some()),
             landmarks68: self.detect_landmarks68 == 1,
+            eyes: self.estimate_eyes_attributes == 1,
             emotions: self.estimate_emotions == 1,
             basic_attributes: false,
             liveness: self.estimate_liveness.estimate == 1,
@@ -151,8 +156,12 @@ impl DetectEstimations {
     }
 
     /// `detection.attributes` of a face, or None when nothing was estimated.
-    pub fn attributes_view(&self, attributes: &FaceAttributes) -> Option<Value> {
-        estimation::attributes_view(attributes, self.liveness_thresholds())
+    pub fn attributes_view(
+        &self,
+        attributes: &FaceAttributes,
+        detection: Option<&Detection>,
+    ) -> Option<Value> {
+        estimation::attributes_view(attributes, detection, self.liveness_thresholds())
     }
 
     /// Why a face fails the head-pose and liveness filters; empty when it passes.

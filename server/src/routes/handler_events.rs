@@ -297,7 +297,7 @@ fn faces(state: &AppState, run: &Run, image: &InputImage) -> ApiResult<ImageFace
             if let Some(v) = &verdict {
                 view["face_quality"] = v.view.clone();
             }
-            if let Some(a) = estimations.attributes_view(&attributes) {
+            if let Some(a) = estimations.attributes_view(&attributes, detection.as_ref()) {
                 view["attributes"] = a;
             }
             filtered.push(json!({"filename": image.filename, "detection": view,
@@ -510,7 +510,7 @@ fn process_face(
     if let Some(view) = p
         .detect_policy
         .estimations
-        .attributes_view(&face.attributes)
+        .attributes_view(&face.attributes, face.detection.as_ref())
     {
         detection["attributes"] = view;
     }

@@ -441,7 +441,8 @@ fn handlers_estimate_attributes_and_filter_by_head_pose_and_liveness() {
         &server,
         &me,
         json!({"estimate_head_pose": 1, "estimate_emotions": 1, "yaw_threshold": 45,
-               "estimate_liveness": {"estimate": 1}, "detect_landmarks68": 1}),
+               "estimate_liveness": {"estimate": 1}, "detect_landmarks68": 1,
+               "estimate_eyes_attributes": 1}),
     );
     let r = post_image(
         &server,
@@ -469,6 +470,7 @@ fn handlers_estimate_attributes_and_filter_by_head_pose_and_liveness() {
         attributes["liveness"]["prediction"].is_string(),
         "{attributes}"
     );
+    assert_eq!(attributes["eyes_attributes"]["left_eye"]["state"], "open");
     let basic = &event["face_attributes"]["basic_attributes"];
     assert_eq!(basic["gender"], 1, "{}", r.json);
     let attribute = event["face_attributes"]["attribute_id"].as_str().unwrap();
