@@ -1,5 +1,5 @@
-//! Face attributes estimated from an aligned face sample: head pose, 68 landmarks and eye states (from a face
-//! mesh), emotions, age and gender, and one-shot liveness. Each network runs behind its own dynamic batcher, so concurrent requests share runs.
+//! Face attributes estimated from an aligned face sample: head pose, 68 landmarks, eye and mouth states (from a
+//! face mesh; the smile also from the emotion network), emotions, age and gender, and one-shot liveness. Each network runs behind its own dynamic batcher, so concurrent requests share runs.
 //! Owns: which networks a request needs, running them over a set of samples and reading their outputs.
 //! The formulas are in each submodule; the networks and their sources are in `models/README.md`.
 
@@ -10,6 +10,7 @@ pub mod head_pose;
 pub mod input;
 pub mod landmarks68;
 pub mod liveness;
+pub mod mouth;
 pub mod network;
 
 use crate::align::SAMPLE_SIZE;
@@ -35,6 +36,8 @@ pub struct Wanted {
     pub landmarks68: bool,
     /// Eye states.
     pub eyes: bool,
+    /// Mouth opening and smile.
+    pub mouth: bool,
     /// The seven emotions.
     pub emotions: bool,
     /// Age and gender.
@@ -49,6 +52,7 @@ impl Wanted {
         self.head_pose
             || self.landmarks68
             || self.eyes
+            || self.mouth
             || self.emotions
             || self.basic_attributes
             || self.liveness
@@ -64,6 +68,8 @@ pub struct FaceAttributes {
     pub landmarks68: Option<Vec<Point>>,
     /// Eye states, eyelids in pixels of the sample.
     pub eyes: Option<eyes::Eyes>,
+    /// Mouth opening and smile.
+    pub mouth: Option<mouth::Mouth>,
     /// Emotions.
     pub emotions: Option<Emotions>,
     /// Age and gender.
@@ -103,36 +109,11 @@ impl AttributeNets {
         if samples.is_empty() || !wanted.any() {
             return Ok(out);
         }
-        if wanted.head_pose || wanted.landmarks68 || wanted.eyes {
-            let side = network::FACEMESH.side;
-            let rows = run(&self.facemesh, &network::FACEMESH, samples, |s| {
-                input::rgb_row(s, side, 1.0 / 255.0)
-            })?;
-            for (face, row) in out.iter_mut().zip(&rows) {
-                let degenerate = || bad_output("facemesh", "a degenerate mesh".into());
-                if wanted.head_pose {
-                    face.head_pose = Some(head_pose::from_mesh(row).ok_or_else(degenerate)?);
-                }
-                let points =
-                    landmarks68::from_mesh(row, side, SAMPLE_SIZE).ok_or_else(degenerate)?;
-                if wanted.eyes {
-                    face.eyes = Some(eyes::from_landmarks68(&points).ok_or_else(degenerate)?);
-                }
-                if wanted.landmarks68 {
-                    face.landmarks68 = Some(points);
-                }
-            }
+        if wanted.head_pose || wanted.landmarks68 || wanted.eyes || wanted.mouth {
+            self.mesh_attributes(samples, wanted, &mut out)?;
         }
-        if wanted.emotions {
-            let rows = run(&self.emotion, &network::EMOTION, samples, |s| {
-                input::grey_row(s, network::EMOTION.side)
-            })?;
-            for (face, row) in out.iter_mut().zip(&rows) {
-                face.emotions = Some(
-                    emotions::from_output(row)
-                        .ok_or_else(|| bad_output("emotion", format!("{row:?}")))?,
-                );
-            }
+        if wanted.emotions || wanted.mouth {
+            self.emotion_attributes(samples, wanted, &mut out)?;
         }
         if wanted.basic_attributes {
             let rows = run(&self.faceres, &network::FACERES, samples, |s| {
@@ -158,6 +139,69 @@ impl AttributeNets {
             }
         }
         Ok(out)
+    }
+
+    /// Head pose, landmarks and eyes from the face mesh; the mouth's landmarks are kept in `landmarks68` until
+    /// `emotion_attributes` has read the smile.
+    fn mesh_attributes(
+        &self,
+        samples: &[&Image],
+        wanted: Wanted,
+        out: &mut [FaceAttributes],
+    ) -> Result<()> {
+        let side = network::FACEMESH.side;
+        let rows = run(&self.facemesh, &network::FACEMESH, samples, |s| {
+            input::rgb_row(s, side, 1.0 / 255.0)
+        })?;
+        for (face, row) in out.iter_mut().zip(&rows) {
+            let degenerate = || bad_output("facemesh", "a degenerate mesh".into());
+            if wanted.head_pose {
+                face.head_pose = Some(head_pose::from_mesh(row).ok_or_else(degenerate)?);
+            }
+            let points = landmarks68::from_mesh(row, side, SAMPLE_SIZE).ok_or_else(degenerate)?;
+            if wanted.eyes {
+                face.eyes = Some(eyes::from_landmarks68(&points).ok_or_else(degenerate)?);
+            }
+            if wanted.landmarks68 || wanted.mouth {
+                face.landmarks68 = Some(points);
+            }
+        }
+        Ok(())
+    }
+
+    /// Emotions, and the mouth from its landmarks and the happiness probability.
+    fn emotion_attributes(
+        &self,
+        samples: &[&Image],
+        wanted: Wanted,
+        out: &mut [FaceAttributes],
+    ) -> Result<()> {
+        let rows = run(&self.emotion, &network::EMOTION, samples, |s| {
+            input::grey_row(s, network::EMOTION.side)
+        })?;
+        for (face, row) in out.iter_mut().zip(&rows) {
+            let read = emotions::from_output(row)
+                .ok_or_else(|| bad_output("emotion", format!("{row:?}")))?;
+            if wanted.mouth {
+                let happiness = read
+                    .estimations
+                    .iter()
+                    .find(|(name, _)| *name == "happiness")
+                    .map_or(0.0, |(_, p)| *p);
+                let points = face.landmarks68.as_deref().unwrap_or_default();
+                face.mouth = Some(
+                    mouth::from_landmarks68(points, happiness)
+                        .ok_or_else(|| bad_output("facemesh", "a degenerate mouth".into()))?,
+                );
+                if !wanted.landmarks68 {
+                    face.landmarks68 = None;
+                }
+            }
+            if wanted.emotions {
+                face.emotions = Some(read);
+            }
+        }
+        Ok(())
     }
 }
 

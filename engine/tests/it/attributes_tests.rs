@@ -9,6 +9,7 @@ const ALL: Wanted = Wanted {
     head_pose: true,
     landmarks68: true,
     eyes: true,
+    mouth: true,
     emotions: true,
     basic_attributes: true,
     liveness: true,
@@ -176,6 +177,16 @@ fn a_smiling_face_is_happy_and_a_straight_one_is_not() {
     assert_ne!(straight.predominant, "happiness");
     let total: f32 = smiling.estimations.iter().map(|(_, p)| p).sum();
     assert!((total - 1.0).abs() < 1e-3);
+}
+
+#[test]
+fn a_speaking_mouth_is_open_a_closed_one_is_not_and_smiles_are_smiles() {
+    let speaking = attributes_of(&photo("obama2.jpg")).mouth.unwrap();
+    let smiling = attributes_of(&photo("obama.jpg")).mouth.unwrap();
+    let closed = attributes_of(&photo("grace_hopper.jpg")).mouth.unwrap();
+    println!("speaking {speaking:?}\nsmiling {smiling:?}\nclosed {closed:?}");
+    assert!(speaking.opened > 0.5 && closed.opened < 0.5);
+    assert!(smiling.smile > 0.5 && speaking.smile < 0.5 && closed.smile < 0.5);
 }
 
 #[test]

@@ -19,22 +19,20 @@ use uuid::Uuid;
 use warp::http::StatusCode;
 
 /// Estimation flags of `/6/detector` that this build has no model for.
-const DETECTOR_UNSUPPORTED: [&str; 5] = [
+const DETECTOR_UNSUPPORTED: [&str; 4] = [
     "estimate_mask",
     "estimate_gaze",
-    "estimate_mouth_attributes",
     "estimate_face_quality",
     "extract_exif",
 ];
 
 /// Flags of `/6/sdk` that this build has no model (or no body detector) for.
-const SDK_UNSUPPORTED: [&str; 17] = [
+const SDK_UNSUPPORTED: [&str; 16] = [
     "detect_body",
     "estimate_mask",
     "estimate_glasses",
     "estimate_deepfake",
     "estimate_gaze",
-    "estimate_mouth_attributes",
     "estimate_upper_body",
     "estimate_lower_body",
     "estimate_accessories",

@@ -2,7 +2,8 @@
 //! request asks for (query flags), how each one is shown, and the `/6/liveness` route itself.
 //!
 //! Shapes: `head_pose {pitch, roll, yaw}` in degrees; `eyes_attributes {right_eye, left_eye}` each `{state:
-//! open|closed, eyelid_landmarks}` (no iris model: no `iris_landmarks`); `landmarks68` as 68 `[x, y]` in the source image (beside
+//! open|closed, eyelid_landmarks}` (no iris model: no `iris_landmarks`); `mouth_attributes {opened, smile}` (no
+//! occlusion model: no `occluded`); `landmarks68` as 68 `[x, y]` in the source image (beside
 //! `landmarks5` in the detection); `emotions {estimations: {anger, …}, predominant_emotion}`;
 //! `basic_attributes {age, gender}` with age in whole years and gender 1 male / 0 female; `liveness {prediction:
 //! real|spoof|unknown, estimations: {probability, quality}}`. No ethnicity model exists in this build, so
@@ -29,6 +30,7 @@ pub fn wanted(req: &Request, landmarks68: &str, basic: bool, liveness: bool) -> 
         head_pose: flag(req, "estimate_head_pose", false)?,
         landmarks68: flag(req, landmarks68, false)?,
         eyes: flag(req, "estimate_eyes_attributes", false)?,
+        mouth: flag(req, "estimate_mouth_attributes", false)?,
         emotions: flag(req, "estimate_emotions", false)?,
         basic_attributes: basic && flag(req, "estimate_basic_attributes", false)?,
         liveness: liveness && flag(req, "estimate_liveness", false)?,
@@ -83,6 +85,12 @@ pub fn attributes_view(
     }
     if let Some(eyes) = &a.eyes {
         view.insert("eyes_attributes".into(), eyes_view(eyes, detection));
+    }
+    if let Some(m) = a.mouth {
+        view.insert(
+            "mouth_attributes".into(),
+            json!({"opened": m.opened, "smile": m.smile}),
+        );
     }
     if let Some(emotions) = &a.emotions {
         view.insert("emotions".into(), emotions_view(emotions));

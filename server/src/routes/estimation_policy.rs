@@ -1,5 +1,5 @@
 //! The estimation fields of a handler's `detect_policy` (nested-schemas §1): `detect_landmarks68`,
-//! `estimate_eyes_attributes`, `estimate_head_pose`,
+//! `estimate_eyes_attributes`, `estimate_mouth_attributes`, `estimate_head_pose`,
 //! `estimate_emotions`, `estimate_liveness {estimate, liveness_threshold, quality_threshold}`, the head-pose
 //! filters `yaw_threshold` / `pitch_threshold` / `roll_threshold` (0..180: a face is kept when |angle| ≤ the
 //! threshold; head pose is estimated whenever one is set) and the `liveness_states` filter (kept when the face's
@@ -23,6 +23,9 @@ pub struct DetectEstimations {
     /// 1 adds `attributes.eyes_attributes`.
     #[serde(default)]
     pub estimate_eyes_attributes: u8,
+    /// 1 adds `attributes.mouth_attributes`.
+    #[serde(default)]
+    pub estimate_mouth_attributes: u8,
     /// 1 adds `attributes.head_pose`.
     #[serde(default)]
     pub estimate_head_pose: u8,
@@ -87,6 +90,7 @@ impl DetectEstimations {
         for (name, value) in [
             ("detect_landmarks68", self.detect_landmarks68),
             ("estimate_eyes_attributes", self.estimate_eyes_attributes),
+            ("estimate_mouth_attributes", self.estimate_mouth_attributes),
             ("estimate_head_pose", self.estimate_head_pose),
             ("estimate_emotions", self.estimate_emotions),
             (
@@ -141,6 +145,7 @@ impl DetectEstimations {
                 || self.angle_thresholds().iter().any(|(_, t)| t.is_some()),
             landmarks68: self.detect_landmarks68 == 1,
             eyes: self.estimate_eyes_attributes == 1,
+            mouth: self.estimate_mouth_attributes == 1,
             emotions: self.estimate_emotions == 1,
             basic_attributes: false,
             liveness: self.estimate_liveness.estimate == 1,

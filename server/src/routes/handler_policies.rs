@@ -14,11 +14,10 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Detect-policy fields this build has no model or detector for; any non-zero, non-empty value is refused.
-const DETECT_UNSUPPORTED: [&str; 9] = [
+const DETECT_UNSUPPORTED: [&str; 8] = [
     "detect_body",
     "estimate_mask",
     "estimate_gaze",
-    "estimate_mouth_attributes",
     "estimate_glasses",
     "extract_exif",
     "mask_states",
