@@ -1,7 +1,7 @@
 //! Event filters on estimations, as the API names them: those on values this build never estimates (refused
 //! everywhere: a filter on a value never stored could only ever match nothing), and those on the age, gender,
-//! emotion and liveness that handlers store with an event (evaluated by `GET /6/events`; the live feed and
-//! event match candidates refuse them too).
+//! emotion and liveness that handlers store with an event (evaluated by `GET /6/events` and the live feed; event
+//! match candidates refuse them).
 
 /// Event filters on the estimations a handler stores with an event.
 pub const STORED_ESTIMATION_FILTERS: &[&str] =

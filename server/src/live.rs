@@ -1,12 +1,13 @@
 //! The live event feed (`GET /6/ws`, catalogue §2.16): each WebSocket subscriber has its own filters and a
 //! bounded queue of `QUEUE` messages. Publishing never waits: a message for a subscriber whose queue is full is
 //! dropped for that subscriber alone and counted (`argus_ws_dropped_total`), so a slow client cannot slow
-//! ingestion; a closed subscriber is forgotten at the next publish. Filters on estimations this build does not
-//! make (age, gender, emotions, masks, liveness, body attributes, …) and the geo filter answer 501 at the
-//! handshake, unknown ones 400.
+//! ingestion; a closed subscriber is forgotten at the next publish. The estimations handlers store are filtered
+//! as `GET /6/events` does (`age__gte`, `age__lt`, and code lists with `null` for `gender`, `emotions`,
+//! `liveness`); filters on estimations this build does not make (masks, ethnicity, body attributes, …) and the geo
+//! filter answer 501 at the handshake, unknown ones 400.
 
 use crate::error::{ApiError, ApiResult};
-use crate::estimations::{ESTIMATION_FILTERS, STORED_ESTIMATION_FILTERS};
+use crate::estimations::ESTIMATION_FILTERS;
 use crate::request::Request;
 use argus_store::Event;
 use futures_util::{SinkExt, StreamExt};
@@ -21,7 +22,7 @@ use warp::ws::{Message, WebSocket};
 pub const QUEUE: usize = 256;
 
 /// The filters of the handshake this build evaluates.
-const KNOWN_FILTERS: [&str; 13] = [
+const KNOWN_FILTERS: [&str; 18] = [
     "sources",
     "stream_ids",
     "handler_ids",
@@ -35,6 +36,11 @@ const KNOWN_FILTERS: [&str; 13] = [
     "districts",
     "streets",
     "house_numbers",
+    "age__gte",
+    "age__lt",
+    "gender",
+    "emotions",
+    "liveness",
 ];
 
 /// What a subscriber wants to see.
@@ -54,6 +60,11 @@ pub struct LiveFilter {
     districts: Option<Vec<String>>,
     streets: Option<Vec<String>>,
     house_numbers: Option<Vec<String>>,
+    age_gte: Option<f64>,
+    age_lt: Option<f64>,
+    genders: Option<Vec<Option<u8>>>,
+    emotions: Option<Vec<Option<u8>>>,
+    liveness: Option<Vec<Option<u8>>>,
 }
 
 fn texts(query: &HashMap<String, String>, name: &str) -> Option<Vec<String>> {
@@ -87,6 +98,46 @@ fn number(query: &HashMap<String, String>, name: &str) -> ApiResult<Option<f64>>
         .transpose()
 }
 
+fn age(query: &HashMap<String, String>, name: &str) -> ApiResult<Option<f64>> {
+    query
+        .get(name)
+        .map(|v| {
+            v.parse::<f64>()
+                .ok()
+                .filter(|a| a.is_finite())
+                .ok_or_else(|| ApiError::bad_query(format!("{name}={v:?}: a number of years")))
+        })
+        .transpose()
+}
+
+/// A comma list of event codes in `min..=max`, `null` meaning "not estimated".
+fn codes(
+    query: &HashMap<String, String>,
+    name: &str,
+    min: u8,
+    max: u8,
+) -> ApiResult<Option<Vec<Option<u8>>>> {
+    texts(query, name)
+        .map(|all| {
+            all.iter()
+                .map(|s| match s.as_str() {
+                    "null" => Ok(None),
+                    s => s
+                        .parse::<u8>()
+                        .ok()
+                        .filter(|c| (min..=max).contains(c))
+                        .map(Some)
+                        .ok_or_else(|| {
+                            ApiError::bad_query(format!(
+                                "{name}: {s:?} is not null or {min}..{max}"
+                            ))
+                        }),
+                })
+                .collect()
+        })
+        .transpose()
+}
+
 /// Some(list) holds when the value is one of the list (None holds always).
 fn one_of<T: PartialEq>(wanted: &Option<Vec<T>>, value: Option<&T>) -> bool {
     wanted
@@ -98,10 +149,7 @@ impl LiveFilter {
     /// The filters of a handshake's query, for the caller's account.
     pub fn from_query(account: Uuid, query: &HashMap<String, String>) -> ApiResult<LiveFilter> {
         for name in query.keys() {
-            if (ESTIMATION_FILTERS.contains(&name.as_str())
-                || STORED_ESTIMATION_FILTERS.contains(&name.as_str()))
-                || name == "geo_position"
-            {
+            if ESTIMATION_FILTERS.contains(&name.as_str()) || name == "geo_position" {
                 return Err(ApiError::unsupported(format!(
                     "the live-feed filter {name} (not evaluated by this build)"
                 )));
@@ -127,6 +175,11 @@ impl LiveFilter {
             districts: texts(query, "districts"),
             streets: texts(query, "streets"),
             house_numbers: texts(query, "house_numbers"),
+            age_gte: age(query, "age__gte")?,
+            age_lt: age(query, "age__lt")?,
+            genders: codes(query, "gender", 0, 1)?,
+            emotions: codes(query, "emotions", 1, 7)?,
+            liveness: codes(query, "liveness", 0, 2)?,
         })
     }
 
@@ -165,6 +218,20 @@ impl LiveFilter {
             && one_of(&self.districts, l.district.as_ref())
             && one_of(&self.streets, l.street.as_ref())
             && one_of(&self.house_numbers, l.house_number.as_ref())
+            && self.accepts_estimations(e)
+    }
+
+    /// The conditions on the event's stored estimations; an event without an age fails an age bound.
+    fn accepts_estimations(&self, e: &Event) -> bool {
+        let x = &e.estimations;
+        let listed = |wanted: &Option<Vec<Option<u8>>>, value: Option<u8>| {
+            wanted.as_ref().is_none_or(|w| w.contains(&value))
+        };
+        self.age_gte.is_none_or(|g| x.age.is_some_and(|a| a >= g))
+            && self.age_lt.is_none_or(|lt| x.age.is_some_and(|a| a < lt))
+            && listed(&self.genders, x.gender)
+            && listed(&self.emotions, x.emotion)
+            && listed(&self.liveness, x.liveness)
     }
 }
 

@@ -1,6 +1,7 @@
 //! The live feed (`GET /6/ws`): a subscriber gets the events its filters accept and no others, never another
-//! account's; filters on estimations this build lacks are refused at the handshake; a subscriber that never
-//! reads does not slow ingestion, and what it misses is counted in `/metrics`.
+//! account's; filters on the estimations handlers store select what a handler estimated (and `null` what nothing
+//! estimated), filters on estimations this build lacks are refused at the handshake; a subscriber that never reads
+//! does not slow ingestion, and what it misses is counted in `/metrics`.
 
 use crate::server::{Account, Server};
 use serde_json::{Value, json};
@@ -92,7 +93,8 @@ fn subscribers_get_what_their_filters_accept() {
         "another account's events are never sent"
     );
 
-    assert_eq!(subscribe(&server, &me, "age__gte=30").unwrap_err(), 501);
+    assert_eq!(subscribe(&server, &me, "masks=1").unwrap_err(), 501);
+    assert_eq!(subscribe(&server, &me, "emotions=8").unwrap_err(), 400);
     assert_eq!(
         subscribe(&server, &me, "handler_ids=nope").unwrap_err(),
         400
@@ -123,4 +125,42 @@ fn a_subscriber_that_never_reads_does_not_slow_ingestion() {
         metric(&server, "argus_ws_dropped_total") > 0.0,
         "the stalled subscriber's overflow is dropped and counted"
     );
+}
+
+#[test]
+fn estimation_filters_see_what_handlers_estimated() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let me = Account::create(&server, "live-estimations@argus.dev");
+    let mut men = subscribe(&server, &me, "gender=1&emotions=4").unwrap();
+    let mut women = subscribe(&server, &me, "gender=0").unwrap();
+    let mut unestimated = subscribe(&server, &me, "gender=null").unwrap();
+    let policies = json!({"detect_policy": {"estimate_emotions": 1},
+                          "extract_policy": {"extract_basic_attributes": 1}});
+    let r = server.post_json(
+        "/6/handlers",
+        &me.h(),
+        &json!({"policies": policies, "handler_type": 0}),
+    );
+    assert_eq!(r.status, 201, "{}", r.json);
+    let handler = r.json["handler_id"].as_str().unwrap();
+    let mut h = me.h();
+    h.push(("Content-Type", "image/jpeg"));
+    let r = server.request(
+        "POST",
+        &format!("/6/handlers/{handler}/events"),
+        &h,
+        Some(&crate::server::photo("obama.jpg")),
+    );
+    assert_eq!(r.status, 201, "{}", r.json);
+    save(&server, &me, json!([{"source": "no estimations"}]));
+
+    let got = next(&mut men).expect("the smiling man's event");
+    assert_eq!(got["event"]["gender"], 1, "{got}");
+    assert_eq!(got["event"]["emotion"], 4, "{got}");
+    assert!(next(&mut men).is_none());
+    assert!(next(&mut women).is_none());
+    let plain = next(&mut unestimated).expect("the event without estimations");
+    assert_eq!(plain["event"]["source"], "no estimations");
+    assert!(next(&mut unestimated).is_none());
 }
