@@ -102,6 +102,8 @@ pub trait Store: Send + Sync {
     fn create_face(&self, face: &Face, descriptor: Option<&StoredDescriptor>) -> Result<()>;
     /// Creates many faces in one commit (bulk import): all of them or, on any error, none.
     fn create_faces(&self, faces: &[(Face, Option<StoredDescriptor>)]) -> Result<()>;
+    /// Creates a face with all of its attribute data (descriptor, basic attributes, their samples) in one commit.
+    fn create_face_with_attribute(&self, face: &Face, attribute: &FaceAttribute) -> Result<()>;
     /// A face of the account.
     fn face(&self, account: Uuid, id: Uuid) -> Result<Face>;
     /// The account's faces matching the filter, oldest first.

@@ -7,7 +7,7 @@ use crate::request::{Reply, Request, id_list, now_ms, page, parse_id, time_text}
 use crate::state::AppState;
 use argus_engine::Descriptor;
 use argus_index::ItemMeta;
-use argus_store::{Face, FaceFilter, FacePatch};
+use argus_store::{Face, FaceAttribute, FaceFilter, FacePatch};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -48,17 +48,22 @@ pub fn create(state: &AppState, req: &Request) -> ApiResult<Reply> {
             "Failed to validate input json: external_id ≤ 36, user_data ≤ 128, avatar ≤ 256 characters",
         ));
     }
-    let descriptor = match body.attribute {
+    let temporary = body
+        .attribute
+        .map(|a| {
+            state
+                .store
+                .temporary_attribute(account, a.attribute_id, now_ms())
+        })
+        .transpose()?;
+    let descriptor = match &temporary {
         None => None,
-        Some(a) => {
-            let attribute = state.store.attribute(account, a.attribute_id, now_ms())?;
-            Some(attribute.descriptor.ok_or_else(|| {
-                ApiError::bad_input(format!(
-                    "Descriptor for attribute '{}' was not extracted",
-                    a.attribute_id
-                ))
-            })?)
-        }
+        Some(t) => Some(t.attribute.descriptor.clone().ok_or_else(|| {
+            ApiError::bad_input(format!(
+                "Descriptor for attribute '{}' was not extracted",
+                t.attribute.attribute_id
+            ))
+        })?),
     };
     let face = Face {
         face_id: Uuid::new_v4(),
@@ -74,7 +79,20 @@ pub fn create(state: &AppState, req: &Request) -> ApiResult<Reply> {
         .as_ref()
         .map(|d| Descriptor::from_bytes(&d.bytes))
         .transpose()?;
-    state.store.create_face(&face, descriptor.as_ref())?;
+    match temporary.filter(|t| t.basic_attributes.is_some()) {
+        // Basic attributes go with the face, with the samples of both, as `PUT /faces/{id}/attributes` keeps them.
+        Some(t) => state.store.create_face_with_attribute(
+            &face,
+            &FaceAttribute {
+                descriptor: descriptor.clone(),
+                basic_attributes: t.basic_attributes,
+                descriptor_samples: t.attribute.samples,
+                basic_attributes_samples: t.basic_attributes_samples,
+                create_time: face.create_time,
+            },
+        )?,
+        None => state.store.create_face(&face, descriptor.as_ref())?,
+    }
     if let Some(d) = parsed {
         let meta = ItemMeta {
             account,

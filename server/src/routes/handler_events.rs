@@ -25,7 +25,7 @@ use crate::state::AppState;
 use argus_engine::{Descriptor, Detection, FaceAttributes, Image, similarity_to_score};
 use argus_index::{Filter, ItemMeta};
 use argus_store::{
-    Attribute, Event, EventDescriptor, EventEstimations, Face, Handler, ObjectKind,
+    Attribute, Event, EventDescriptor, EventEstimations, Face, FaceAttribute, Handler, ObjectKind,
     StoredDescriptor, StoredObject, TemporaryAttribute,
 };
 use serde_json::{Map, Value, json};
@@ -574,9 +574,24 @@ fn process_face(
             create_time: run.now,
             lists: lists.clone(),
         };
-        state
-            .store
-            .create_face(&created, stored_descriptor.as_ref())?;
+        match &basic {
+            Some(b) => {
+                let samples: Vec<Uuid> = sample_id.into_iter().collect();
+                let attribute = FaceAttribute {
+                    descriptor: stored_descriptor.clone(),
+                    basic_attributes: Some(b.to_string()),
+                    descriptor_samples: samples.clone(),
+                    basic_attributes_samples: samples,
+                    create_time: run.now,
+                };
+                state
+                    .store
+                    .create_face_with_attribute(&created, &attribute)?
+            }
+            None => state
+                .store
+                .create_face(&created, stored_descriptor.as_ref())?,
+        }
         if let Some(d) = &face.descriptor {
             let meta = ItemMeta {
                 account: run.account,

@@ -295,6 +295,13 @@ impl Store for SqliteStore {
         })
     }
 
+    fn create_face_with_attribute(&self, f: &Face, attribute: &FaceAttribute) -> Result<()> {
+        self.write(|tx| {
+            face_queries::insert_face(tx, f, attribute.descriptor.as_ref())?;
+            face_attributes::put_face_attribute(tx, f.account_id, f.face_id, attribute)
+        })
+    }
+
     fn face(&self, account: Uuid, id: Uuid) -> Result<Face> {
         let db = self.db()?;
         let mut face = db

@@ -188,6 +188,20 @@ fn face_attributes_are_replaced_read_counted_and_removed() {
     assert!(s.face_attribute(me, id).is_err());
     assert_eq!(s.count_faces_with_attributes(me).unwrap(), 0);
     assert!(s.face(me, id).is_ok(), "the face itself stays");
+
+    // A face made with its attribute has both from the start; a face whose id is taken makes neither.
+    let mut fresh = faces[3].clone();
+    fresh.face_id = Uuid::new_v4();
+    s.create_face_with_attribute(&fresh, &attribute).unwrap();
+    assert_eq!(s.face_attribute(me, fresh.face_id).unwrap(), attribute);
+    assert_eq!(
+        s.face_descriptor(me, fresh.face_id).unwrap(),
+        attribute.descriptor
+    );
+    let mut taken = faces[4].clone();
+    taken.lists = Vec::new();
+    assert!(s.create_face_with_attribute(&taken, &attribute).is_err());
+    assert!(s.face_attribute(me, taken.face_id).is_err());
 }
 
 #[test]

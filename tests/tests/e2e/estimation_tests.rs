@@ -316,6 +316,30 @@ fn the_extractor_stores_age_and_gender_and_aggregates_one_person() {
     );
     assert_eq!(stored.json["basic_attributes_samples"], json!([collins]));
 
+    // A face made from the attribute keeps its age and gender.
+    let face = server.post_json(
+        "/6/faces",
+        &me.h(),
+        &json!({"attribute": {"attribute_id": r.json[1]["attribute_id"]}}),
+    );
+    assert_eq!(face.status, 201, "{}", face.json);
+    let kept = server.get(
+        &format!(
+            "/6/faces/{}/attributes",
+            face.json["face_id"].as_str().unwrap()
+        ),
+        &me.h(),
+    );
+    assert_eq!(
+        kept.json["attributes"]["basic_attributes"], r.json[1]["basic_attributes"],
+        "{}",
+        kept.json
+    );
+    assert_eq!(
+        kept.json["attributes"]["basic_attributes_samples"],
+        json!([collins])
+    );
+
     let r = server.post_json(
         "/6/extractor?extract_basic_attributes=1&aggregate_attributes=1",
         &me.h(),

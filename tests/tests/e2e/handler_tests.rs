@@ -427,7 +427,8 @@ fn estimating_handler(server: &Server, me: &Account, detect_policy: Value) -> St
         "detect_policy": detect_policy,
         "extract_policy": {"extract_face_descriptor": 1, "extract_basic_attributes": 1},
         "storage_policy": {"face_sample_policy": {"store_sample": 0},
-                           "attribute_policy": {"store_attribute": 1, "ttl": 60}}
+                           "attribute_policy": {"store_attribute": 1, "ttl": 60},
+                           "face_policy": {"store_face": 1}}
     });
     static_handler(server, me, policies)
 }
@@ -473,6 +474,13 @@ fn handlers_estimate_attributes_and_filter_by_head_pose_and_liveness() {
     assert_eq!(attributes["eyes_attributes"]["left_eye"]["state"], "open");
     let basic = &event["face_attributes"]["basic_attributes"];
     assert_eq!(basic["gender"], 1, "{}", r.json);
+    let face_id = event["face"]["face_id"].as_str().unwrap();
+    let kept = server.get(&format!("/6/faces/{face_id}/attributes"), &me.h());
+    assert_eq!(
+        &kept.json["attributes"]["basic_attributes"], basic,
+        "{}",
+        kept.json
+    );
     let attribute = event["face_attributes"]["attribute_id"].as_str().unwrap();
     let stored = server.get(&format!("/6/attributes/{attribute}"), &me.h());
     assert_eq!(&stored.json["basic_attributes"], basic);
