@@ -1,11 +1,6 @@
-//! Event filters on estimations, as the API names them: those on values this build never estimates (refused
-//! everywhere: a filter on a value never stored could only ever match nothing), and those on the age, gender,
-//! emotion and liveness that handlers store with an event (evaluated by `GET /6/events` and the live feed; event
-//! match candidates refuse them).
-
-/// Event filters on the estimations a handler stores with an event.
-pub const STORED_ESTIMATION_FILTERS: &[&str] =
-    &["age__lt", "age__gte", "gender", "emotions", "liveness"];
+//! Event filters on estimations this build never makes, as the API names them: refused everywhere (a filter on a
+//! value never stored could only ever match nothing). The age, gender, emotion and liveness filters are not here:
+//! handlers store those values, and `GET /6/events`, the live feed and event match candidates evaluate them.
 
 /// Event filters of the catalogue that need estimations this build does not make or store.
 pub const ESTIMATION_FILTERS: &[&str] = &[

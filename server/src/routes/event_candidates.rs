@@ -3,11 +3,12 @@
 //! `{"event": {...}, "similarity"}` items. Conditions the event index holds per item (account, ids, creation
 //! time, external id) are evaluated inside the scan; any other condition is first resolved by the store to the
 //! set of event ids that meet it. The caller's account always scopes the search: an `account_id` filter naming
-//! another account selects nothing. Filters on estimations, the geo box and `meta` answer 501 (19001); an unknown
-//! field answers 12022.
+//! another account selects nothing. The estimations handlers store are filtered as `GET /6/events` does
+//! (`age__gte`, `age__lt`, and code lists with null for `gender`, `emotions`, `liveness`); filters on estimations
+//! this build does not make, the geo box and `meta` answer 501 (19001); an unknown field answers 12022.
 
 use crate::error::{ApiError, ApiResult};
-use crate::estimations::{ESTIMATION_FILTERS, STORED_ESTIMATION_FILTERS};
+use crate::estimations::ESTIMATION_FILTERS;
 use crate::request::time_text;
 use crate::state::AppState;
 use argus_engine::{Descriptor, similarity_to_score};
@@ -68,6 +69,13 @@ struct EventFilters {
     top_similar_object_ids: Option<Vec<Uuid>>,
     top_similar_external_ids: Option<Vec<String>>,
     top_matching_candidates_label: Option<String>,
+    #[serde(rename = "age__gte")]
+    age_gte: Option<f64>,
+    #[serde(rename = "age__lt")]
+    age_lt: Option<f64>,
+    gender: Option<Vec<Option<u8>>>,
+    emotions: Option<Vec<Option<u8>>>,
+    liveness: Option<Vec<Option<u8>>>,
 }
 
 /// An `events` candidate ready to search: the index filter, or nothing when it can select no event.
@@ -165,8 +173,7 @@ fn event_query(
     filters: &Map<String, Value>,
 ) -> ApiResult<(EventQuery, Option<Uuid>)> {
     for name in filters.keys() {
-        if (ESTIMATION_FILTERS.contains(&name.as_str())
-            || STORED_ESTIMATION_FILTERS.contains(&name.as_str()))
+        if ESTIMATION_FILTERS.contains(&name.as_str())
             || UNSUPPORTED.contains(&name.as_str())
             || name.starts_with("meta.")
         {
@@ -184,6 +191,25 @@ fn event_query(
     ] {
         if texts.iter().flatten().any(|t| t.chars().count() > max) {
             return Err(invalid(index, name, &format!("at most {max} characters")));
+        }
+    }
+    for (name, codes, max) in [
+        ("gender", &f.gender, 1),
+        ("liveness", &f.liveness, 2),
+        ("emotions", &f.emotions, 7),
+    ] {
+        let min = u8::from(name == "emotions");
+        if codes
+            .iter()
+            .flatten()
+            .flatten()
+            .any(|c| !(min..=max).contains(c))
+        {
+            return Err(invalid(
+                index,
+                name,
+                &format!("codes in {min}..{max} or null"),
+            ));
         }
     }
     let similarity = |name: &str, v: Option<f64>| match v {
@@ -218,8 +244,12 @@ fn event_query(
         top_similar_external_ids: f.top_similar_external_ids,
         top_matching_label: f.top_matching_candidates_label,
         meta: Vec::new(),
+        age_gte: f.age_gte,
+        age_lt: f.age_lt,
+        genders: f.gender,
+        emotions: f.emotions,
+        liveness: f.liveness,
         order: Default::default(),
-        ..EventQuery::default()
     };
     Ok((query, f.account_id))
 }

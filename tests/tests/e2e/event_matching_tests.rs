@@ -175,12 +175,36 @@ fn a_face_finds_the_same_persons_events_and_filters_narrow_them() {
     kept.sort();
     assert_eq!(kept, expected, "{}", r.json);
 
+    // These handlers estimate no age or gender: `null` keeps every event, a gender keeps none.
+    let r = matcher(
+        &server,
+        &me,
+        reference.clone(),
+        json!({"origin": "events", "gender": [null]}),
+    );
+    assert!(!event_ids(&r).is_empty(), "{}", r.json);
+    let r = matcher(
+        &server,
+        &me,
+        reference.clone(),
+        json!({"origin": "events", "gender": [1], "age__gte": 10}),
+    );
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert!(event_ids(&r).is_empty(), "{}", r.json);
+    let r = matcher(
+        &server,
+        &me,
+        reference.clone(),
+        json!({"origin": "events", "emotions": [9]}),
+    );
+    assert_eq!(code(&r), (400, Some(12022)), "{}", r.json);
+
     // Filters this build does not take are refused, never ignored.
     let r = matcher(
         &server,
         &me,
         reference.clone(),
-        json!({"origin": "events", "age__gte": 10}),
+        json!({"origin": "events", "masks": [1]}),
     );
     assert_eq!(code(&r), (501, Some(19001)), "{}", r.json);
     let r = matcher(
