@@ -29,6 +29,16 @@ pub struct Emotions {
     pub event_code: u8,
 }
 
+impl Emotions {
+    /// The probability of happiness.
+    pub fn happiness(&self) -> f32 {
+        self.estimations
+            .iter()
+            .find(|(name, _)| *name == "happiness")
+            .map_or(0.0, |(_, p)| *p)
+    }
+}
+
 /// Reads the network's seven softmax outputs; `None` unless there are exactly seven finite values.
 pub fn from_output(probabilities: &[f32]) -> Option<Emotions> {
     if probabilities.len() != NAMES.len() || probabilities.iter().any(|p| !p.is_finite()) {
@@ -69,6 +79,7 @@ mod tests {
         assert_eq!((e.predominant, e.event_code), ("neutral", 5));
         let happy = from_output(&[0.0, 0.0, 0.0, 0.9, 0.1, 0.0, 0.0]).unwrap();
         assert_eq!((happy.predominant, happy.event_code), ("happiness", 4));
+        assert_eq!(happy.happiness(), 0.9);
         assert_eq!(mean(&[e, happy]).unwrap().predominant, "happiness");
         assert!(from_output(&[0.5; 6]).is_none());
     }

@@ -1,5 +1,6 @@
 //! Face attributes estimated from an aligned face sample: head pose, 68 landmarks, eye and mouth states (from a
-//! face mesh; the smile also from the emotion network), emotions, age and gender, and one-shot liveness. Each network runs behind its own dynamic batcher, so concurrent requests share runs.
+//! face mesh; the smile also from the emotion network), emotions, age and gender, and one-shot liveness. Each
+//! network runs behind its own dynamic batcher, so concurrent requests share runs.
 //! Owns: which networks a request needs, running them over a set of samples and reading their outputs.
 //! The formulas are in each submodule; the networks and their sources are in `models/README.md`.
 
@@ -109,11 +110,13 @@ impl AttributeNets {
         if samples.is_empty() || !wanted.any() {
             return Ok(out);
         }
-        if wanted.head_pose || wanted.landmarks68 || wanted.eyes || wanted.mouth {
-            self.mesh_attributes(samples, wanted, &mut out)?;
-        }
+        let landmarks = if wanted.head_pose || wanted.landmarks68 || wanted.eyes || wanted.mouth {
+            self.mesh_attributes(samples, wanted, &mut out)?
+        } else {
+            Vec::new()
+        };
         if wanted.emotions || wanted.mouth {
-            self.emotion_attributes(samples, wanted, &mut out)?;
+            self.emotion_attributes(samples, wanted, &landmarks, &mut out)?;
         }
         if wanted.basic_attributes {
             let rows = run(&self.faceres, &network::FACERES, samples, |s| {
@@ -141,18 +144,18 @@ impl AttributeNets {
         Ok(out)
     }
 
-    /// Head pose, landmarks and eyes from the face mesh; the mouth's landmarks are kept in `landmarks68` until
-    /// `emotion_attributes` has read the smile.
+    /// Head pose, landmarks and eyes from the face mesh; returns every face's 68 landmarks (the mouth needs them).
     fn mesh_attributes(
         &self,
         samples: &[&Image],
         wanted: Wanted,
         out: &mut [FaceAttributes],
-    ) -> Result<()> {
+    ) -> Result<Vec<Vec<Point>>> {
         let side = network::FACEMESH.side;
         let rows = run(&self.facemesh, &network::FACEMESH, samples, |s| {
             input::rgb_row(s, side, 1.0 / 255.0)
         })?;
+        let mut landmarks = Vec::with_capacity(rows.len());
         for (face, row) in out.iter_mut().zip(&rows) {
             let degenerate = || bad_output("facemesh", "a degenerate mesh".into());
             if wanted.head_pose {
@@ -162,40 +165,34 @@ impl AttributeNets {
             if wanted.eyes {
                 face.eyes = Some(eyes::from_landmarks68(&points).ok_or_else(degenerate)?);
             }
-            if wanted.landmarks68 || wanted.mouth {
-                face.landmarks68 = Some(points);
+            if wanted.landmarks68 {
+                face.landmarks68 = Some(points.clone());
             }
+            landmarks.push(points);
         }
-        Ok(())
+        Ok(landmarks)
     }
 
-    /// Emotions, and the mouth from its landmarks and the happiness probability.
+    /// Emotions, and the mouth from each face's `landmarks` and its happiness probability.
     fn emotion_attributes(
         &self,
         samples: &[&Image],
         wanted: Wanted,
+        landmarks: &[Vec<Point>],
         out: &mut [FaceAttributes],
     ) -> Result<()> {
         let rows = run(&self.emotion, &network::EMOTION, samples, |s| {
             input::grey_row(s, network::EMOTION.side)
         })?;
-        for (face, row) in out.iter_mut().zip(&rows) {
+        for (i, (face, row)) in out.iter_mut().zip(&rows).enumerate() {
             let read = emotions::from_output(row)
                 .ok_or_else(|| bad_output("emotion", format!("{row:?}")))?;
             if wanted.mouth {
-                let happiness = read
-                    .estimations
-                    .iter()
-                    .find(|(name, _)| *name == "happiness")
-                    .map_or(0.0, |(_, p)| *p);
-                let points = face.landmarks68.as_deref().unwrap_or_default();
+                let points = landmarks.get(i).map_or(&[][..], Vec::as_slice);
                 face.mouth = Some(
-                    mouth::from_landmarks68(points, happiness)
+                    mouth::from_landmarks68(points, read.happiness())
                         .ok_or_else(|| bad_output("facemesh", "a degenerate mouth".into()))?,
                 );
-                if !wanted.landmarks68 {
-                    face.landmarks68 = None;
-                }
             }
             if wanted.emotions {
                 face.emotions = Some(read);
