@@ -203,14 +203,7 @@ pub fn detector(state: &AppState, req: &Request) -> ApiResult<Reply> {
             if with_quality {
                 detection["quality"] = quality_view(state.engine.quality(warp));
             }
-            if let Some(view) =
-                estimation::attributes_view(estimated, Some(face), Default::default())
-            {
-                detection["attributes"] = view;
-            }
-            if let Some(points) = estimation::landmarks68_view(estimated, face) {
-                detection["landmarks68"] = points;
-            }
+            estimation::add_to_detection(&mut detection, estimated, Some(face), Default::default());
             samples.push(
                 json!({"face": {"sample_id": id, "url": format!("/6/samples/faces/{id}"),
                                          "detection": detection}}),

@@ -101,6 +101,22 @@ pub fn attributes_view(
     (!view.is_empty()).then_some(Value::Object(view))
 }
 
+/// Adds what was estimated of a face to its detection view, as the detector and handlers show it: `attributes`
+/// (see `attributes_view`) and, for a detected face, `landmarks68`.
+pub fn add_to_detection(
+    view: &mut Value,
+    a: &FaceAttributes,
+    detection: Option<&Detection>,
+    thresholds: LivenessThresholds,
+) {
+    if let Some(attributes) = attributes_view(a, detection, thresholds) {
+        view["attributes"] = attributes;
+    }
+    if let Some(points) = detection.and_then(|d| landmarks68_view(a, d)) {
+        view["landmarks68"] = points;
+    }
+}
+
 /// `landmarks68` of a face: the 68 points in the source image, when estimated.
 pub fn landmarks68_view(a: &FaceAttributes, detection: &Detection) -> Option<Value> {
     let points = to_image(&detection.landmarks5, a.landmarks68.as_ref()?);

@@ -277,12 +277,11 @@ fn faces(state: &AppState, run: &Run, image: &InputImage) -> ApiResult<ImageFace
     let estimations = &run.policies.detect_policy.estimations;
     let mut wanted = estimations.wanted();
     wanted.basic_attributes = run.policies.extract_policy.extract_basic_attributes == 1;
-    let warps: Vec<Image> = found.iter().map(|(_, warp)| warp.clone()).collect();
-    let detections: Vec<Option<Detection>> = found.iter().map(|(d, _)| d.clone()).collect();
+    let (detections, warps): (Vec<Option<Detection>>, Vec<Image>) = found.into_iter().unzip();
     let estimated = super::estimation::estimate(state, &warps, &detections, wanted)?;
     let mut kept = Vec::new();
     let mut filtered = Vec::new();
-    for ((detection, warp), attributes) in found.into_iter().zip(estimated) {
+    for ((detection, warp), attributes) in detections.into_iter().zip(warps).zip(estimated) {
         let verdict = (!face_quality.measured().is_empty())
             .then(|| state.engine.quality(&warp))
             .and_then(|q| quality_checks::evaluate(face_quality, detection.as_ref(), &q));
@@ -507,20 +506,12 @@ fn process_face(
     if let Some(checks) = &face.face_quality {
         detection["face_quality"] = checks.clone();
     }
-    if let Some(view) = p
-        .detect_policy
-        .estimations
-        .attributes_view(&face.attributes, face.detection.as_ref())
-    {
-        detection["attributes"] = view;
-    }
-    if let Some(points) = face
-        .detection
-        .as_ref()
-        .and_then(|d| super::estimation::landmarks68_view(&face.attributes, d))
-    {
-        detection["landmarks68"] = points;
-    }
+    super::estimation::add_to_detection(
+        &mut detection,
+        &face.attributes,
+        face.detection.as_ref(),
+        p.detect_policy.estimations.liveness_thresholds(),
+    );
     let mut sample = json!({"detection": detection});
     if let Some(id) = sample_id {
         sample["sample_id"] = json!(id);
