@@ -42,11 +42,19 @@ pub enum StatColumn {
     CreateTime,
     /// End time (Unix milliseconds).
     EndTime,
+    /// The face's estimated age, in years.
+    Age,
+    /// The face's estimated gender code (0 female, 1 male).
+    Gender,
+    /// The face's predominant emotion code (1..7).
+    Emotion,
+    /// The face's liveness code (0 spoof, 1 real, 2 unknown).
+    Liveness,
 }
 
 impl StatColumn {
     /// Every column, with its API name.
-    pub const ALL: [(StatColumn, &'static str); 19] = [
+    pub const ALL: [(StatColumn, &'static str); 23] = [
         (StatColumn::EventId, "event_id"),
         (StatColumn::ExternalId, "external_id"),
         (StatColumn::HandlerId, "handler_id"),
@@ -72,6 +80,10 @@ impl StatColumn {
         ),
         (StatColumn::CreateTime, "create_time"),
         (StatColumn::EndTime, "end_time"),
+        (StatColumn::Age, "age"),
+        (StatColumn::Gender, "gender"),
+        (StatColumn::Emotion, "emotion"),
+        (StatColumn::Liveness, "liveness"),
     ];
 
     /// The column of an API name.
@@ -80,6 +92,14 @@ impl StatColumn {
             .iter()
             .find(|(_, n)| *n == name)
             .map(|(c, _)| *c)
+    }
+
+    /// True for the face estimations a handler stores beside the event (NULL where none was made).
+    pub fn is_estimation(self) -> bool {
+        matches!(
+            self,
+            StatColumn::Age | StatColumn::Gender | StatColumn::Emotion | StatColumn::Liveness
+        )
     }
 
     /// True for the columns holding ids (answered as UUID text).

@@ -157,25 +157,37 @@ pub fn basic_view(b: basic::BasicAttributes) -> Value {
 /// {emotions, liveness}, "basic_attributes"}}`, each the mean over the faces that have it, present when any has.
 /// Head pose and landmarks describe one image and are not aggregated.
 pub fn aggregate_view(faces: &[FaceAttributes]) -> Value {
+    let mean = aggregate(faces);
+    let mut attributes = serde_json::Map::new();
+    if let Some(emotions) = &mean.emotions {
+        attributes.insert("emotions".into(), emotions_view(emotions));
+    }
+    if let Some(liveness) = mean.liveness {
+        attributes.insert(
+            "liveness".into(),
+            liveness_view(liveness, LivenessThresholds::default()),
+        );
+    }
+    let mut face = json!({ "attributes": attributes });
+    if let Some(basic) = mean.basic_attributes {
+        face["basic_attributes"] = basic_view(basic);
+    }
+    json!({ "face": face })
+}
+
+/// The attributes of one person over several images: the mean emotions, liveness, age and gender, each over the
+/// faces that have it; the per-image estimations (head pose, landmarks, eyes, mouth) are left out.
+pub fn aggregate(faces: &[FaceAttributes]) -> FaceAttributes {
     let emotions: Vec<Emotions> = faces.iter().filter_map(|f| f.emotions.clone()).collect();
     let liveness: Vec<Liveness> = faces.iter().filter_map(|f| f.liveness).collect();
     let basics: Vec<basic::BasicAttributes> =
         faces.iter().filter_map(|f| f.basic_attributes).collect();
-    let mut attributes = serde_json::Map::new();
-    if let Some(mean) = emotions::mean(&emotions) {
-        attributes.insert("emotions".into(), emotions_view(&mean));
+    FaceAttributes {
+        emotions: emotions::mean(&emotions),
+        liveness: mean_liveness(&liveness),
+        basic_attributes: basic::mean(&basics),
+        ..FaceAttributes::default()
     }
-    if let Some(mean) = mean_liveness(&liveness) {
-        attributes.insert(
-            "liveness".into(),
-            liveness_view(mean, LivenessThresholds::default()),
-        );
-    }
-    let mut face = json!({ "attributes": attributes });
-    if let Some(mean) = basic::mean(&basics) {
-        face["basic_attributes"] = basic_view(mean);
-    }
-    json!({ "face": face })
 }
 
 /// `liveness`: the state under the thresholds and both scores.

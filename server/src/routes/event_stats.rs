@@ -3,7 +3,9 @@
 //! and `group_by` (an interval `<N>m|h|d|w` or a calendar frequency such as `hourOfDay`). The answer is
 //! `{"fields": [...], "stats": [[...], ...]}`: the time bucket first when grouping by time (`period_start` as
 //! RFC 3339, or the frequency's name), then one field per target, named `<aggregator>_<column>` (the column's
-//! own name for `group_by`). Columns of estimations this build never stores, `tags`, `geo_position` and `meta`
+//! own name for `group_by`). The estimations handlers store (`age`, `gender`, `emotion`, `liveness`) take every
+//! aggregator, and filters `eq`/`in` on the codes (null: not estimated) and `gte`/`lt` on the age. Columns of
+//! estimations this build never stores, `tags`, `geo_position` and `meta`
 //! aggregations, and calendar months and years answer `501 19001`.
 
 use crate::auth;
@@ -92,6 +94,7 @@ fn target(t: &Target, i: usize) -> ApiResult<(StatColumn, Aggregator)> {
         StatColumn::CreateTime | StatColumn::EndTime => {
             matches!(agg, Aggregator::Count | Aggregator::Max | Aggregator::Min)
         }
+        c if c.is_estimation() => true,
         _ => matches!(agg, Aggregator::Count | Aggregator::GroupBy),
     };
     if !allowed {
@@ -143,6 +146,22 @@ fn text_values(value: &Value, path: &str) -> ApiResult<Vec<Option<String>>> {
         Value::Null => Ok(None),
         Value::String(s) => Ok(Some(s.clone())),
         _ => Err(invalid(path, "a string or null")),
+    };
+    match value {
+        Value::Array(items) => items.iter().map(one).collect(),
+        v => Ok(vec![one(v)?]),
+    }
+}
+
+/// Estimation codes in `min..=max` or null ("not estimated"), one or an array.
+fn code_values(value: &Value, path: &str, (min, max): (u8, u8)) -> ApiResult<Vec<Option<u8>>> {
+    let one = |v: &Value| match v {
+        Value::Null => Ok(None),
+        v => v
+            .as_u64()
+            .filter(|code| (u64::from(min)..=u64::from(max)).contains(code))
+            .map(|code| Some(code as u8))
+            .ok_or_else(|| invalid(path, &format!("codes {min}..{max} or null"))),
     };
     match value {
         Value::Array(items) => items.iter().map(one).collect(),
@@ -248,6 +267,17 @@ fn add_filter(q: &mut EventQuery, f: &FilterItem, i: usize) -> ApiResult<()> {
             Value::String(label) => once!(q.top_matching_label, label.clone()),
             _ => return Err(invalid(&at, "a string")),
         },
+        ("gender", true) => once!(q.genders, code_values(&f.value, &at, (0, 1))?),
+        ("emotion", true) => once!(q.emotions, code_values(&f.value, &at, (1, 7))?),
+        ("liveness", true) => once!(q.liveness, code_values(&f.value, &at, (0, 2))?),
+        ("age", _) if op == "gte" || op == "lt" => {
+            let v = f.value.as_f64().ok_or_else(|| invalid(&at, "a number"))?;
+            if op == "gte" {
+                once!(q.age_gte, v)
+            } else {
+                once!(q.age_lt, v)
+            }
+        }
         ("top_similar_object_similarity", _) if op == "gte" || op == "lt" => {
             let v = f.value.as_f64().ok_or_else(|| invalid(&at, "a number"))?;
             if op == "gte" {

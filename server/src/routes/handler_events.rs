@@ -2,16 +2,19 @@
 //! decoded and its faces detected (`multiface_policy`), or taken as a ready warp (`image_type=1`); the faces of
 //! one image are extracted in one batch; then, per face, in order: the match policies (each may be gated by
 //! `match` filters on earlier labels), conditional tags, and the storage policies (sample, source image,
-//! temporary attribute, face with list links, event), each gated by its filters. One event per face; the
-//! events of a request are stored in one commit after every face was processed, so an image that fails (it
-//! answers `status: 0` with its error) leaves no event behind. Dynamic handlers take `multipart/form-data` with
+//! temporary attribute, face with list links, event), each gated by its filters. One event per face (or one per
+//! request, below); the events of a request are stored in one commit after every face was processed, so an image
+//! that fails (it answers `status: 0` with its error) leaves no event behind. Dynamic handlers take `multipart/form-data` with
 //! a `policies` part (JSON), an optional `meta` part (JSON object) and image parts. Stored events go to the live
 //! feed. Faces that fail the face-quality checks of a filtering `detect_policy.face_quality`, or the head-pose and
 //! liveness filters of `detect_policy`, make no event: they are answered in `filtered_detections.face_detections`
 //! with their reasons. The face attributes the policies ask for (head pose, emotions, liveness, and age and gender
 //! with `extract_basic_attributes`) are estimated for all faces of an image in one batch per network.
-//! An event keeps the descriptor of its face (each event is made for exactly one face, so there is no choice to
-//! make); the descriptors go to the store in the same commit as the events, then to the event index.
+//! An event keeps the descriptor of its face; the descriptors go to the store in the same commit as the events,
+//! then to the event index. With `aggregate_attributes=1` the request is one person: each image may show one face
+//! (`multiface_policy` 2 keeps the best), any failing image fails the request, and one event is made of all the
+//! faces, matched and stored with their mean descriptor; the mean emotions, liveness, age and gender go to
+//! `aggregate_estimations` (age and gender also to `face_attributes`), and each detection keeps its own sample.
 
 use super::detection::Multiface;
 use super::event_input::NewEvent;
@@ -29,7 +32,7 @@ use argus_store::{
     StoredDescriptor, StoredObject, TemporaryAttribute,
 };
 use serde_json::{Map, Value, json};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 use warp::http::StatusCode;
 
@@ -59,6 +62,53 @@ struct Found {
 struct ImageFaces {
     kept: Vec<Found>,
     filtered: Vec<Value>,
+}
+
+/// The faces one event is made of: one face, or with `aggregate_attributes=1` the one face of each image. The
+/// event is matched and stored with `descriptor` and `attributes`: the face's own, or their aggregate.
+struct EventFaces<'a> {
+    shown: Vec<Shown<'a>>,
+    descriptor: Option<Descriptor>,
+    attributes: FaceAttributes,
+    aggregated: bool,
+}
+
+/// One face of an event and the request image it was found on (`index` in the request).
+struct Shown<'a> {
+    index: usize,
+    image: &'a InputImage,
+    face: &'a Found,
+}
+
+impl<'a> EventFaces<'a> {
+    /// An event of one face.
+    fn single(index: usize, image: &'a InputImage, face: &'a Found) -> EventFaces<'a> {
+        EventFaces {
+            shown: vec![Shown { index, image, face }],
+            descriptor: face.descriptor.clone(),
+            attributes: face.attributes.clone(),
+            aggregated: false,
+        }
+    }
+
+    /// One event for every face (one per image): the mean descriptor and the mean attributes.
+    fn aggregate(shown: Vec<Shown<'a>>) -> ApiResult<EventFaces<'a>> {
+        let descriptors: Vec<&Descriptor> = shown
+            .iter()
+            .filter_map(|s| s.face.descriptor.as_ref())
+            .collect();
+        let descriptor = match descriptors.is_empty() {
+            true => None,
+            false => Some(super::samples::mean_descriptor(descriptors.into_iter())?),
+        };
+        let each: Vec<FaceAttributes> = shown.iter().map(|s| s.face.attributes.clone()).collect();
+        Ok(EventFaces {
+            shown,
+            descriptor,
+            attributes: super::estimation::aggregate(&each),
+            aggregated: true,
+        })
+    }
 }
 
 /// The results of one face: the event as answered, the event as stored (None when storing is off) with its
@@ -170,9 +220,7 @@ fn stored_policies(handler: &Handler) -> ApiResult<Policies> {
 pub fn generate(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
     let account = auth::account(state, req)?;
     let handler = state.store.handler(account, parse_id("handler_id", id)?)?;
-    if super::detection::flag(req, "aggregate_attributes", false)? {
-        return Err(ApiError::unsupported("aggregate_attributes"));
-    }
+    let aggregate = super::detection::flag(req, "aggregate_attributes", false)?;
     let warped = super::detection::warped_input(req)?;
     let Inputs {
         policies,
@@ -203,24 +251,56 @@ pub fn generate(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
         now: now_ms(),
     };
     let mut answers = Vec::new();
-    let mut events = Vec::new();
-    let mut stored = Vec::new();
+    let mut outcomes = Vec::new();
     let mut filtered = Vec::new();
-    for image in &images {
-        match process_image(state, &run, image) {
-            Ok((outcomes, dropped)) => {
-                answers.push(json!({"filename": image.filename, "status": 1}));
-                for o in outcomes {
-                    events.push(o.answer);
-                    stored.extend(o.stored);
-                }
-                filtered.extend(dropped);
+    let mut origins = HashMap::new();
+    let mut found = Vec::new();
+    for (index, image) in images.iter().enumerate() {
+        let result = faces(state, &run, image).and_then(|faces| {
+            if aggregate && faces.kept.len() > 1 {
+                return Err(several_faces(image, faces.kept.len()));
             }
-            Err(e) if e.status == StatusCode::BAD_REQUEST => {
+            let mut made = Vec::new();
+            if !aggregate {
+                for face in &faces.kept {
+                    let event = EventFaces::single(index, image, face);
+                    made.push(process_event(state, &run, &event, &mut origins)?);
+                }
+            }
+            Ok((faces, made))
+        });
+        match result {
+            Ok((faces, made)) => {
+                answers.push(json!({"filename": image.filename, "status": 1}));
+                outcomes.extend(made);
+                filtered.extend(faces.filtered);
+                if aggregate {
+                    found.extend(faces.kept.into_iter().map(|face| (index, face)));
+                }
+            }
+            Err(e) if e.status == StatusCode::BAD_REQUEST && !aggregate => {
                 answers.push(json!({"filename": image.filename, "status": 0, "error": e.body()}))
             }
             Err(e) => return Err(e),
         }
+    }
+    if aggregate && !found.is_empty() {
+        let shown = found
+            .iter()
+            .map(|(index, face)| Shown {
+                index: *index,
+                image: &images[*index],
+                face,
+            })
+            .collect();
+        let event = EventFaces::aggregate(shown)?;
+        outcomes.push(process_event(state, &run, &event, &mut origins)?);
+    }
+    let mut events = Vec::new();
+    let mut stored = Vec::new();
+    for o in outcomes {
+        events.push(o.answer);
+        stored.extend(o.stored);
     }
     let (stored, descriptors): (Vec<Event>, Vec<Option<Descriptor>>) = stored.into_iter().unzip();
     let event_descriptors: Vec<EventDescriptor> = stored
@@ -334,19 +414,12 @@ fn event_estimations(a: &FaceAttributes, p: &Policies) -> EventEstimations {
     }
 }
 
-/// The outcomes of the faces the policies keep, and the filtered detections of the image.
-fn process_image(
-    state: &AppState,
-    run: &Run,
-    image: &InputImage,
-) -> ApiResult<(Vec<Outcome>, Vec<Value>)> {
-    let faces = faces(state, run, image)?;
-    let mut image_origin: Option<String> = None;
-    let mut outcomes = Vec::with_capacity(faces.kept.len());
-    for face in &faces.kept {
-        outcomes.push(process_face(state, run, image, face, &mut image_origin)?);
-    }
-    Ok((outcomes, faces.filtered))
+/// `aggregate_attributes` takes one person per image.
+fn several_faces(image: &InputImage, count: usize) -> ApiError {
+    ApiError::bad_input(format!(
+        "aggregate_attributes takes one face per image and image {} has {count} (multiface_policy=2 keeps the best)",
+        image.filename
+    ))
 }
 
 /// The candidates of one match policy as `{face: {...}, similarity}` items, best first.
@@ -397,18 +470,55 @@ fn best_of(matches: &[Value], label: &str) -> Option<f64> {
         .reduce(f64::max)
 }
 
-fn process_face(
+/// The `samples.face` item of one face of an event: its detection (with the quality, face-quality checks and,
+/// unless the event aggregates them, its attributes) and its stored sample.
+fn detection_sample(
     state: &AppState,
     run: &Run,
-    image: &InputImage,
-    face: &Found,
-    image_origin: &mut Option<String>,
+    ev: &EventFaces,
+    shown: &Shown,
+    sample_id: Option<Uuid>,
+) -> Value {
+    let face = shown.face;
+    let p = &run.policies;
+    let mut detection = face
+        .detection
+        .as_ref()
+        .map_or_else(|| json!({}), |d| super::detection::detection_view(d, true));
+    if p.detect_policy.estimate_quality == 1 {
+        detection["quality"] = super::detection::quality_view(state.engine.quality(&face.warp));
+    }
+    if let Some(checks) = &face.face_quality {
+        detection["face_quality"] = checks.clone();
+    }
+    if !ev.aggregated {
+        super::estimation::add_to_detection(
+            &mut detection,
+            &face.attributes,
+            face.detection.as_ref(),
+            p.detect_policy.estimations.liveness_thresholds(),
+        );
+    }
+    let mut sample = json!({"detection": detection});
+    if let Some(id) = sample_id {
+        sample["sample_id"] = json!(id);
+        sample["url"] = json!(format!("/6/samples/faces/{id}"));
+    }
+    sample
+}
+
+/// One event: its matches, the storage policies, its answer and what is stored.
+fn process_event(
+    state: &AppState,
+    run: &Run,
+    ev: &EventFaces,
+    origins: &mut HashMap<usize, String>,
 ) -> ApiResult<Outcome> {
     let p = &run.policies;
     let s = &p.storage_policy;
     let event_id = Uuid::new_v4();
     let mut matches: Vec<Value> = Vec::new();
-    if let Some(d) = &face.descriptor {
+    if let Some(d) = &ev.descriptor {
         for policy in &p.match_policy {
             let gate = |label: &str| best_of(&matches, label);
             if !policy.filters.pass(&gate) {
@@ -420,38 +530,48 @@ fn process_face(
     }
     let passes = |f: &Filters| f.pass(&|label: &str| best_of(&matches, label));
 
-    let sample_id =
-        if s.face_sample_policy.store_sample == 1 && passes(&s.face_sample_policy.filters) {
-            let id = Uuid::new_v4();
-            let bytes = state.engine.encode_sample(&face.warp);
-            state.store.put_sample(run.account, id, &bytes, run.now)?;
-            Some(id)
-        } else {
-            None
-        };
-    if image_origin.is_none()
-        && !run.warped
+    let store_samples =
+        s.face_sample_policy.store_sample == 1 && passes(&s.face_sample_policy.filters);
+    let mut sample_ids = Vec::with_capacity(ev.shown.len());
+    for shown in &ev.shown {
+        sample_ids.push(match store_samples {
+            true => {
+                let id = Uuid::new_v4();
+                let bytes = state.engine.encode_sample(&shown.face.warp);
+                state.store.put_sample(run.account, id, &bytes, run.now)?;
+                Some(id)
+            }
+            false => None,
+        });
+    }
+    let samples: Vec<Uuid> = sample_ids.iter().flatten().copied().collect();
+    if !run.warped
         && s.image_origin_policy.store_image == 1
         && passes(&s.image_origin_policy.filters)
     {
-        let object = StoredObject {
-            object_id: Uuid::new_v4(),
-            account_id: run.account,
-            kind: ObjectKind::Image,
-            bytes: image.bytes.clone(),
-            content_type: "application/octet-stream".into(),
-            meta: "{}".into(),
-            create_time: run.now,
-            expire_time: None,
-        };
-        state.store.put_object(&object)?;
-        *image_origin = Some(format!("/6/images/{}", object.object_id));
+        for shown in &ev.shown {
+            if origins.contains_key(&shown.index) {
+                continue;
+            }
+            let object = StoredObject {
+                object_id: Uuid::new_v4(),
+                account_id: run.account,
+                kind: ObjectKind::Image,
+                bytes: shown.image.bytes.clone(),
+                content_type: "application/octet-stream".into(),
+                meta: "{}".into(),
+                create_time: run.now,
+                expire_time: None,
+            };
+            state.store.put_object(&object)?;
+            origins.insert(shown.index, format!("/6/images/{}", object.object_id));
+        }
     }
-    let stored_descriptor = face.descriptor.as_ref().map(|d| StoredDescriptor {
+    let stored_descriptor = ev.descriptor.as_ref().map(|d| StoredDescriptor {
         version: d.version,
         bytes: d.to_bytes(),
     });
-    let basic = face
+    let basic = ev
         .attributes
         .basic_attributes
         .map(super::estimation::basic_view);
@@ -460,7 +580,6 @@ fn process_face(
         None => Value::Null,
     };
     if s.attribute_policy.store_attribute == 1 && passes(&s.attribute_policy.filters) {
-        let samples: Vec<Uuid> = sample_id.into_iter().collect();
         let attribute = TemporaryAttribute {
             attribute: Attribute {
                 attribute_id: Uuid::new_v4(),
@@ -496,41 +615,28 @@ fn process_face(
             tags.push(t.tag.clone());
         }
     }
-    let mut detection = face
-        .detection
-        .as_ref()
-        .map_or_else(|| json!({}), |d| super::detection::detection_view(d, true));
-    if p.detect_policy.estimate_quality == 1 {
-        detection["quality"] = super::detection::quality_view(state.engine.quality(&face.warp));
-    }
-    if let Some(checks) = &face.face_quality {
-        detection["face_quality"] = checks.clone();
-    }
-    super::estimation::add_to_detection(
-        &mut detection,
-        &face.attributes,
-        face.detection.as_ref(),
-        p.detect_policy.estimations.liveness_thresholds(),
-    );
-    let mut sample = json!({"detection": detection});
-    if let Some(id) = sample_id {
-        sample["sample_id"] = json!(id);
-        sample["url"] = json!(format!("/6/samples/faces/{id}"));
-    }
     let detect_time = run
         .fields
         .get("create_time")
         .cloned()
         .unwrap_or_else(|| json!(time_text(run.now)));
-    let mut detection_item = json!({"filename": image.filename, "detect_time": detect_time,
-                                    "samples": {"face": sample}});
-    if let Some(origin) = image_origin.as_ref() {
-        detection_item["image_origin"] = json!(origin);
-    }
+    let detections: Vec<Value> = ev
+        .shown
+        .iter()
+        .zip(&sample_ids)
+        .map(|(shown, sample_id)| {
+            let mut item = json!({"filename": shown.image.filename, "detect_time": detect_time,
+                                  "samples": {"face": detection_sample(state, run, ev, shown, *sample_id)}});
+            if let Some(origin) = origins.get(&shown.index) {
+                item["image_origin"] = json!(origin);
+            }
+            item
+        })
+        .collect();
 
     let mut fields = run.fields.clone();
     fields.insert("tags".into(), json!(tags));
-    fields.insert("detections".into(), json!([detection_item]));
+    fields.insert("detections".into(), json!(detections));
     fields.insert("matches".into(), json!(matches));
     if let Some(meta) = &run.meta {
         fields.insert("meta".into(), Value::Object(meta.clone()));
@@ -540,7 +646,7 @@ fn process_face(
     let mut event = new_event.into_event(0, run.account, run.now)?;
     event.event_id = event_id;
     event.handler_id = Some(run.handler_id);
-    event.estimations = event_estimations(&face.attributes, p);
+    event.estimations = event_estimations(&ev.attributes, p);
 
     let mut face_view = Value::Null;
     if s.face_policy.store_face == 1 && passes(&s.face_policy.filters) {
@@ -551,7 +657,7 @@ fn process_face(
             .filter(|l| passes(&l.filters))
             .map(|l| l.list_id)
             .collect();
-        let avatar = match sample_id {
+        let avatar = match samples.first() {
             Some(id) if s.face_policy.set_sample_as_avatar == 1 => format!("/6/samples/faces/{id}"),
             _ => String::new(),
         };
@@ -567,12 +673,11 @@ fn process_face(
         };
         match &basic {
             Some(b) => {
-                let samples: Vec<Uuid> = sample_id.into_iter().collect();
                 let attribute = FaceAttribute {
                     descriptor: stored_descriptor.clone(),
                     basic_attributes: Some(b.to_string()),
                     descriptor_samples: samples.clone(),
-                    basic_attributes_samples: samples,
+                    basic_attributes_samples: samples.clone(),
                     create_time: run.now,
                 };
                 state
@@ -583,7 +688,7 @@ fn process_face(
                 .store
                 .create_face(&created, stored_descriptor.as_ref())?,
         }
-        if let Some(d) = &face.descriptor {
+        if let Some(d) = &ev.descriptor {
             let meta = ItemMeta {
                 account: run.account,
                 lists: lists.clone(),
@@ -608,11 +713,16 @@ fn process_face(
         Value::Null
     };
     answer["face"] = face_view;
+    if ev.aggregated {
+        let each: Vec<FaceAttributes> =
+            ev.shown.iter().map(|s| s.face.attributes.clone()).collect();
+        answer["aggregate_estimations"] = super::estimation::aggregate_view(&each);
+    }
     answer["face_attributes"] = face_attributes;
     answer["create_time"] = json!(time_text(event.create_time));
     answer["end_time"] = json!(time_text(event.end_time));
     Ok(Outcome {
         answer,
-        stored: keep.then(|| (event, face.descriptor.clone())),
+        stored: keep.then(|| (event, ev.descriptor.clone())),
     })
 }

@@ -139,7 +139,9 @@ pub fn extract(state: &AppState, req: &Request) -> ApiResult<Reply> {
 }
 
 /// The normalised mean of one person's descriptors (a single descriptor is itself).
-fn mean_descriptor<'a>(descriptors: impl Iterator<Item = &'a Descriptor>) -> ApiResult<Descriptor> {
+pub(super) fn mean_descriptor<'a>(
+    descriptors: impl Iterator<Item = &'a Descriptor>,
+) -> ApiResult<Descriptor> {
     let mut sum: Vec<f32> = Vec::new();
     let mut version = None;
     for d in descriptors {

@@ -105,7 +105,7 @@ pub(super) fn event_source(q: &EventQuery) -> &'static str {
 }
 
 /// One estimated value of the event, or NULL when it has none.
-fn estimated(column: &str) -> String {
+pub(super) fn estimated(column: &str) -> String {
     format!("(SELECT x.{column} FROM event_estimations x WHERE x.event_id = events.event_id)")
 }
 

@@ -1,7 +1,7 @@
 //! `event_stats`: one aggregate query over the events an `EventQuery` selects. Column names and time-bucket
 //! expressions come from the enums below, never from the caller; values go through placeholders.
 
-use super::event_conditions::{event_conditions, event_source};
+use super::event_conditions::{estimated, event_conditions, event_source};
 use super::unavailable;
 use crate::{
     Aggregator, CalendarField, EventQuery, Result, StatColumn, StatValue, StatsRequest, StatsTable,
@@ -11,8 +11,8 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, params_from_iter};
 use uuid::Uuid;
 
-fn column_sql(c: StatColumn) -> &'static str {
-    match c {
+fn column_sql(c: StatColumn) -> String {
+    let plain = match c {
         StatColumn::EventId => "event_id",
         StatColumn::ExternalId => "external_id",
         StatColumn::HandlerId => "handler_id",
@@ -32,7 +32,12 @@ fn column_sql(c: StatColumn) -> &'static str {
         StatColumn::TopSimilarObjectSimilarity => "top_similarity",
         StatColumn::CreateTime => "create_time",
         StatColumn::EndTime => "end_time",
-    }
+        StatColumn::Age => return estimated("age"),
+        StatColumn::Gender => return estimated("gender"),
+        StatColumn::Emotion => return estimated("emotion"),
+        StatColumn::Liveness => return estimated("liveness"),
+    };
+    plain.to_string()
 }
 
 fn bucket_sql(b: TimeBucket) -> String {
@@ -85,7 +90,7 @@ pub(super) fn event_stats(
             Aggregator::Max => format!("MAX({col})"),
             Aggregator::Min => format!("MIN({col})"),
             Aggregator::Avg => format!("AVG({col})"),
-            Aggregator::GroupBy => col.to_string(),
+            Aggregator::GroupBy => col,
         });
         if *aggregator == Aggregator::GroupBy {
             groups.push(select.len().to_string());

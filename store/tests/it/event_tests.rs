@@ -451,6 +451,58 @@ fn events_are_found_by_their_estimations_and_unestimated_ones_by_null() {
         }),
         0
     );
+    // Statistics read the same estimations: gender groups (NULL for the unestimated event), mean age, and
+    // counts that skip what was not estimated.
+    let stats = |targets: Vec<(StatColumn, Aggregator)>, q: &EventQuery| {
+        s.event_stats(
+            me,
+            q,
+            &StatsRequest {
+                targets,
+                bucket: None,
+            },
+        )
+        .unwrap()
+        .rows
+    };
+    assert_eq!(
+        stats(
+            vec![
+                (StatColumn::Gender, Aggregator::GroupBy),
+                (StatColumn::Age, Aggregator::Avg),
+                (StatColumn::Emotion, Aggregator::Max)
+            ],
+            &EventQuery::default()
+        ),
+        vec![
+            vec![StatValue::Null, StatValue::Null, StatValue::Null],
+            vec![
+                StatValue::Integer(0),
+                StatValue::Real(40.0),
+                StatValue::Integer(5)
+            ],
+            vec![
+                StatValue::Integer(1),
+                StatValue::Real(50.0),
+                StatValue::Integer(5)
+            ],
+        ],
+        "females 20, 40, 60; males 30, 50, 70"
+    );
+    let happy = EventQuery {
+        emotions: Some(vec![Some(4)]),
+        ..EventQuery::default()
+    };
+    assert_eq!(
+        stats(
+            vec![
+                (StatColumn::Liveness, Aggregator::Count),
+                (StatColumn::Age, Aggregator::Min)
+            ],
+            &happy
+        ),
+        vec![vec![StatValue::Integer(3), StatValue::Real(20.0)]]
+    );
     // Deleting the event deletes its estimations; the other account's are untouched.
     s.delete_event(me, events[1].event_id).unwrap();
     assert_eq!(

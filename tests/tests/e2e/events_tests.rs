@@ -332,6 +332,11 @@ fn statistics_match_a_count_done_here() {
                                "filters": [{"column": "source", "operator": "in", "value": ["cam1", "cam2"]}]}),
     );
     assert_eq!(similar["stats"], json!([[0.91]]));
+    // Events saved without a handler carry no estimations: counted as not estimated, averaged to null.
+    let unestimated = stats(json!({"targets": [{"column": "age", "aggregator": "avg"},
+                                               {"column": "event_id", "aggregator": "count"}],
+                                   "filters": [{"column": "gender", "operator": "eq", "value": null}]}));
+    assert_eq!(unestimated["stats"], json!([[null, 3]]));
 
     for (body, status) in [
         (
@@ -343,14 +348,22 @@ fn statistics_match_a_count_done_here() {
             400,
         ),
         (
-            json!({"targets": [{"column": "age", "aggregator": "avg"}]}),
+            json!({"targets": [{"column": "mask", "aggregator": "avg"}]}),
             501,
         ),
         (json!({"group_by": "3M"}), 501),
         (json!({"group_by": "often"}), 400),
         (
-            json!({"filters": [{"column": "gender", "operator": "eq", "value": 1}]}),
+            json!({"filters": [{"column": "ethnic_group", "operator": "eq", "value": 1}]}),
             501,
+        ),
+        (
+            json!({"filters": [{"column": "gender", "operator": "eq", "value": 2}]}),
+            400,
+        ),
+        (
+            json!({"filters": [{"column": "emotion", "operator": "in", "value": [0]}]}),
+            400,
         ),
         (json!({"period": [{}, {}]}), 400),
     ] {

@@ -4,11 +4,26 @@
 
 use crate::server::{Account, Answer, Server, enrol_attribute, photo};
 use serde_json::{Value, json};
+use std::collections::HashSet;
 
 fn post_image(server: &Server, account: &Account, path: &str, name: &str) -> Answer {
     let mut h = account.h();
     h.push(("Content-Type", "image/jpeg"));
     server.request("POST", path, &h, Some(&photo(name)))
+}
+
+/// A `multipart/form-data` body (boundary `b`) of JPEG parts named `image`.
+fn image_form(images: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, bytes) in images {
+        body.extend_from_slice(
+            format!("--b\r\nContent-Disposition: form-data; name=\"image\"; filename=\"{name}\"\r\nContent-Type: image/jpeg\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(b"--b--\r\n");
+    body
 }
 
 /// A list with Obama enrolled as a face (external id "obama").
@@ -233,18 +248,10 @@ fn bad_policies_and_bad_images_store_nothing() {
     // A broken image in a form answers its error and leaves no event; the good one makes its event.
     let plain = server.post_json("/6/handlers", &me.h(), &json!({"policies": {}}));
     let plain = plain.json["handler_id"].as_str().unwrap().to_string();
-    let mut body = Vec::new();
-    for (name, bytes) in [
+    let body = image_form(&[
         ("good.jpg", photo("obama.jpg")),
         ("bad.jpg", b"broken".to_vec()),
-    ] {
-        body.extend_from_slice(
-            format!("--b\r\nContent-Disposition: form-data; name=\"image\"; filename=\"{name}\"\r\nContent-Type: image/jpeg\r\n\r\n").as_bytes(),
-        );
-        body.extend_from_slice(&bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(b"--b--\r\n");
+    ]);
     let mut h = me.h();
     h.push(("Content-Type", "multipart/form-data; boundary=b"));
     let r = server.request(
@@ -530,6 +537,25 @@ fn handlers_estimate_attributes_and_filter_by_head_pose_and_liveness() {
     }
     let r = server.get("/6/events?emotions=9", &me.h());
     assert_eq!(r.status, 400, "{}", r.json);
+    // Statistics group and average the same stored estimations.
+    let r = server.post_json(
+        "/6/events/stats",
+        &me.h(),
+        &json!({"targets": [{"column": "gender", "aggregator": "group_by"},
+                            {"column": "age", "aggregator": "avg"},
+                            {"column": "liveness", "aggregator": "count"}],
+                "filters": [{"column": "emotion", "operator": "eq", "value": 4},
+                            {"column": "handler_id", "operator": "eq", "value": open}]}),
+    );
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(
+        r.json["fields"],
+        json!(["gender", "avg_age", "count_liveness"])
+    );
+    let row = &r.json["stats"][0];
+    assert_eq!((&row[0], &row[2]), (&json!(1), &json!(1)), "{}", r.json);
+    let mean_age = row[1].as_f64().unwrap();
+    assert_eq!(Some(mean_age.round() as i64), shown.json["age"].as_i64());
 
     // No head is turned 0 degrees exactly, and no real face is a spoof: both filters drop the face, say why,
     // and store nothing.
@@ -590,4 +616,98 @@ fn handlers_estimate_attributes_and_filter_by_head_pose_and_liveness() {
         (r.status, r.json["error_code"].as_u64()),
         (400, Some(12022))
     );
+}
+
+#[test]
+fn aggregating_handlers_make_one_event_of_one_person_over_several_images() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let me = Account::create(&server, "handler-aggregation@argus.dev");
+    let list = staff_list(&server, &me);
+    let handler = static_handler(
+        &server,
+        &me,
+        json!({
+            "detect_policy": {"estimate_emotions": 1, "estimate_liveness": {"estimate": 1}},
+            "extract_policy": {"extract_face_descriptor": 1, "extract_basic_attributes": 1},
+            "match_policy": [{"label": "staff", "candidates": {"origin": "faces", "list_id": list}}],
+            "storage_policy": {"face_sample_policy": {"store_sample": 1},
+                               "face_policy": {"store_face": 1}}
+        }),
+    );
+    let mut h = me.h();
+    h.push(("Content-Type", "multipart/form-data; boundary=b"));
+    let names = ["obama.jpg", "obama2.jpg", "obama3.jpg"];
+    let body = image_form(&names.map(|n| (n, photo(n))));
+    let path = format!("/6/handlers/{handler}/events?aggregate_attributes=1");
+    let r = server.request("POST", &path, &h, Some(&body));
+    assert_eq!(r.status, 201, "{}", r.json);
+    let events = r.json["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "one event for the person: {}", r.json);
+    let event = &events[0];
+    let detections = event["detections"].as_array().unwrap();
+    let files: Vec<&str> = detections
+        .iter()
+        .map(|d| d["filename"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, names);
+    let samples: Vec<&str> = detections
+        .iter()
+        .map(|d| d["samples"]["face"]["sample_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(samples.iter().collect::<HashSet<_>>().len(), 3);
+    // The aggregate: attributes over the three images, age and gender in face_attributes, and the mean
+    // descriptor matches the enrolled Obama.
+    let aggregate = &event["aggregate_estimations"]["face"];
+    assert!(
+        aggregate["attributes"]["emotions"]["predominant_emotion"].is_string(),
+        "{}",
+        r.json
+    );
+    assert!(aggregate["attributes"]["liveness"]["prediction"].is_string());
+    assert_eq!(
+        aggregate["basic_attributes"], event["face_attributes"]["basic_attributes"],
+        "{}",
+        r.json
+    );
+    assert_eq!(aggregate["basic_attributes"]["gender"], 1);
+    assert!(
+        detections[0]["samples"]["face"]["detection"]
+            .get("attributes")
+            .is_none()
+    );
+    let top = &event["matches"][0]["candidates"][0];
+    assert_eq!(top["face"]["external_id"], "obama", "{}", r.json);
+    assert!(top["similarity"].as_f64().unwrap() > 0.9, "{}", r.json);
+    // Stored once, with its three detections and the face made from it.
+    let id = event["event_id"].as_str().unwrap();
+    let stored = server.get(&format!("/6/events/{id}"), &me.h());
+    assert_eq!(stored.status, 200);
+    assert_eq!(
+        stored.json["face_detections"].as_array().map(Vec::len),
+        Some(3)
+    );
+    assert_eq!(stored.json["gender"], 1);
+    let counted = server.get(&format!("/6/events?handler_ids={handler}"), &me.h());
+    assert_eq!(counted.json["events"].as_array().map(Vec::len), Some(1));
+    let face = event["face"]["face_id"].as_str().unwrap();
+    let attrs = server.get(&format!("/6/faces/{face}/attributes"), &me.h());
+    assert_eq!(
+        attrs.json["attributes"]["face_descriptor_samples"]
+            .as_array()
+            .map(Vec::len),
+        Some(3),
+        "{}",
+        attrs.json
+    );
+
+    // A broken image fails the whole aggregated request and stores nothing.
+    let body = image_form(&[
+        ("good.jpg", photo("obama.jpg")),
+        ("bad.jpg", b"broken".to_vec()),
+    ]);
+    let r = server.request("POST", &path, &h, Some(&body));
+    assert_eq!(r.status, 400, "{}", r.json);
+    let counted = server.get(&format!("/6/events?handler_ids={handler}"), &me.h());
+    assert_eq!(counted.json["events"].as_array().map(Vec::len), Some(1));
 }
