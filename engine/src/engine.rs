@@ -8,6 +8,7 @@ use crate::descriptor::{DESCRIPTOR_LEN, DESCRIPTOR_VERSION, Descriptor};
 use crate::detect::{DetectOptions, Detection, Mtcnn};
 use crate::error::{EngineError, Result};
 use crate::image::{Image, decode};
+use crate::jpeg::{JpegChoice, JpegDecoder, choose_jpeg_decoder};
 use crate::resample::{FloatImage, area_resize};
 use crate::runtime::{Backend, Network};
 use ndarray::{Array4, Axis};
@@ -24,6 +25,8 @@ pub struct EngineConfig {
     pub models_dir: PathBuf,
     /// Where networks run.
     pub backend: Backend,
+    /// Where JPEGs are decoded.
+    pub jpeg: JpegChoice,
     /// Images with more pixels are refused before decoding (decompression bombs).
     pub max_pixels: u64,
     /// Most faces in one descriptor-network run.
@@ -35,11 +38,12 @@ pub struct EngineConfig {
 }
 
 impl EngineConfig {
-    /// Defaults for a models directory: 40 megapixels, batches of up to 32 faces, 2 ms wait, all cores.
+    /// Defaults for a models directory: networks and JPEG decoding on the CPU, 40 megapixels, batches of up to 32 faces, 2 ms wait, all cores.
     pub fn new(models_dir: PathBuf) -> EngineConfig {
         EngineConfig {
             models_dir,
             backend: Backend::OrtCpu,
+            jpeg: JpegChoice::Cpu,
             max_pixels: 40_000_000,
             max_batch: 32,
             max_wait: Duration::from_millis(2),
@@ -54,11 +58,12 @@ pub struct Engine {
     mtcnn: Mtcnn,
     descriptor: Batcher,
     attributes: AttributeNets,
+    jpeg: JpegDecoder,
 }
 
 impl Engine {
-    /// Loads the detection, descriptor and attribute networks (errors name the missing file) and starts the
-    /// batchers.
+    /// Loads the detection, descriptor and attribute networks (errors name the missing file), starts the
+    /// batchers and chooses the JPEG decoder.
     pub fn open(config: EngineConfig) -> Result<Engine> {
         if config.max_batch == 0 {
             return Err(EngineError::BadOption {
@@ -90,11 +95,13 @@ impl Engine {
         )?;
         let attributes =
             AttributeNets::open(config.backend, &config.models_dir, config.threads, limits)?;
+        let jpeg = choose_jpeg_decoder(config.jpeg)?;
         Ok(Engine {
             config,
             mtcnn,
             descriptor,
             attributes,
+            jpeg,
         })
     }
 
@@ -103,9 +110,15 @@ impl Engine {
         &self.config
     }
 
-    /// Decodes image bytes (JPEG, PNG, BMP, TIFF, WebP, PNM) into RGB, honouring EXIF orientation.
+    /// Decodes image bytes (JPEG, PNG, BMP, TIFF, WebP, PNM) into RGB, honouring EXIF orientation; JPEGs on
+    /// the GPU when the JPEG decoder has one (`jpeg_decoder`).
     pub fn decode(&self, bytes: &[u8]) -> Result<Image> {
-        decode(bytes, self.config.max_pixels)
+        self.jpeg.decode(bytes, self.config.max_pixels)
+    }
+
+    /// The JPEG decoder: its name, why it was chosen and how many JPEGs fell back to the CPU.
+    pub fn jpeg_decoder(&self) -> &JpegDecoder {
+        &self.jpeg
     }
 
     /// Detects faces, largest first.

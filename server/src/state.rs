@@ -4,7 +4,9 @@
 //! creation time (no lists).
 
 use crate::settings::Settings;
-use argus_engine::{Backend, BackendChoice, Descriptor, Engine, EngineConfig, choose_backend};
+use argus_engine::{
+    Backend, BackendChoice, Descriptor, Engine, EngineConfig, JpegChoice, choose_backend,
+};
 use argus_index::{Index, IndexBackend, IndexConfig, ItemMeta, SearchCombiner, Storage};
 use argus_store::{SqliteStore, Store};
 use std::sync::Arc;
@@ -54,7 +56,17 @@ impl AppState {
         config.max_pixels = settings.max_image_pixels;
         config.max_batch = settings.max_batch;
         config.backend = networks;
+        // JPEGs on nvJPEG where it loads (a JPEG it fails on is decoded on the CPU), unless `--backend cpu`.
+        config.jpeg = match settings.backend.as_str() {
+            "cpu" => JpegChoice::Cpu,
+            _ => JpegChoice::Auto,
+        };
         let engine = Engine::open(config)?;
+        tracing::info!(
+            decoder = engine.jpeg_decoder().name(),
+            reason = engine.jpeg_decoder().reason(),
+            "JPEG decoder chosen"
+        );
         let config = IndexConfig {
             dim: argus_engine::descriptor::DESCRIPTOR_LEN,
             storage: Storage::F32,
@@ -101,6 +113,7 @@ impl AppState {
         let event_index = event_index(&store, config, placement.matcher)?;
         let metrics = crate::metrics::Metrics::new()?;
         metrics.set_backend("engine", engine.config().backend.name());
+        metrics.set_backend("jpeg", engine.jpeg_decoder().name());
         metrics.set_backend("matcher", index.backend_name());
         let live = crate::live::LiveFeed::new(metrics.live_counters());
         Ok(Arc::new(AppState {

@@ -6,4 +6,5 @@ mod bad_input_tests;
 mod common;
 mod detect_tests;
 mod extract_tests;
+mod jpeg_tests;
 mod quality_tests;

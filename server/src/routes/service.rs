@@ -19,7 +19,7 @@ pub fn version(state: &AppState) -> ApiResult<Reply> {
 }
 
 /// `GET /6/healthcheck`: the store answers and the networks run. The body has the seed's `execution_time` and
-/// where the engine and the matcher run, each with the reason for its place.
+/// where the engine, the JPEG decoder and the matcher run, each with the reason for its place.
 pub fn healthcheck(state: &AppState) -> ApiResult<Reply> {
     let started = Instant::now();
     state.store.health()?;
@@ -33,6 +33,7 @@ pub fn healthcheck(state: &AppState) -> ApiResult<Reply> {
             "execution_time": started.elapsed().as_secs_f64(),
             "backends": {
                 "engine": {"backend": state.engine.config().backend.name(), "reason": state.engine_reason},
+                "jpeg": {"decoder": state.engine.jpeg_decoder().name(), "reason": state.engine.jpeg_decoder().reason()},
                 "matcher": {"backend": state.index.backend_name(), "reason": state.index_reason},
             },
         }),
