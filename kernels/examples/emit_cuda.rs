@@ -1,4 +1,4 @@
-//! Emits the CUDA C of every kernel (matcher, image and box kernels) without a GPU, and compiles it with NVRTC to sm_90 PTX.
+//! Emits the CUDA C of every kernel (matcher, GEMM, image and box kernels) without a GPU, and compiles it with NVRTC to sm_90 PTX.
 //! Each kernel's definition is built against the wgpu client (lavapipe's device properties: an
 //! approximation of an H100's) and compiled with `cubecl::cuda::CudaCompiler`.
 //!
@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use argus_kernels::boxes::{NMS_CUBE_DIM, REGRESS_CUBE_DIM, nms_mask, regress_boxes};
+use argus_kernels::gemm::{GEMM_THREADS, gemm_topk};
 use argus_kernels::image::IMAGE_CUBE_DIM;
 use argus_kernels::l2::{ROW_CUBE_DIM, l2_normalize};
 use argus_kernels::quantize::{quantize_i8, to_f16};
@@ -82,9 +83,12 @@ fn scan_f16_source(
     let a0 = <Array<Vector<f16, scan_topk_f16::N>> as LaunchArg>::register(array(client), &mut l);
     let a1 = <Array<Vector<f32, scan_topk_f16::N>> as LaunchArg>::register(array(client), &mut l);
     let a2 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
-    let a3 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
-    let a4 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
-    // Scalars (rows, query count) register into the info block; their compilation argument is `()`.
+    let a3 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
+    let a4 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
+    let a5 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
+    // Scalars (rows, query count, filter words) register into the info block; their
+    // compilation argument is `()`.
+    <u32 as LaunchArg>::register(1u32, &mut l);
     <u32 as LaunchArg>::register(1u32, &mut l);
     <u32 as LaunchArg>::register(1u32, &mut l);
     let kernel = scan_topk_f16::ScanTopkF16::<WgpuRuntime>::new(
@@ -95,6 +99,8 @@ fn scan_f16_source(
         a2,
         a3,
         a4,
+        a5,
+        (),
         (),
         (),
         width,
@@ -124,8 +130,10 @@ fn scan_i8_source(
     let a2 = <Array<Vector<i8, scan_topk_i8::N>> as LaunchArg>::register(array(client), &mut l);
     let a3 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
     let a4 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
-    let a5 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
-    let a6 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
+    let a5 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
+    let a6 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
+    let a7 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
+    <u32 as LaunchArg>::register(1u32, &mut l);
     <u32 as LaunchArg>::register(1u32, &mut l);
     <u32 as LaunchArg>::register(1u32, &mut l);
     let kernel = scan_topk_i8::ScanTopkI8::<WgpuRuntime>::new(
@@ -138,6 +146,8 @@ fn scan_i8_source(
         a4,
         a5,
         a6,
+        a7,
+        (),
         (),
         (),
         width,
@@ -148,6 +158,54 @@ fn scan_i8_source(
     );
     Ok((
         format!("scan_topk_i8.d{dim}_w{width}_t{threads}_k{K}_q{tile}"),
+        checked_width(cuda_source(kernel)?, width)?,
+    ))
+}
+
+/// `gemm_topk` for storage type `E` loaded `width` lanes at a time (fp16: 8, int8: 16).
+fn gemm_source<E: Numeric>(
+    client: &Client,
+    dim: usize,
+    width: usize,
+    scaled: bool,
+    name: &str,
+) -> anyhow::Result<(String, String)> {
+    let s = settings(GEMM_THREADS as u32);
+    let mut l = launcher(client, &s);
+    l.with_scope(|scope| scope.register_size::<gemm_topk::N>(width));
+    let a0 = <Array<Vector<E, gemm_topk::N>> as LaunchArg>::register(array(client), &mut l);
+    let a1 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
+    let a2 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
+    let a3 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
+    let a4 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
+    let a5 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
+    let a6 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
+    let a7 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
+    // Scalars (rows, query count, filter words) register into the info block.
+    <u32 as LaunchArg>::register(1u32, &mut l);
+    <u32 as LaunchArg>::register(1u32, &mut l);
+    <u32 as LaunchArg>::register(1u32, &mut l);
+    let kernel = gemm_topk::GemmTopk::<E, WgpuRuntime>::new(
+        s,
+        client.clone(),
+        a0,
+        a1,
+        a2,
+        a3,
+        a4,
+        a5,
+        a6,
+        a7,
+        (),
+        (),
+        (),
+        width,
+        dim / width,
+        K,
+        scaled,
+    );
+    Ok((
+        format!("gemm_topk.{name}_d{dim}_w{width}_t{GEMM_THREADS}_k{K}"),
         checked_width(cuda_source(kernel)?, width)?,
     ))
 }
@@ -274,6 +332,14 @@ fn sources(client: &Client) -> anyhow::Result<Vec<(String, String)>> {
         out.push(scan_f16_source(client, dim, shape)?);
         out.push(scan_i8_source(client, dim, shape)?);
     }
+    out.push(gemm_source::<f16>(
+        client,
+        dim,
+        CUDA_LOAD_BYTES / 2,
+        false,
+        "f16",
+    )?);
+    out.push(gemm_source::<i8>(client, dim, CUDA_LOAD_BYTES, true, "i8")?);
     let scan_cubes = ScanShape::new(10_000_000, K, 1).cubes;
     let merge_threads = ScanShape::new(scan_cubes * K, K, 1).threads;
     let s = settings(merge_threads as u32);

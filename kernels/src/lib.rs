@@ -11,6 +11,7 @@
 pub mod boxes;
 pub mod copy;
 mod error;
+pub mod gemm;
 pub mod image;
 pub mod l2;
 pub mod layout;

@@ -8,7 +8,7 @@
 //! the runs of dirty pages and copy them into place on the device (after growing the device
 //! buffers by a device-side copy when the capacity grew), or everything again when most pages
 //! are dirty. The alive bitmap stays on the device between searches and is uploaded again
-//! (alone) after an upsert or a removal.
+//! (alone) after an upsert or a removal; a search's filter is ANDed with it inside the kernels.
 
 use cubecl::prelude::*;
 use cubecl::server::Handle;
@@ -20,7 +20,9 @@ use crate::copy::copy_into;
 use crate::layout::{read_row, write_row};
 use crate::quantize::{quantize_i8_ref, to_f16_ref};
 use crate::runtime::{GpuBackend, select_backend};
-use crate::topk::{DeviceRows, FilterBits, SearchRequest, i8_bytes, search_gpu, vector_width};
+use crate::topk::{
+    DeviceRows, Eligible, FilterBits, SearchRequest, i8_bytes, search_gpu, vector_width,
+};
 use crate::{KernelError, Result};
 
 pub use crate::topk::Hit;
@@ -109,7 +111,8 @@ impl<R: Runtime> MatcherOn<R> {
         vector_width(&self.client, elem_bytes, dim)
     }
 
-    /// Searches with `filter`, or with the device's alive bitmap when `filter` is `None`.
+    /// Searches the live slots, restricted to `filter` (ANDed with the alive bitmap inside the
+    /// kernel) when there is one.
     fn search(
         &self,
         request: &SearchRequest<'_>,
@@ -126,20 +129,20 @@ impl<R: Runtime> MatcherOn<R> {
                 });
             }
         };
-        let filter = match (filter, &self.alive) {
-            (Some(words), _) => FilterBits::Host(words),
-            (None, Some(handle)) => FilterBits::Device {
+        let Some(handle) = &self.alive else {
+            return Err(KernelError::Internal {
+                kernel: "search",
+                detail: "alive bitmap not uploaded".to_string(),
+            });
+        };
+        let eligible = Eligible {
+            alive: FilterBits::Device {
                 handle,
                 words: alive_words,
             },
-            (None, None) => {
-                return Err(KernelError::Internal {
-                    kernel: "search",
-                    detail: "alive bitmap not uploaded".to_string(),
-                });
-            }
+            filter,
         };
-        search_gpu(&self.client, rows, filter, request)
+        search_gpu(&self.client, rows, eligible, request)
     }
 }
 
@@ -350,7 +353,10 @@ impl GpuMatcher {
     }
 
     /// Top-k of each query (`[q, dim]` row-major) among alive slots whose bit is set in
-    /// `filter_bits` (one bit per slot; `None` = no filter; missing words count as zero).
+    /// `filter_bits` (one bit per slot; `None` = no filter; missing words count as zero). The
+    /// kernels AND the filter with the alive bitmap kept on the device, so a filtered search
+    /// uploads only the filter and an unfiltered one no bitmap. The path (scan or GEMM) follows
+    /// the batch size: [`crate::topk::SearchPath::choose`].
     pub fn search(
         &mut self,
         queries: &[f32],
@@ -367,13 +373,6 @@ impl GpuMatcher {
         if self.capacity == 0 {
             return Ok(vec![Vec::new(); queries.len() / self.dim]);
         }
-        let filter: Option<Vec<u32>> = filter_bits.map(|bits| {
-            self.alive
-                .iter()
-                .enumerate()
-                .map(|(i, alive)| alive & bits.get(i).copied().unwrap_or(0))
-                .collect()
-        });
         if !self.dirty.is_empty() {
             match &mut self.runtime {
                 Runtimes::Cuda(on) => on.sync(&self.host, self.dim, &self.dirty)?,
@@ -396,8 +395,8 @@ impl GpuMatcher {
         };
         let words = self.alive.len();
         match &self.runtime {
-            Runtimes::Cuda(on) => on.search(&request, filter.as_deref(), words),
-            Runtimes::Wgpu(on) => on.search(&request, filter.as_deref(), words),
+            Runtimes::Cuda(on) => on.search(&request, filter_bits, words),
+            Runtimes::Wgpu(on) => on.search(&request, filter_bits, words),
         }
     }
 

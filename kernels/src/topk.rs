@@ -63,7 +63,7 @@ fn ranks_before(score: f32, slot: u32, other_score: f32, other_slot: u32) -> boo
 /// `base + i * stride + lane`, if it ranks before the list's last entry.
 #[cube]
 #[allow(clippy::too_many_arguments)]
-fn insert(
+pub(crate) fn insert(
     scores: &mut SharedMemory<f32>,
     slots: &mut SharedMemory<u32>,
     base: usize,
@@ -99,7 +99,7 @@ fn insert(
 
 /// Fills the list of thread `lane` in the block at `base` with empty entries.
 #[cube]
-fn clear_list(
+pub(crate) fn clear_list(
     scores: &mut SharedMemory<f32>,
     slots: &mut SharedMemory<u32>,
     base: usize,
@@ -161,14 +161,35 @@ fn reduce_and_write(
 /// Index of vector 0 of `row` in the interleaved layout ([`crate::layout`]); vector `j` of the
 /// row is at `row_base + j * ROW_GROUP`.
 #[cube]
-fn row_base(row: usize, #[comptime] dim_vectors: usize) -> usize {
+pub(crate) fn row_base(row: usize, #[comptime] dim_vectors: usize) -> usize {
     (row / ROW_GROUP) * dim_vectors * ROW_GROUP + row % ROW_GROUP
 }
 
-/// True when bit `row` of the filter bitmap is set.
+/// Word `word` of the eligible-slot bitmap: the alive bitmap ANDed with the caller's filter.
+/// `filter_words` = 0 means no caller filter (`filter` is not read); otherwise words of `filter`
+/// at or beyond `filter_words` count as zero.
 #[cube]
-fn passes(filter: &Array<u32>, row: usize) -> bool {
-    let word = filter[row / 32];
+pub(crate) fn eligible_word(
+    alive: &Array<u32>,
+    filter: &Array<u32>,
+    filter_words: u32,
+    word: usize,
+) -> u32 {
+    let mut bits = alive[word];
+    if filter_words > 0 {
+        if word < filter_words as usize {
+            bits &= filter[word];
+        } else {
+            bits = 0u32;
+        }
+    }
+    bits
+}
+
+/// True when slot `row` is alive and passes the caller's filter (see [`eligible_word`]).
+#[cube]
+fn passes(alive: &Array<u32>, filter: &Array<u32>, filter_words: u32, row: usize) -> bool {
+    let word = eligible_word(alive, filter, filter_words, row / 32);
     ((word >> (row % 32) as u32) & 1u32) == 1u32
 }
 
@@ -180,11 +201,13 @@ fn passes(filter: &Array<u32>, row: usize) -> bool {
 pub fn scan_topk_f16<N: Size>(
     database: &Array<Vector<f16, N>>,
     queries: &Array<Vector<f32, N>>,
+    alive: &Array<u32>,
     filter: &Array<u32>,
     out_scores: &mut Array<f32>,
     out_slots: &mut Array<u32>,
     rows: u32,
     query_count: u32,
+    filter_words: u32,
     #[comptime] dim_vectors: usize,
     #[comptime] threads: usize,
     #[comptime] k: usize,
@@ -202,7 +225,7 @@ pub fn scan_topk_f16<N: Size>(
     let stride = (CUBE_COUNT_X as usize) * threads;
     let mut row = (CUBE_POS_X as usize) * threads + lane;
     while row < rows as usize {
-        if passes(filter, row) {
+        if passes(alive, filter, filter_words, row) {
             let base = row_base(row, dim_vectors);
             for t in 0..tile {
                 let query = first_query + t;
@@ -289,11 +312,13 @@ pub fn scan_topk_i8<N: Size>(
     row_scales: &Array<f32>,
     queries: &Array<Vector<i8, N>>,
     query_scales: &Array<f32>,
+    alive: &Array<u32>,
     filter: &Array<u32>,
     out_scores: &mut Array<f32>,
     out_slots: &mut Array<u32>,
     rows: u32,
     query_count: u32,
+    filter_words: u32,
     #[comptime] dim_vectors: usize,
     #[comptime] threads: usize,
     #[comptime] k: usize,
@@ -311,7 +336,7 @@ pub fn scan_topk_i8<N: Size>(
     let stride = (CUBE_COUNT_X as usize) * threads;
     let mut row = (CUBE_POS_X as usize) * threads + lane;
     while row < rows as usize {
-        if passes(filter, row) {
+        if passes(alive, filter, filter_words, row) {
             let base = row_base(row, dim_vectors);
             let row_scale = row_scales[row];
             for t in 0..tile {
@@ -456,7 +481,7 @@ pub enum DeviceRows<'a> {
     },
 }
 
-/// Which slots a search may return: one bit per slot, `rows.div_ceil(32)` words, set = eligible.
+/// A bitmap of slots, one bit per slot (set = eligible), at least `rows.div_ceil(32)` words.
 #[derive(Clone, Copy)]
 pub enum FilterBits<'a> {
     /// On the host: uploaded by the search.
@@ -479,6 +504,35 @@ impl FilterBits<'_> {
     }
 }
 
+/// Which slots a search may return: the live ones, ANDed inside the kernels with the caller's
+/// filter when there is one. Only the caller's filter is uploaded per search (when the alive
+/// bitmap is already on the device).
+#[derive(Clone, Copy)]
+pub struct Eligible<'a> {
+    /// Live slots (stored and not deleted).
+    pub alive: FilterBits<'a>,
+    /// The caller's filter, one bit per slot; words beyond its end count as zero. `None`: every
+    /// live slot.
+    pub filter: Option<&'a [u32]>,
+}
+
+/// The bitmaps as kernel arguments. Without a caller filter, `filter` is the alive handle again
+/// and `filter_words` is 0, which tells the kernels not to read it.
+pub(crate) struct Bitmaps {
+    pub(crate) alive: Handle,
+    pub(crate) alive_words: usize,
+    pub(crate) filter: Handle,
+    pub(crate) filter_words: usize,
+}
+
+/// The per-cube lists a scan or GEMM launch leaves for [`merge_topk`]: `per_query` (score, slot)
+/// pairs per query, `[queries, per_query]`.
+pub(crate) struct Candidates {
+    pub(crate) scores: Handle,
+    pub(crate) slots: Handle,
+    pub(crate) per_query: usize,
+}
+
 /// Everything a search needs besides the database itself.
 pub struct SearchRequest<'a> {
     /// Rows stored (slots 0..rows).
@@ -491,6 +545,37 @@ pub struct SearchRequest<'a> {
     pub k: usize,
 }
 
+/// Which kernels a search runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchPath {
+    /// `scan_topk_f16` / `scan_topk_i8`: each cube scores up to [`QUERY_TILE`] queries per row
+    /// it loads. Any k up to [`MAX_K`]; the database is read once per tile of queries.
+    Scan,
+    /// `gemm_topk` ([`crate::gemm`]): tiles of 64 queries x 64 rows in shared memory; the
+    /// database is read once per 64 queries. For large batches and k up to
+    /// [`crate::gemm::GEMM_MAX_K`].
+    Gemm,
+}
+
+impl SearchPath {
+    /// The path [`search_gpu`] takes: the GEMM from [`crate::gemm::GEMM_MIN_QUERIES`] queries on
+    /// when the client and the request allow it ([`crate::gemm::supports`]), else the scan.
+    pub fn choose<R: Runtime>(
+        client: &ComputeClient<R>,
+        database: &DeviceRows<'_>,
+        request: &SearchRequest<'_>,
+    ) -> SearchPath {
+        let queries = request.queries.len() / request.dim.max(1);
+        if queries >= crate::gemm::GEMM_MIN_QUERIES
+            && crate::gemm::supports(client, database, request.dim, request.k)
+        {
+            SearchPath::Gemm
+        } else {
+            SearchPath::Scan
+        }
+    }
+}
+
 /// Widest vector (lanes) the client loads efficiently for `elem_bytes` that divides `dim`.
 pub fn vector_width<R: Runtime>(client: &ComputeClient<R>, elem_bytes: usize, dim: usize) -> usize {
     client
@@ -500,7 +585,7 @@ pub fn vector_width<R: Runtime>(client: &ComputeClient<R>, elem_bytes: usize, di
         .unwrap_or(1)
 }
 
-fn validate(request: &SearchRequest<'_>, filter: FilterBits<'_>) -> Result<usize> {
+fn validate(request: &SearchRequest<'_>, eligible: &Eligible<'_>) -> Result<usize> {
     if request.dim == 0 {
         return Err(KernelError::BadInput("dimension is 0".to_string()));
     }
@@ -523,10 +608,10 @@ fn validate(request: &SearchRequest<'_>, filter: FilterBits<'_>) -> Result<usize
             request.k
         )));
     }
-    if filter.words() < request.rows.div_ceil(32) {
+    if eligible.alive.words() < request.rows.div_ceil(32) {
         return Err(KernelError::BadInput(format!(
-            "filter has {} words, {} rows need {}",
-            filter.words(),
+            "alive bitmap has {} words, {} rows need {}",
+            eligible.alive.words(),
             request.rows,
             request.rows.div_ceil(32)
         )));
@@ -540,33 +625,97 @@ fn validate(request: &SearchRequest<'_>, filter: FilterBits<'_>) -> Result<usize
     Ok(queries)
 }
 
-/// Runs the scan and merge kernels; returns the top-k hits of every query, best first. Queries
-/// with fewer than k eligible slots get fewer hits.
+/// Runs a search on the path [`SearchPath::choose`] picks; returns the top-k hits of every
+/// query, best first. Queries with fewer than k eligible slots get fewer hits.
 pub fn search_gpu<R: Runtime>(
     client: &ComputeClient<R>,
     database: DeviceRows<'_>,
-    filter: FilterBits<'_>,
+    eligible: Eligible<'_>,
     request: &SearchRequest<'_>,
 ) -> Result<Vec<Vec<Hit>>> {
-    let queries = validate(request, filter)?;
-    if queries == 0 || request.k == 0 || request.rows == 0 {
+    let path = SearchPath::choose(client, &database, request);
+    search_on_path(client, database, eligible, request, path)
+}
+
+/// [`search_gpu`] on a given path (`Gemm` fails with `BadInput` where
+/// [`crate::gemm::supports`] says no).
+pub fn search_on_path<R: Runtime>(
+    client: &ComputeClient<R>,
+    database: DeviceRows<'_>,
+    eligible: Eligible<'_>,
+    request: &SearchRequest<'_>,
+    path: SearchPath,
+) -> Result<Vec<Vec<Hit>>> {
+    let queries = validate(request, &eligible)?;
+    let nothing_eligible = eligible.filter.is_some_and(|words| words.is_empty());
+    if queries == 0 || request.k == 0 || request.rows == 0 || nothing_eligible {
         return Ok(vec![Vec::new(); queries]);
     }
-    let k = request.k;
-    let shape = ScanShape::new(request.rows, k, queries);
-    let candidates = shape.cubes * k;
-    let dim = request.dim;
-    let filter_words = request.rows.div_ceil(32);
-    let filter = match filter {
-        FilterBits::Host(words) => client.create_from_slice(u32::as_bytes(&words[..filter_words])),
+    let bitmaps = upload_bitmaps(client, eligible, request.rows.div_ceil(32));
+    let candidates = match path {
+        SearchPath::Scan => launch_scan(client, database, &bitmaps, request, queries)?,
+        SearchPath::Gemm => {
+            if !crate::gemm::supports(client, &database, request.dim, request.k) {
+                return Err(KernelError::BadInput(format!(
+                    "the GEMM path does not take k = {} at dimension {} on this device",
+                    request.k, request.dim
+                )));
+            }
+            crate::gemm::launch_gemm(client, database, &bitmaps, request, queries)?
+        }
+    };
+    merge_and_read(client, candidates, queries, request.k)
+}
+
+/// The alive bitmap (uploaded when on the host) and the caller's filter (uploaded, at most
+/// `words` words), as kernel arguments. `filter` must not be an empty slice.
+fn upload_bitmaps<R: Runtime>(
+    client: &ComputeClient<R>,
+    eligible: Eligible<'_>,
+    words: usize,
+) -> Bitmaps {
+    let alive = match eligible.alive {
+        FilterBits::Host(bits) => client.create_from_slice(u32::as_bytes(&bits[..words])),
         FilterBits::Device { handle, .. } => handle.clone(),
     };
+    match eligible.filter {
+        Some(bits) => {
+            let filter_words = bits.len().min(words);
+            Bitmaps {
+                filter: client.create_from_slice(u32::as_bytes(&bits[..filter_words])),
+                alive,
+                alive_words: words,
+                filter_words,
+            }
+        }
+        None => Bitmaps {
+            filter: alive.clone(),
+            alive,
+            alive_words: words,
+            filter_words: 0,
+        },
+    }
+}
+
+/// Launches `scan_topk_f16` or `scan_topk_i8`.
+fn launch_scan<R: Runtime>(
+    client: &ComputeClient<R>,
+    database: DeviceRows<'_>,
+    bitmaps: &Bitmaps,
+    request: &SearchRequest<'_>,
+    queries: usize,
+) -> Result<Candidates> {
+    let k = request.k;
+    let shape = ScanShape::new(request.rows, k, queries);
+    let per_query = shape.cubes * k;
+    let dim = request.dim;
     let stored_len = interleaved_len(request.rows, dim);
-    let block_scores = client.empty(queries * candidates * size_of::<f32>());
-    let block_slots = client.empty(queries * candidates * size_of::<u32>());
+    let scores = client.empty(queries * per_query * size_of::<f32>());
+    let slots = client.empty(queries * per_query * size_of::<u32>());
     let grid = CubeCount::Static(shape.cubes as u32, queries.div_ceil(shape.tile) as u32, 1);
     let cube_dim = CubeDim::new_1d(shape.threads as u32);
     let rows = request.rows as u32;
+    let filter_words = bitmaps.filter_words.max(1);
     // SAFETY (all `from_raw_parts` below): every handle holds at least the length given, counted
     // in scalar elements (CubeCL divides a vectorised array's length by its width).
     match database {
@@ -581,11 +730,13 @@ pub fn search_gpu<R: Runtime>(
                 width,
                 unsafe { ArrayArg::from_raw_parts(values.clone(), stored_len) },
                 unsafe { ArrayArg::from_raw_parts(query_handle, queries * dim) },
-                unsafe { ArrayArg::from_raw_parts(filter, filter_words) },
-                unsafe { ArrayArg::from_raw_parts(block_scores.clone(), queries * candidates) },
-                unsafe { ArrayArg::from_raw_parts(block_slots.clone(), queries * candidates) },
+                unsafe { ArrayArg::from_raw_parts(bitmaps.alive.clone(), bitmaps.alive_words) },
+                unsafe { ArrayArg::from_raw_parts(bitmaps.filter.clone(), filter_words) },
+                unsafe { ArrayArg::from_raw_parts(scores.clone(), queries * per_query) },
+                unsafe { ArrayArg::from_raw_parts(slots.clone(), queries * per_query) },
                 rows,
                 queries as u32,
+                bitmaps.filter_words as u32,
                 dim / width,
                 shape.threads,
                 k,
@@ -609,11 +760,13 @@ pub fn search_gpu<R: Runtime>(
                 unsafe { ArrayArg::from_raw_parts(scales.clone(), request.rows) },
                 unsafe { ArrayArg::from_raw_parts(code_handle, queries * dim) },
                 unsafe { ArrayArg::from_raw_parts(scale_handle, queries) },
-                unsafe { ArrayArg::from_raw_parts(filter, filter_words) },
-                unsafe { ArrayArg::from_raw_parts(block_scores.clone(), queries * candidates) },
-                unsafe { ArrayArg::from_raw_parts(block_slots.clone(), queries * candidates) },
+                unsafe { ArrayArg::from_raw_parts(bitmaps.alive.clone(), bitmaps.alive_words) },
+                unsafe { ArrayArg::from_raw_parts(bitmaps.filter.clone(), filter_words) },
+                unsafe { ArrayArg::from_raw_parts(scores.clone(), queries * per_query) },
+                unsafe { ArrayArg::from_raw_parts(slots.clone(), queries * per_query) },
                 rows,
                 queries as u32,
+                bitmaps.filter_words as u32,
                 dim / width,
                 shape.threads,
                 k,
@@ -621,18 +774,34 @@ pub fn search_gpu<R: Runtime>(
             );
         }
     }
+    Ok(Candidates {
+        scores,
+        slots,
+        per_query,
+    })
+}
+
+/// Reduces the candidates of every query to its top-k with [`merge_topk`] and reads them back.
+fn merge_and_read<R: Runtime>(
+    client: &ComputeClient<R>,
+    candidates: Candidates,
+    queries: usize,
+    k: usize,
+) -> Result<Vec<Vec<Hit>>> {
+    let per_query = candidates.per_query;
     let final_scores = client.empty(queries * k * size_of::<f32>());
     let final_slots = client.create_from_slice(u32::as_bytes(&vec![NOT_WRITTEN; queries * k]));
-    let merge_threads = ScanShape::new(candidates, k, 1).threads;
+    let merge_threads = ScanShape::new(per_query, k, 1).threads;
+    // SAFETY: the candidate handles hold `queries * per_query` elements, the results `queries * k`.
     merge_topk::launch::<R>(
         client,
         CubeCount::Static(1, queries as u32, 1),
         CubeDim::new_1d(merge_threads as u32),
-        unsafe { ArrayArg::from_raw_parts(block_scores, queries * candidates) },
-        unsafe { ArrayArg::from_raw_parts(block_slots, queries * candidates) },
+        unsafe { ArrayArg::from_raw_parts(candidates.scores, queries * per_query) },
+        unsafe { ArrayArg::from_raw_parts(candidates.slots, queries * per_query) },
         unsafe { ArrayArg::from_raw_parts(final_scores.clone(), queries * k) },
         unsafe { ArrayArg::from_raw_parts(final_slots.clone(), queries * k) },
-        candidates as u32,
+        per_query as u32,
         merge_threads,
         k,
     );
@@ -645,7 +814,7 @@ pub fn search_gpu<R: Runtime>(
     }
     if slots[..queries * k].contains(&NOT_WRITTEN) {
         return Err(KernelError::Internal {
-            kernel: "scan_topk/merge_topk",
+            kernel: "scan_topk/gemm_topk/merge_topk",
             detail: "results were not written: the launch failed (see the log)".to_string(),
         });
     }
@@ -663,7 +832,7 @@ pub fn search_gpu<R: Runtime>(
 }
 
 /// Fails with `BadInput` when a database handle holds fewer than `bytes` bytes.
-fn check_stored(handle: &Handle, bytes: usize) -> Result<()> {
+pub(crate) fn check_stored(handle: &Handle, bytes: usize) -> Result<()> {
     if (handle.size() as usize) < bytes {
         return Err(KernelError::BadInput(format!(
             "database buffer holds {} bytes, the interleaved layout needs {bytes}",

@@ -5,6 +5,7 @@
 mod boxes;
 mod common;
 mod copy;
+mod gemm;
 mod l2;
 mod matcher;
 mod quantize;

@@ -6,8 +6,8 @@
 use argus_kernels::layout::interleave;
 use argus_kernels::quantize::{quantize_i8_ref, to_f16_ref};
 use argus_kernels::topk::{
-    DeviceRows, FilterBits, Hit, QUERY_TILE, ScanShape, SearchRequest, i8_bytes, scan_topk_f16_ref,
-    scan_topk_i8_ref, search_gpu, vector_width,
+    DeviceRows, Eligible, FilterBits, Hit, QUERY_TILE, ScanShape, SearchPath, SearchRequest,
+    i8_bytes, scan_topk_f16_ref, scan_topk_i8_ref, search_gpu, search_on_path, vector_width,
 };
 use argus_kernels::{KernelError, Result};
 use cubecl::prelude::*;
@@ -16,20 +16,24 @@ use half::f16;
 use crate::common::{F16_SCORE_ABS, Rng, TestRuntime, bitmap, gpu};
 
 /// Top-k lists of every query.
-type HitLists = Vec<Vec<Hit>>;
+pub type HitLists = Vec<Vec<Hit>>;
 
-struct Case {
-    rows: usize,
-    dim: usize,
-    queries: usize,
-    k: usize,
-    seed: u64,
-    dyadic: bool,
-    filter: Vec<u32>,
+/// One search: seeded data, the alive bitmap (`filter`), an optional caller filter the kernel
+/// ANDs with it, and the path to run.
+pub struct Case {
+    pub rows: usize,
+    pub dim: usize,
+    pub queries: usize,
+    pub k: usize,
+    pub seed: u64,
+    pub dyadic: bool,
+    pub filter: Vec<u32>,
+    pub caller: Option<Vec<u32>>,
+    pub path: SearchPath,
 }
 
 impl Case {
-    fn new(rows: usize, dim: usize, queries: usize, k: usize, seed: u64) -> Self {
+    pub fn new(rows: usize, dim: usize, queries: usize, k: usize, seed: u64) -> Self {
         Case {
             rows,
             dim,
@@ -38,6 +42,28 @@ impl Case {
             seed,
             dyadic: false,
             filter: bitmap(rows, |_| true),
+            caller: None,
+            path: SearchPath::Scan,
+        }
+    }
+
+    /// What the reference searches: alive AND the caller's filter (missing words are zero).
+    fn eligible_bits(&self) -> Vec<u32> {
+        match &self.caller {
+            None => self.filter.clone(),
+            Some(caller) => self
+                .filter
+                .iter()
+                .enumerate()
+                .map(|(i, alive)| alive & caller.get(i).copied().unwrap_or(0))
+                .collect(),
+        }
+    }
+
+    fn eligible(&self) -> Eligible<'_> {
+        Eligible {
+            alive: FilterBits::Host(&self.filter),
+            filter: self.caller.as_deref(),
         }
     }
 
@@ -57,7 +83,7 @@ impl Case {
     }
 }
 
-fn run_f16(client: &ComputeClient<TestRuntime>, case: &Case) -> Result<(HitLists, HitLists)> {
+pub fn run_f16(client: &ComputeClient<TestRuntime>, case: &Case) -> Result<(HitLists, HitLists)> {
     let (database, queries) = case.data();
     let packed = to_f16_ref(&database);
     let width = vector_width(client, 2, case.dim);
@@ -68,20 +94,18 @@ fn run_f16(client: &ComputeClient<TestRuntime>, case: &Case) -> Result<(HitLists
         queries: &queries,
         k: case.k,
     };
-    let filter = FilterBits::Host(&case.filter);
-    let gpu = search_gpu(
+    let gpu = search_on_path(
         client,
         DeviceRows::F16 { values: &handle },
-        filter,
+        case.eligible(),
         &request,
+        case.path,
     )?;
-    Ok((
-        gpu,
-        scan_topk_f16_ref(&packed, &case.filter, &request, width),
-    ))
+    let bits = case.eligible_bits();
+    Ok((gpu, scan_topk_f16_ref(&packed, &bits, &request, width)))
 }
 
-fn run_i8(client: &ComputeClient<TestRuntime>, case: &Case) -> Result<(HitLists, HitLists)> {
+pub fn run_i8(client: &ComputeClient<TestRuntime>, case: &Case) -> Result<(HitLists, HitLists)> {
     let (database, queries) = case.data();
     let (codes, scales) = quantize_i8_ref(&database, case.dim);
     let width = vector_width(client, 1, case.dim);
@@ -97,15 +121,13 @@ fn run_i8(client: &ComputeClient<TestRuntime>, case: &Case) -> Result<(HitLists,
         codes: &codes_handle,
         scales: &scales_handle,
     };
-    let gpu = search_gpu(client, rows, FilterBits::Host(&case.filter), &request)?;
-    Ok((
-        gpu,
-        scan_topk_i8_ref(&codes, &scales, &case.filter, &request),
-    ))
+    let gpu = search_on_path(client, rows, case.eligible(), &request, case.path)?;
+    let bits = case.eligible_bits();
+    Ok((gpu, scan_topk_i8_ref(&codes, &scales, &bits, &request)))
 }
 
 /// Ids and scores equal, bit for bit.
-fn assert_exact(gpu: &[Vec<Hit>], reference: &[Vec<Hit>], what: &str) {
+pub fn assert_exact(gpu: &[Vec<Hit>], reference: &[Vec<Hit>], what: &str) {
     assert_eq!(gpu.len(), reference.len(), "{what}: query count");
     for (q, (g, r)) in gpu.iter().zip(reference).enumerate() {
         let g_ids: Vec<u32> = g.iter().map(|h| h.slot).collect();
@@ -119,7 +141,7 @@ fn assert_exact(gpu: &[Vec<Hit>], reference: &[Vec<Hit>], what: &str) {
 
 /// Same length; scores within `tolerance`; an id may differ from the reference only where the
 /// reference holds a near-tie (two scores closer than the tolerance) at that rank.
-fn assert_close(gpu: &[Vec<Hit>], reference: &[Vec<Hit>], tolerance: f32, what: &str) {
+pub fn assert_close(gpu: &[Vec<Hit>], reference: &[Vec<Hit>], tolerance: f32, what: &str) {
     assert_eq!(gpu.len(), reference.len(), "{what}: query count");
     for (q, (g, r)) in gpu.iter().zip(reference).enumerate() {
         assert_eq!(g.len(), r.len(), "{what}: query {q} hit count");
@@ -228,6 +250,27 @@ fn filters_and_deletes_are_honoured_inside_the_scan() {
 }
 
 #[test]
+fn the_callers_filter_is_anded_with_the_alive_bitmap_inside_the_scan() {
+    let Some(client) = gpu() else { return };
+    let mut case = Case::new(3_000, 128, 3, 10, 61);
+    case.dyadic = true;
+    case.filter = bitmap(case.rows, |row| row % 3 != 0); // deleted slots
+    let mut caller = bitmap(case.rows, |row| row % 2 == 0);
+    caller.truncate(60); // words past the end count as zero: slots from 1920 on are out
+    case.caller = Some(caller);
+    let eligible = |slot: u32| !slot.is_multiple_of(3) && slot.is_multiple_of(2) && slot < 1920;
+    let (gpu, reference) = run_f16(&client, &case).expect("f16 search");
+    assert_exact(&gpu, &reference, "f16 alive AND filter");
+    assert!(gpu.iter().flatten().all(|hit| eligible(hit.slot)));
+    assert_eq!(gpu[0].len(), 10);
+    let (gpu, reference) = run_i8(&client, &case).expect("i8 search");
+    assert_exact(&gpu, &reference, "i8 alive AND filter");
+    case.caller = Some(Vec::new());
+    let (gpu, _) = run_f16(&client, &case).expect("empty filter");
+    assert_eq!(gpu, vec![Vec::new(); 3]);
+}
+
+#[test]
 fn a_filter_that_matches_nothing_returns_no_hits() {
     let Some(client) = gpu() else { return };
     let mut case = Case::new(1000, 128, 3, 10, 70);
@@ -266,7 +309,7 @@ fn bad_requests_are_typed_errors() {
     case.filter = Vec::new();
     assert!(
         run_f16(&client, &case).is_err(),
-        "filter shorter than the rows"
+        "alive bitmap shorter than the rows"
     );
     // Ten rows packed plainly, without the interleaved layout's padding to a group of 32.
     let plain = client.create_from_slice(f16::as_bytes(&to_f16_ref(&[0.5; 10 * 128])));
@@ -277,10 +320,14 @@ fn bad_requests_are_typed_errors() {
         k: 1,
     };
     let every = bitmap(10, |_| true);
+    let eligible = Eligible {
+        alive: FilterBits::Host(&every),
+        filter: None,
+    };
     let searched = search_gpu(
         &client,
         DeviceRows::F16 { values: &plain },
-        FilterBits::Host(&every),
+        eligible,
         &request,
     );
     assert!(
