@@ -272,33 +272,45 @@ impl FlatIndex {
         }
         // With a list filter, the segment list and the list members are read together under the directory lock,
         // so that a compaction cannot renumber the slots in between; other searches need no directory lock.
-        let (segments, selected) = if filter.lists.is_some() {
-            let dir = read(&self.directory);
-            let segments: Vec<_> = read(&self.segments).clone();
-            let selected = selected_slots(&dir, filter, segments.len());
-            (segments, selected)
-        } else {
-            (read(&self.segments).clone(), None)
-        };
-        if let Some(slots) = selected {
-            let mut tops: Vec<TopK> = queries.iter().map(|_| TopK::new(k)).collect();
-            for (number, slots) in slots {
-                let s = read(&segments[number]);
-                self.score_slots(&s, slots.into_iter(), &queries, filter, &mut tops);
+        let (segments, members) = match &filter.lists {
+            Some(lists) => {
+                let dir = read(&self.directory);
+                let segments: Vec<_> = read(&self.segments).clone();
+                let members = list_members(&dir, lists, segments.len());
+                (segments, Some(members))
             }
-            return Ok(tops.into_iter().map(TopK::into_hits).collect());
-        }
-        let total: usize = segments.iter().map(|s| read(s).len()).sum();
+            None => (read(&self.segments).clone(), None),
+        };
+        let member_bits = match members {
+            Some(Members::Few(slots)) => {
+                let mut tops: Vec<TopK> = queries.iter().map(|_| TopK::new(k)).collect();
+                for (number, slots) in slots {
+                    let s = read(&segments[number]);
+                    let members = Membership::Known;
+                    self.score_slots(&s, slots.into_iter(), &queries, filter, members, &mut tops);
+                }
+                return Ok(tops.into_iter().map(TopK::into_hits).collect());
+            }
+            Some(Members::Many(bits)) => Some(bits),
+            None => None,
+        };
+        let segments: Vec<(usize, Arc<RwLock<Segment>>)> =
+            segments.into_iter().enumerate().collect();
+        let total: usize = segments.iter().map(|(_, s)| read(s).len()).sum();
         let workers = if total >= PARALLEL_FROM {
             self.threads.min(segments.len())
         } else {
             1
         };
-        let scan = |part: &[Arc<RwLock<Segment>>]| {
+        let scan = |part: &[(usize, Arc<RwLock<Segment>>)]| {
             let mut tops: Vec<TopK> = queries.iter().map(|_| TopK::new(k)).collect();
-            for segment in part {
+            for (number, segment) in part {
                 let s = read(segment);
-                self.score_slots(&s, 0..s.len(), &queries, filter, &mut tops);
+                let members = match &member_bits {
+                    Some(bits) => Membership::Bits(&bits[*number]),
+                    None => Membership::Unknown,
+                };
+                self.score_slots(&s, 0..s.len(), &queries, filter, members, &mut tops);
             }
             tops
         };
@@ -332,12 +344,24 @@ impl FlatIndex {
         slots: impl Iterator<Item = usize>,
         queries: &[Query],
         filter: &Filter,
+        members: Membership,
         tops: &mut [TopK],
     ) {
         let mut scratch = vec![0f32; self.config.dim];
         let mut scores = vec![0f32; queries.len()];
         for slot in slots {
-            if slot >= s.len() || !s.alive[slot] || !filter.accepts(&s.ids[slot], &s.meta[slot]) {
+            if slot >= s.len() || !s.alive[slot] {
+                continue;
+            }
+            let (id, meta) = (&s.ids[slot], &s.meta[slot]);
+            let accepted = match members {
+                Membership::Unknown => filter.accepts(id, meta),
+                Membership::Known => filter.accepts_besides_lists(id, meta),
+                Membership::Bits(bits) => {
+                    bit_set(bits, slot) && filter.accepts_besides_lists(id, meta)
+                }
+            };
+            if !accepted {
                 continue;
             }
             if let ([query], [top]) = (queries, &mut *tops) {
@@ -352,27 +376,45 @@ impl FlatIndex {
     }
 }
 
-/// With a selective list filter: the member slots grouped by segment; None means scan everything.
-fn selected_slots(
-    dir: &Directory,
-    filter: &Filter,
-    segment_count: usize,
-) -> Option<Vec<(usize, Vec<usize>)>> {
-    let lists = filter.lists.as_ref()?;
-    let total = dir.slots.len();
-    let count: usize = lists
-        .iter()
-        .filter_map(|l| dir.members.get(l))
-        .map(HashSet::len)
-        .sum();
-    if count * SELECTIVE_RATIO > total {
-        return None;
+/// The members of a search's lists, read under the directory lock together with the segment list.
+enum Members {
+    /// Few (fewer than one in `SELECTIVE_RATIO` items): their slots grouped by segment, walked one by one.
+    Few(Vec<(usize, Vec<usize>)>),
+    /// Many: one bit per slot of each segment, tested during a full scan. Reading a bit is far cheaper than
+    /// reading an item's list ids, which live in a heap allocation of their own.
+    Many(Vec<Vec<u64>>),
+}
+
+/// What a scan knows about the list condition of the slots it visits.
+#[derive(Clone, Copy)]
+enum Membership<'a> {
+    /// Nothing: the filter checks the item's lists (or has no list condition).
+    Unknown,
+    /// Every visited slot is a member.
+    Known,
+    /// A slot is a member when its bit is set.
+    Bits(&'a [u64]),
+}
+
+fn bit_set(bits: &[u64], slot: usize) -> bool {
+    bits.get(slot / 64)
+        .is_some_and(|word| word >> (slot % 64) & 1 == 1)
+}
+
+fn list_members(dir: &Directory, lists: &[Uuid], segment_count: usize) -> Members {
+    let sets: Vec<&HashSet<SlotRef>> = lists.iter().filter_map(|l| dir.members.get(l)).collect();
+    let count: usize = sets.iter().map(|set| set.len()).sum();
+    let members = sets.into_iter().flatten().filter(|at| at.0 < segment_count);
+    if count * SELECTIVE_RATIO > dir.slots.len() {
+        let mut bits = vec![vec![0u64; SEGMENT_SLOTS.div_ceil(64)]; segment_count];
+        for &(number, slot) in members {
+            bits[number][slot / 64] |= 1 << (slot % 64);
+        }
+        return Members::Many(bits);
     }
     let mut by_segment: HashMap<usize, Vec<usize>> = HashMap::new();
-    for at in lists.iter().filter_map(|l| dir.members.get(l)).flatten() {
-        if at.0 < segment_count {
-            by_segment.entry(at.0).or_default().push(at.1);
-        }
+    for &(number, slot) in members {
+        by_segment.entry(number).or_default().push(slot);
     }
     let mut out: Vec<_> = by_segment.into_iter().collect();
     for (_, slots) in &mut out {
@@ -380,7 +422,7 @@ fn selected_slots(
         slots.dedup();
     }
     out.sort_unstable_by_key(|(n, _)| *n);
-    Some(out)
+    Members::Few(out)
 }
 
 fn forget_lists(dir: &mut Directory, at: SlotRef, lists: &[Uuid]) {

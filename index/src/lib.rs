@@ -65,11 +65,15 @@ pub struct Filter {
 
 impl Filter {
     pub(crate) fn accepts(&self, id: &ItemId, meta: &ItemMeta) -> bool {
+        self.lists
+            .as_ref()
+            .is_none_or(|lists| meta.lists.iter().any(|l| lists.contains(l)))
+            && self.accepts_besides_lists(id, meta)
+    }
+
+    /// `accepts` without the list condition, for callers that know the item's membership already.
+    pub(crate) fn accepts_besides_lists(&self, id: &ItemId, meta: &ItemMeta) -> bool {
         self.account.is_none_or(|a| a == meta.account)
-            && self
-                .lists
-                .as_ref()
-                .is_none_or(|lists| meta.lists.iter().any(|l| lists.contains(l)))
             && self.ids.as_ref().is_none_or(|ids| ids.contains(id))
             && self.predicate.as_ref().is_none_or(|p| p(meta))
     }

@@ -164,8 +164,16 @@ impl Segment {
             ];
             o.copy_from_slice(&(kernels.f32x4)(values, x));
         }
-        for (q, o) in groups.remainder().iter().zip(outs.into_remainder()) {
-            *o = (kernels.f32)(&q.values, x);
+        // Two or three left over: one four-query pass (the last repeated) costs less than one pass each.
+        match (groups.remainder(), outs.into_remainder()) {
+            ([], _) => {}
+            ([q], [o]) => *o = (kernels.f32)(&q.values, x),
+            (rest, o) => {
+                let last = &rest[rest.len() - 1].values[..];
+                let value = |i: usize| rest.get(i).map_or(last, |q| &q.values[..]);
+                let four = (kernels.f32x4)([value(0), value(1), value(2), value(3)], x);
+                o.copy_from_slice(&four[..o.len()]);
+            }
         }
     }
 

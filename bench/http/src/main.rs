@@ -1,7 +1,8 @@
 //! Benchmark H1: starts `argus serve` (release build) on a fresh data directory, enrols N faces with random
 //! descriptors into a list through the API (`POST /6/attributes` then `POST /6/faces`), then runs C client threads
 //! for T seconds, each sending `POST /6/matcher/faces` (a descriptor reference near a stored face, the list as
-//! candidates, limit 5) over keep-alive connections. Prints throughput and latency percentiles as markdown.
+//! candidates, limit 5) over keep-alive connections. Prints throughput, latency percentiles and the mean number of
+//! searches merged into one index scan (from `/metrics`) as markdown.
 //!
 //! Usage: h1-matcher ARGUS_BIN N CONCURRENCY SECONDS
 
@@ -40,6 +41,21 @@ fn encode(v: &[f32]) -> String {
     v.iter()
         .for_each(|x| bytes.extend_from_slice(&x.to_le_bytes()));
     base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// How many searches one index scan answered on average (`/metrics`: searches over scans).
+fn searches_per_scan(agent: &ureq::Agent, base: &str) -> anyhow::Result<f64> {
+    let text = agent
+        .get(&format!("{base}/metrics"))
+        .call()?
+        .into_string()?;
+    let counter = |name: &str| -> anyhow::Result<f64> {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+            .with_context(|| format!("{name} in /metrics"))
+    };
+    let scans = counter("argus_matcher_scans_total")?;
+    Ok(counter("argus_matcher_searches_total")? / scans.max(1.0))
 }
 
 fn post(agent: &ureq::Agent, url: &str, auth: &str, body: &Value) -> anyhow::Result<Value> {
@@ -128,14 +144,15 @@ fn main() -> anyhow::Result<()> {
             .flat_map(|h| h.join().unwrap_or_default())
             .collect()
     });
+    let merged = searches_per_scan(&agent, base)?;
     drop(server);
     let latencies = Latencies::new(latencies)?;
     println!(
-        "| faces | enrol faces/s | concurrency | seconds | requests | requests/s | p50 ms | p99 ms |"
+        "| faces | enrol faces/s | concurrency | seconds | requests | requests/s | p50 ms | p99 ms | searches per scan |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     println!(
-        "| {n} | {:.0} | {concurrency} | {seconds} | {} | {:.0} | {:.2} | {:.2} |",
+        "| {n} | {:.0} | {concurrency} | {seconds} | {} | {:.0} | {:.2} | {:.2} | {merged:.1} |",
         n as f64 / enrol_secs,
         latencies.count(),
         latencies.count() as f64 / seconds as f64,

@@ -26,7 +26,7 @@ proptest! {
 
     #[test]
     fn search_equals_brute_force(seed in 1u64.., n in 0usize..600, dim in 1usize..70, k in 1usize..20,
-                                 storage in storage(), deletes in 0usize..50, filter_kind in 0u8..5) {
+                                 storage in storage(), deletes in 0usize..50, filter_kind in 0u8..6) {
         let mut rng = Rng(seed);
         let accounts = [rng.id(), rng.id()];
         let lists = [rng.id(), rng.id(), rng.id()];
@@ -44,8 +44,10 @@ proptest! {
             0 => Filter::default(),
             1 => Filter { account: Some(accounts[1]), ..Filter::default() },
             2 => Filter { lists: Some(vec![lists[2]]), ..Filter::default() },
-            3 => Filter { ids: Some(data.iter().step_by(3).map(|i| i.id).collect()), ..Filter::default() },
-            _ => Filter { predicate: Some(Arc::new(|m: &argus_index::ItemMeta| m.external_id.as_deref() == Some("ext-3"))), ..Filter::default() },
+            3 => Filter { account: Some(accounts[0]), lists: Some(vec![lists[0], lists[2]]), ..Filter::default() },
+            4 => Filter { ids: Some(data.iter().step_by(3).map(|i| i.id).collect()), ..Filter::default() },
+            5 => Filter { predicate: Some(Arc::new(|m: &argus_index::ItemMeta| m.external_id.as_deref() == Some("ext-3"))), ..Filter::default() },
+            _ => Filter::default(),
         };
         let query = rng.vector(dim);
         let got = index.search(&query, k, &filter).unwrap();
@@ -114,6 +116,48 @@ fn int8_recall_at_10_is_at_least_0_99() {
     }
     let recall = found as f64 / total as f64;
     assert!(recall >= 0.99, "recall@10 = {recall}");
+}
+
+#[test]
+fn a_list_of_most_items_over_several_segments_is_exact_in_batches() {
+    let mut rng = Rng(7);
+    let accounts = [rng.id(), rng.id()];
+    let lists = [rng.id(), rng.id()];
+    let mut data = items(&mut rng, 20_000, 32, &accounts, &lists);
+    let index = FlatIndex::with_threads(
+        IndexConfig {
+            dim: 32,
+            storage: Storage::F32,
+        },
+        2,
+    )
+    .unwrap();
+    index
+        .upsert_many(data.iter().map(|i| (i.id, i.v.clone(), i.meta.clone())))
+        .unwrap();
+    for item in data.iter().step_by(5) {
+        assert!(index.remove(item.id));
+    }
+    data = data
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| i % 5 != 0)
+        .map(|(_, item)| item)
+        .collect();
+    // lists[0] holds about half of the items: a full scan reading membership bits, not a walk over members.
+    let filter = Filter {
+        account: Some(accounts[1]),
+        lists: Some(vec![lists[0]]),
+        ..Filter::default()
+    };
+    let queries: Vec<Vec<f32>> = (0..7).map(|_| rng.vector(32)).collect();
+    let batch = index.search_batch(&queries, 10, &filter).unwrap();
+    for (query, got) in queries.iter().zip(batch) {
+        let want = brute_force(&data, query, 10, |i| matches(&filter, i));
+        let ids: Vec<Uuid> = got.iter().map(|h| h.id).collect();
+        let want_ids: Vec<Uuid> = want.iter().map(|w| w.0).collect();
+        assert_eq!(ids, want_ids);
+    }
 }
 
 #[test]
