@@ -78,6 +78,49 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(6))]
+
+    #[test]
+    fn gpu_batch_search_equals_brute_force(seed in 1u64.., n in 0usize..400, dim in 1usize..40, k in 1usize..20,
+                                     storage in storage(), deletes in 0usize..40, filter_kind in 0u8..5) {
+        let Some(index) = gpu_index(dim, storage) else { return Ok(()) };
+        let mut rng = Rng(seed);
+        let accounts = [rng.id(), rng.id()];
+        let lists = [rng.id(), rng.id(), rng.id()];
+        let mut data = items(&mut rng, n, dim, &accounts, &lists);
+        for item in &data {
+            index.upsert(item.id, &item.v, item.meta.clone()).unwrap();
+        }
+        let removed: HashSet<Uuid> = (0..deletes.min(n)).map(|i| data[(i * 7919) % n].id).collect();
+        for id in &removed {
+            prop_assert!(index.remove(*id));
+        }
+        data.retain(|i| !removed.contains(&i.id));
+        let filter = match filter_kind {
+            0 => Filter::default(),
+            1 => Filter { account: Some(accounts[1]), ..Filter::default() },
+            2 => Filter { lists: Some(vec![lists[2]]), ..Filter::default() },
+            3 => Filter { ids: Some(data.iter().step_by(3).map(|i| i.id).collect()), ..Filter::default() },
+            _ => Filter { predicate: Some(Arc::new(|m: &ItemMeta| m.external_id.as_deref() == Some("ext-3"))), ..Filter::default() },
+        };
+        // 20 queries: the batch takes the GEMM path (argus_kernels::gemm::GEMM_MIN_QUERIES).
+        let queries: Vec<Vec<f32>> = (0..20).map(|_| rng.vector(dim)).collect();
+        let batch = index.search_batch(&queries, k, &filter).unwrap();
+        prop_assert_eq!(batch.len(), queries.len());
+        let tol = tolerance(storage);
+        for (query, got) in queries.iter().zip(&batch) {
+            let want = brute_force(&data, query, k, |i| matches(&filter, i));
+            prop_assert_eq!(got.len(), want.len());
+            for (g, w) in got.iter().zip(&want) {
+                prop_assert!((f64::from(g.similarity) - w.1).abs() <= tol, "similarity {} vs {}", g.similarity, w.1);
+                prop_assert!(!removed.contains(&g.id));
+                prop_assert!(matches(&filter, data.iter().find(|i| i.id == g.id).unwrap()));
+            }
+        }
+    }
+}
+
 #[test]
 fn freed_slots_are_reused_and_deleted_items_never_return() {
     let Some(index) = gpu_index(16, Storage::F16) else {
