@@ -1,7 +1,8 @@
 //! `GpuIndex`: the index with its vectors in GPU memory, through `argus_kernels::GpuMatcher` (fp16, or int8 with
 //! one scale per vector; an f32 configuration is kept as fp16 on the device). The host keeps what filters read:
 //! ids, per-item metadata and list members, and turns each search's `Filter` into the one-bit-per-slot bitmap the
-//! scan kernel tests before it loads a row. Freed slots are reused by later inserts, so deletes need no rebuild.
+//! kernels AND with the device's alive bitmap before they load a row. Freed slots are reused by later inserts, so
+//! deletes need no rebuild. Batches of 16 queries or more run on the matcher's GEMM path.
 //!
 //! One lock guards the matcher (a device runs one search at a time anyway). Concurrent searches are merged into one
 //! launch above this type, by `SearchCombiner`.

@@ -1,7 +1,8 @@
 //! M2 benchmark, Argus side: exact top-k on the GPU through `GpuMatcher` (fp16 storage) for
 //! N x d x Q shapes with and without a 1 % list filter. Prints CSV rows in the same format as
-//! `bench/gpu/torch_anchor.py`. Time = one `search` call (query upload, scan, merge, read-back),
-//! median of 10 after 3 warm-ups; the database upload happens in the warm-up. Recall@k is
+//! `bench/gpu/torch_anchor.py`. Time = one `search` call (query upload, scan or GEMM, merge,
+//! read-back; the matcher takes the GEMM path from 16 queries on, so Q = 100 and 1000 exercise
+//! it), median of 10 after 3 warm-ups; the database upload happens in the warm-up. Recall@k is
 //! against an fp64 exact search on the CPU for the first 10 queries. For each N x d a last row
 //! ("after-upsert") times one upsert followed by one Q = 1 search, which refreshes the changed
 //! page on the device.

@@ -14,7 +14,11 @@
 //!   different association (FMA) differ by at most d * 2^-24 ~ 3e-5 in the worst case at d = 512;
 //!   observed differences are far smaller. Ids must match exactly; with random data a swap is
 //!   tolerated only between two reference hits whose scores differ by less than the tolerance.
-//! - top-k, int8: the dot product is an exact i32, the two multiplies are done in the same
+//!   The GEMM path sums the products in element order instead of lane by lane: another
+//!   association of the same products, so the same bound applies (and the same scaling by the
+//!   data's magnitude that the random-data tests use).
+//! - top-k, int8: the dot product is an exact i32 (in the GEMM path an f32 sum of products of
+//!   codes, exact below 2^24, i.e. for d <= 1024), the two multiplies are done in the same
 //!   order: scores and ids must match exactly.
 //! - Data made of small dyadic values (multiples of 1/16, |x| <= 1) makes every f32 sum exact
 //!   whatever the order, so those tests demand exact scores and ids for fp16 too.
