@@ -5,7 +5,7 @@
 
 use crate::dot::Kernels;
 use crate::query::Query;
-use crate::segment::{SEGMENT_SLOTS, Segment};
+use crate::segment::{QueryFours, SEGMENT_SLOTS, Segment};
 use crate::topk::TopK;
 use crate::{
     Filter, Hit, IndexConfig, IndexError, ItemId, ItemMeta, MAX_DIM, MAX_K, Result, unit_vector,
@@ -349,6 +349,7 @@ impl FlatIndex {
     ) {
         let mut scratch = vec![0f32; self.config.dim];
         let mut scores = vec![0f32; queries.len()];
+        let fours = QueryFours::new(queries);
         for slot in slots {
             if slot >= s.len() || !s.alive[slot] {
                 continue;
@@ -368,7 +369,14 @@ impl FlatIndex {
                 top.push(s.ids[slot], s.score(&self.kernels, query, slot));
                 continue;
             }
-            s.score_many(&self.kernels, queries, slot, &mut scratch, &mut scores);
+            s.score_many(
+                &self.kernels,
+                queries,
+                &fours,
+                slot,
+                &mut scratch,
+                &mut scores,
+            );
             for (top, &score) in tops.iter_mut().zip(&scores) {
                 top.push(s.ids[slot], score);
             }

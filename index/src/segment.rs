@@ -10,6 +10,23 @@ use crate::dot::Kernels;
 use crate::query::Query;
 use crate::{ItemId, ItemMeta};
 
+/// A batch's queries in fours, as the four-query kernel reads them; the last four is padded by repeating the
+/// last query (one four-query pass costs less than two or three single ones, and its extra results are dropped).
+pub(crate) struct QueryFours<'a>(Vec<[&'a [f32]; 4]>);
+
+impl<'a> QueryFours<'a> {
+    pub(crate) fn new(queries: &'a [Query]) -> QueryFours<'a> {
+        let fours = queries
+            .chunks(4)
+            .map(|four| {
+                let value = |i: usize| &four[i.min(four.len() - 1)].values[..];
+                [value(0), value(1), value(2), value(3)]
+            })
+            .collect();
+        QueryFours(fours)
+    }
+}
+
 /// Slots per segment.
 pub(crate) const SEGMENT_SLOTS: usize = 8192;
 
@@ -130,11 +147,12 @@ impl Segment {
 
     /// Similarities of every query with a slot's vector, one per query into `out`, equal to `score` bit for bit.
     /// The vector is read once for all queries: f16 is widened once into `scratch` (`dim` long), and f32 queries
-    /// go four at a time through one kernel call.
+    /// go four at a time through one kernel call (`fours`, prepared once per scan).
     pub(crate) fn score_many(
         &self,
         kernels: &Kernels,
         queries: &[Query],
+        fours: &QueryFours,
         slot: usize,
         scratch: &mut [f32],
         out: &mut [f32],
@@ -153,27 +171,9 @@ impl Segment {
                 return;
             }
         };
-        let mut groups = queries.chunks_exact(4);
-        let mut outs = out.chunks_exact_mut(4);
-        for (group, o) in (&mut groups).zip(&mut outs) {
-            let values = [
-                &group[0].values[..],
-                &group[1].values,
-                &group[2].values,
-                &group[3].values,
-            ];
-            o.copy_from_slice(&(kernels.f32x4)(values, x));
-        }
-        // Two or three left over: one four-query pass (the last repeated) costs less than one pass each.
-        match (groups.remainder(), outs.into_remainder()) {
-            ([], _) => {}
-            ([q], [o]) => *o = (kernels.f32)(&q.values, x),
-            (rest, o) => {
-                let last = &rest[rest.len() - 1].values[..];
-                let value = |i: usize| rest.get(i).map_or(last, |q| &q.values[..]);
-                let four = (kernels.f32x4)([value(0), value(1), value(2), value(3)], x);
-                o.copy_from_slice(&four[..o.len()]);
-            }
+        for (four, o) in fours.0.iter().zip(out.chunks_mut(4)) {
+            let scores = (kernels.f32x4)(*four, x);
+            o.copy_from_slice(&scores[..o.len()]);
         }
     }
 

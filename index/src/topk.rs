@@ -7,6 +7,8 @@ use std::cmp::Ordering;
 pub(crate) struct TopK {
     k: usize,
     hits: Vec<Hit>,
+    /// `floor()`, kept up to date on every insert: most candidates are turned away by this one comparison.
+    floor: f32,
 }
 
 pub(crate) fn better(a: &Hit, b: &Hit) -> Ordering {
@@ -18,24 +20,19 @@ impl TopK {
         TopK {
             k,
             hits: Vec::with_capacity(k + 1),
-        }
-    }
-
-    /// The similarity a candidate must reach to have a chance to enter.
-    #[inline]
-    pub(crate) fn floor(&self) -> f32 {
-        if self.hits.len() < self.k {
-            f32::NEG_INFINITY
-        } else {
-            self.hits[self.k - 1].similarity
+            floor: f32::NEG_INFINITY,
         }
     }
 
     #[inline]
     pub(crate) fn push(&mut self, id: ItemId, similarity: f32) {
-        if similarity < self.floor() {
+        if similarity < self.floor {
             return;
         }
+        self.insert(id, similarity);
+    }
+
+    fn insert(&mut self, id: ItemId, similarity: f32) {
         let hit = Hit { id, similarity };
         let at = self
             .hits
@@ -43,6 +40,9 @@ impl TopK {
         if at < self.k {
             self.hits.insert(at, hit);
             self.hits.truncate(self.k);
+            if self.hits.len() == self.k {
+                self.floor = self.hits[self.k - 1].similarity;
+            }
         }
     }
 
