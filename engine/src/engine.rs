@@ -38,7 +38,8 @@ pub struct EngineConfig {
 }
 
 impl EngineConfig {
-    /// Defaults for a models directory: networks and JPEG decoding on the CPU, 40 megapixels, batches of up to 32 faces, 2 ms wait, all cores.
+    /// Defaults for a models directory: networks and JPEG decoding on the CPU, 40 megapixels, batches of up to
+    /// 32 faces, 2 ms wait, all cores.
     pub fn new(models_dir: PathBuf) -> EngineConfig {
         EngineConfig {
             models_dir,

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod basic_cache;
 pub mod bootstrap;
+pub mod callbacks;
 pub mod engine_commands;
 pub mod error;
 pub mod estimations;

@@ -1,9 +1,11 @@
 //! Prometheus metrics at `GET /metrics`: requests and their latency per route, the index size, where the
 //! engine and the matcher run (`argus_backend_info{component, backend} 1`), and the live feed's subscribers,
 //! sent and dropped messages, and how many 1:N searches the matcher merged into how many scans (their ratio is
-//! the mean batch size).
+//! the mean batch size), handler callbacks sent, failed and dropped, and how many JPEGs the GPU decoder handed
+//! back to the CPU.
 //! Routes are labelled by method and path with ids replaced by `{id}`, so the label set stays small.
 
+use crate::callbacks::CallbackCounters;
 use argus_index::CombinerStats;
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
@@ -21,6 +23,8 @@ pub struct Metrics {
     live: [IntCounter; 2],
     live_subscribers: IntGauge,
     matcher: [IntCounter; 2],
+    callbacks: CallbackCounters,
+    jpeg_fallbacks: IntCounter,
 }
 
 impl Metrics {
@@ -80,6 +84,28 @@ impl Metrics {
         for counter in &matcher {
             registry.register(Box::new(counter.clone()))?;
         }
+        let callbacks = CallbackCounters {
+            sent: IntCounter::new(
+                "argus_callbacks_sent_total",
+                "Handler callbacks the endpoint accepted (2xx)",
+            )?,
+            failed: IntCounter::new(
+                "argus_callbacks_failed_total",
+                "Handler callbacks that failed (no connection, timeout, or another status than 2xx)",
+            )?,
+            dropped: IntCounter::new(
+                "argus_callbacks_dropped_total",
+                "Handler callbacks dropped because the delivery queue was full",
+            )?,
+        };
+        for counter in [&callbacks.sent, &callbacks.failed, &callbacks.dropped] {
+            registry.register(Box::new(counter.clone()))?;
+        }
+        let jpeg_fallbacks = IntCounter::new(
+            "argus_jpeg_gpu_fallbacks_total",
+            "JPEGs the GPU decoder failed on and the CPU decoded instead",
+        )?;
+        registry.register(Box::new(jpeg_fallbacks.clone()))?;
         Ok(Metrics {
             registry,
             requests,
@@ -89,7 +115,14 @@ impl Metrics {
             live,
             live_subscribers,
             matcher,
+            callbacks,
+            jpeg_fallbacks,
         })
+    }
+
+    /// The counters the callback sender updates.
+    pub fn callback_counters(&self) -> CallbackCounters {
+        self.callbacks.clone()
     }
 
     /// The counters the live feed updates.
@@ -119,12 +152,21 @@ impl Metrics {
             .observe(seconds);
     }
 
-    /// The text exposition, with the index size and the search combiner's counters read now.
-    pub fn render(&self, index_faces: usize, combined: &CombinerStats) -> Vec<u8> {
+    /// The text exposition, with the index size, the search combiner's counters and the JPEG decoder's
+    /// fallbacks read now.
+    pub fn render(
+        &self,
+        index_faces: usize,
+        combined: &CombinerStats,
+        jpeg_fallbacks: u64,
+    ) -> Vec<u8> {
         self.index_size.set(index_faces as i64);
-        let now = [&combined.scans, &combined.searches];
-        for (counter, total) in self.matcher.iter().zip(now) {
-            let total = total.load(Ordering::Relaxed);
+        let now = [
+            combined.scans.load(Ordering::Relaxed),
+            combined.searches.load(Ordering::Relaxed),
+        ];
+        let counters = self.matcher.iter().chain([&self.jpeg_fallbacks]);
+        for (counter, total) in counters.zip(now.into_iter().chain([jpeg_fallbacks])) {
             counter.inc_by(total.saturating_sub(counter.get()));
         }
         let mut out = Vec::new();
@@ -168,11 +210,12 @@ mod tests {
         let combined = CombinerStats::default();
         combined.scans.store(3, Ordering::Relaxed);
         combined.searches.store(10, Ordering::Relaxed);
-        let text = String::from_utf8(m.render(42, &combined)).unwrap();
+        let text = String::from_utf8(m.render(42, &combined, 2)).unwrap();
         assert!(text.contains(r#"argus_requests_total{route="GET /6/version",status="200"} 1"#));
         assert!(text.contains("argus_index_faces 42"));
         assert!(text.contains("argus_matcher_scans_total 3"));
         assert!(text.contains("argus_matcher_searches_total 10"));
+        assert!(text.contains("argus_jpeg_gpu_fallbacks_total 2"));
         assert!(text.contains(r#"argus_backend_info{backend="cpu",component="matcher"} 1"#));
     }
 }

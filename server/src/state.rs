@@ -38,6 +38,8 @@ pub struct AppState {
     pub live: crate::live::LiveFeed,
     /// Basic credentials that verified.
     pub basic_cache: crate::basic_cache::BasicCache,
+    /// Handler callbacks on their way out.
+    pub callbacks: crate::callbacks::CallbackSender,
 }
 
 impl AppState {
@@ -69,7 +71,11 @@ impl AppState {
         );
         let config = IndexConfig {
             dim: argus_engine::descriptor::DESCRIPTOR_LEN,
-            storage: Storage::F32,
+            storage: match settings.index_storage.as_str() {
+                "f16" => Storage::F16,
+                "i8" => Storage::I8,
+                _ => Storage::F32,
+            },
         };
         let (index, index_reason) = Index::open(config, placement.matcher)?;
         if placement.matcher_on_gpu && index.backend_name() == "cpu" {
@@ -116,6 +122,7 @@ impl AppState {
         metrics.set_backend("jpeg", engine.jpeg_decoder().name());
         metrics.set_backend("matcher", index.backend_name());
         let live = crate::live::LiveFeed::new(metrics.live_counters());
+        let callbacks = crate::callbacks::CallbackSender::start(metrics.callback_counters())?;
         Ok(Arc::new(AppState {
             settings,
             engine,
@@ -129,6 +136,7 @@ impl AppState {
             jwt_secret: crate::jwt::load_secret(&settings_dir)?,
             live,
             basic_cache: crate::basic_cache::BasicCache::default(),
+            callbacks,
         }))
     }
 }

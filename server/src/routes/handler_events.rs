@@ -9,7 +9,8 @@
 //! feed. Faces that fail the face-quality checks of a filtering `detect_policy.face_quality`, or the head-pose and
 //! liveness filters of `detect_policy`, make no event: they are answered in `filtered_detections.face_detections`
 //! with their reasons. The face attributes the policies ask for (head pose, emotions, liveness, and age and gender
-//! with `extract_basic_attributes`) are estimated for all faces of an image in one batch per network.
+//! with `extract_basic_attributes`) are estimated for all faces of an image in one batch per network. After the
+//! commit, each HTTP callback of `storage_policy.callbacks` is queued with the answer's events its filters pass.
 //! An event keeps the descriptor of its face; the descriptors go to the store in the same commit as the events,
 //! then to the event index. With `aggregate_attributes=1` the request is one person: each image may show one face
 //! (`multiface_policy` 2 keeps the best), any failing image fails the request, and one event is made of all the
@@ -327,11 +328,17 @@ pub fn generate(state: &AppState, req: &Request, id: &str) -> ApiResult<Reply> {
         }
     }
     super::events::publish(state, req, &stored);
-    Ok(Reply::Json(
-        StatusCode::CREATED,
-        json!({"images": answers, "events": events,
-               "filtered_detections": {"face_detections": filtered, "body_detections": []}}),
-    ))
+    let answer = json!({"images": answers, "events": events,
+                        "filtered_detections": {"face_detections": filtered, "body_detections": []}});
+    let passes = |filters: &Filters, event: &Value| {
+        let matches = event["matches"].as_array().map_or(&[][..], Vec::as_slice);
+        filters.pass(&|label: &str| best_of(matches, label))
+    };
+    let callbacks = &run.policies.storage_policy.callbacks;
+    for delivery in super::callback_policy::deliveries(callbacks, &answer, passes)? {
+        state.callbacks.queue(delivery);
+    }
+    Ok(Reply::Json(StatusCode::CREATED, answer))
 }
 
 /// The faces of one image: detected (or the given warp), checked by the face-quality policy (failing faces are

@@ -1,11 +1,12 @@
 //! Handler policies (nested-schemas §1): parsed with unknown fields refused, defaults as documented, and checked
 //! at creation so that a handler never asks at run time for what this build cannot do. Estimations without a
-//! model, body detection, descriptor scores, filters on estimations without a model, callbacks and event or
-//! attribute match candidates answer `501 19001` naming the field; a match policy without descriptor extraction
+//! model, body detection, descriptor scores, filters on estimations without a model, and event or attribute
+//! match candidates answer `501 19001` naming the field; a match policy without descriptor extraction
 //! is a 400. The filters this build evaluates are `match` (similarity ranges on a match policy's label), the
 //! face-quality checks of `detect_policy.face_quality` (ranges on measured values, `quality_checks`) and the
 //! head-pose and liveness filters of `detect_policy` (`estimation_policy`).
 
+use super::callback_policy::Callback;
 use super::estimation_policy::DetectEstimations;
 use crate::error::{ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
@@ -289,9 +290,9 @@ pub struct StoragePolicy {
     /// Live notifications: this build has no live feed, so nothing is sent whatever it says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification_policy: Option<Value>,
-    /// Callbacks: refused.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub callbacks: Option<Value>,
+    /// Where the request's events are sent besides the answer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub callbacks: Vec<Callback>,
 }
 
 /// `face_sample_policy`.
@@ -459,7 +460,7 @@ fn asks(value: &Value) -> bool {
 }
 
 impl Filters {
-    fn check(&self, path: &str, labels: &[&str]) -> ApiResult<()> {
+    pub(super) fn check(&self, path: &str, labels: &[&str]) -> ApiResult<()> {
         if let Some((name, _)) = self.others.iter().find(|(_, v)| asks(v)) {
             return Err(ApiError::unsupported(format!(
                 "the filter {path}.{name} (only `match` filters are evaluated)"
@@ -616,8 +617,8 @@ impl Policies {
         }
         flag("event_policy.store_event", s.event_policy.store_event)?;
         flag("event_policy.wait_saving", s.event_policy.wait_saving)?;
-        if s.callbacks.as_ref().is_some_and(asks) {
-            return Err(ApiError::unsupported("storage_policy.callbacks"));
+        for (i, callback) in s.callbacks.iter().enumerate() {
+            callback.check(i, &labels)?;
         }
         for (path, filters) in [
             ("face_sample_policy", &s.face_sample_policy.filters),
@@ -670,7 +671,6 @@ mod tests {
             json!({"detect_policy": {"mask_states": [2]}}),
             json!({"extract_policy": {"extract_body_descriptor": 1}}),
             json!({"conditional_tags_policy": [{"tag": "old", "filters": {"age__gte": 60}}]}),
-            json!({"storage_policy": {"callbacks": [{"type": "http"}]}}),
             json!({"detect_policy": {"face_quality": {"estimate": 1, "checks": {"head_yaw": {}}}}}),
             json!({"detect_policy": {"face_quality": {"estimate": 1}}}),
         ];

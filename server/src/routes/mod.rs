@@ -3,6 +3,7 @@
 
 mod account_registry;
 mod accounts;
+mod callback_policy;
 pub mod catalog;
 mod detection;
 mod estimation;

@@ -45,8 +45,10 @@ pub fn metrics(state: &AppState) -> ApiResult<Reply> {
     Ok(Reply::Bytes(
         StatusCode::OK,
         "text/plain; version=0.0.4",
-        state
-            .metrics
-            .render(state.index.len(), state.searches.stats()),
+        state.metrics.render(
+            state.index.len(),
+            state.searches.stats(),
+            state.engine.jpeg_decoder().fallbacks(),
+        ),
     ))
 }

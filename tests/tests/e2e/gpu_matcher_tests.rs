@@ -2,7 +2,7 @@
 //! runs, enrolled faces are matched as on the CPU, deletes and list changes reach it, and a restart rebuilds it
 //! from the store. Without a Vulkan driver it prints SKIPPED, or fails when `ARGUS_REQUIRE_GPU_TESTS` is set.
 
-use crate::server::{Account, Server, enrol_attribute};
+use crate::server::{Account, Server, enrol_attribute, list_matches};
 use serde_json::{Value, json};
 use std::path::Path;
 
@@ -24,28 +24,6 @@ fn vulkan_present() -> bool {
 
 fn start(dir: &Path, backend: &str) -> Server {
     Server::start_with(dir, &[("ARGUS_BACKEND", backend)])
-}
-
-/// The similarity list of matching `probe` against the list: (face_id, similarity), best first.
-fn matches(server: &Server, me: &Account, probe: &str, list_id: &str) -> Vec<(String, f64)> {
-    let r = server.post_json(
-        "/6/matcher/faces",
-        &me.h(),
-        &json!({"references": [{"type": "attribute", "id": probe}],
-                "candidates": [{"filters": {"origin": "faces", "list_id": list_id}, "limit": 5}]}),
-    );
-    assert_eq!(r.status, 200, "{}", r.json);
-    r.json[0]["matches"][0]["result"]
-        .as_array()
-        .expect("result")
-        .iter()
-        .map(|m| {
-            (
-                m["face"]["face_id"].as_str().expect("id").to_string(),
-                m["similarity"].as_f64().expect("similarity"),
-            )
-        })
-        .collect()
 }
 
 #[test]
@@ -85,7 +63,7 @@ fn faces_match_on_the_gpu_index_as_on_the_cpu_one() {
         faces.push(r.json["face_id"].as_str().unwrap().to_string());
     }
     let (_, probe) = enrol_attribute(&server, &me, "obama2.jpg");
-    let on_gpu = matches(&server, &me, &probe, &list_id);
+    let on_gpu = list_matches(&server, &me, &probe, &list_id);
     assert_eq!(on_gpu.len(), 3);
     assert_eq!(on_gpu[0].0, faces[0], "obama first: {on_gpu:?}");
     assert!(on_gpu[0].1 > 0.5 && on_gpu[1].1 < 0.5, "{on_gpu:?}");
@@ -105,26 +83,26 @@ fn faces_match_on_the_gpu_index_as_on_the_cpu_one() {
         ),
     );
     assert_eq!(detach.status, 204, "{}", detach.json);
-    let ids: Vec<String> = matches(&server, &me, &probe, &list_id)
+    let ids: Vec<String> = list_matches(&server, &me, &probe, &list_id)
         .into_iter()
         .map(|m| m.0)
         .collect();
     assert_eq!(ids, vec![faces[0].clone(), faces[2].clone()]);
     let deleted = server.request("DELETE", &format!("/6/faces/{}", faces[2]), &me.h(), None);
     assert_eq!(deleted.status, 204);
-    let after_delete = matches(&server, &me, &probe, &list_id);
+    let after_delete = list_matches(&server, &me, &probe, &list_id);
     assert_eq!(after_delete.len(), 1, "{after_delete:?}");
     assert_eq!(server.stop(), Some(0));
 
     // A restart rebuilds the device copy from the store; the CPU index on the same data agrees within fp16 error.
     let gpu_again = start(dir.path(), "wgpu");
-    let rebuilt = matches(&gpu_again, &me, &probe, &list_id);
+    let rebuilt = list_matches(&gpu_again, &me, &probe, &list_id);
     assert_eq!(rebuilt, after_delete);
     assert_eq!(gpu_again.stop(), Some(0));
     let cpu = start(dir.path(), "cpu");
     let health: Value = cpu.get("/6/healthcheck", &[]).json;
     assert_eq!(health["backends"]["matcher"]["backend"], json!("cpu"));
-    let on_cpu = matches(&cpu, &me, &probe, &list_id);
+    let on_cpu = list_matches(&cpu, &me, &probe, &list_id);
     assert_eq!(on_cpu.len(), 1);
     assert_eq!(on_cpu[0].0, rebuilt[0].0);
     assert!(

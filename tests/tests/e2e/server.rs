@@ -1,6 +1,6 @@
 //! A running `argus serve` and a small HTTP client for it.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -252,4 +252,31 @@ pub fn enrol_attribute(server: &Server, account: &Account, photo_name: &str) -> 
             .expect("attribute id")
             .to_string(),
     )
+}
+
+/// (face_id, similarity) of matching the attribute `probe` against the faces of a list, best first.
+pub fn list_matches(
+    server: &Server,
+    me: &Account,
+    probe: &str,
+    list_id: &str,
+) -> Vec<(String, f64)> {
+    let r = server.post_json(
+        "/6/matcher/faces",
+        &me.h(),
+        &json!({"references": [{"type": "attribute", "id": probe}],
+                "candidates": [{"filters": {"origin": "faces", "list_id": list_id}, "limit": 5}]}),
+    );
+    assert_eq!(r.status, 200, "{}", r.json);
+    r.json[0]["matches"][0]["result"]
+        .as_array()
+        .expect("result")
+        .iter()
+        .map(|m| {
+            (
+                m["face"]["face_id"].as_str().expect("id").to_string(),
+                m["similarity"].as_f64().expect("similarity"),
+            )
+        })
+        .collect()
 }

@@ -1,0 +1,63 @@
+//! `--index-storage`: the matcher kept in f16 or i8 rebuilds from the same store and ranks the faces as f32 does,
+//! with similarities close to the exact ones; an unknown storage is refused at start with the known ones.
+
+use crate::server::{Account, Server, binary, enrol_attribute, list_matches};
+use serde_json::json;
+use std::process::Command;
+
+#[test]
+fn half_and_quarter_storage_rank_faces_as_the_exact_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(dir.path(), &[("ARGUS_INDEX_STORAGE", "f32")]);
+    let me = Account::create(&server, "storage@argus.dev");
+    let list = server.post_json("/6/lists", &me.h(), &json!({}));
+    let list_id = list.json["list_id"].as_str().unwrap().to_string();
+    for name in ["obama.jpg", "biden.jpg", "grace_hopper.jpg", "obama3.jpg"] {
+        let (_, attribute) = enrol_attribute(&server, &me, name);
+        let r = server.post_json(
+            "/6/faces",
+            &me.h(),
+            &json!({"attribute": {"attribute_id": attribute}, "lists": [list_id]}),
+        );
+        assert_eq!(r.status, 201, "{}", r.json);
+    }
+    let (_, probe) = enrol_attribute(&server, &me, "obama2.jpg");
+    let exact = list_matches(&server, &me, &probe, &list_id);
+    assert_eq!(exact.len(), 4);
+    assert_eq!(server.stop(), Some(0));
+
+    for (storage, tolerance) in [("f16", 0.002), ("i8", 0.02)] {
+        let server = Server::start_with(dir.path(), &[("ARGUS_INDEX_STORAGE", storage)]);
+        let found = list_matches(&server, &me, &probe, &list_id);
+        let ids = |m: &[(String, f64)]| m.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            ids(&found),
+            ids(&exact),
+            "{storage}: {found:?} vs {exact:?}"
+        );
+        for ((_, got), (_, want)) in found.iter().zip(&exact) {
+            assert!(
+                (got - want).abs() < tolerance,
+                "{storage}: {found:?} vs {exact:?}"
+            );
+        }
+        assert_eq!(server.stop(), Some(0));
+    }
+}
+
+#[test]
+fn an_unknown_index_storage_is_refused_with_the_known_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(binary())
+        .args(["serve", "--addr", "127.0.0.1:0", "--index-storage", "f8"])
+        .arg("--data-dir")
+        .arg(dir.path())
+        .output()
+        .expect("argus runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("unknown index storage \"f8\"") && stderr.contains("f32, f16, i8"),
+        "{stderr}"
+    );
+}
