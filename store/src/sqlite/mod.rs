@@ -15,6 +15,7 @@ use std::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
 
 mod accounts;
+mod checkpointer;
 mod conditions;
 mod event_conditions;
 mod event_stats;
@@ -34,6 +35,7 @@ mod temporary_attributes;
 pub struct SqliteStore {
     connection: Mutex<Connection>,
     sync: group_sync::GroupSync,
+    _checkpointer: checkpointer::Checkpointer,
 }
 
 impl SqliteStore {
@@ -44,7 +46,8 @@ impl SqliteStore {
         let connection = Connection::open(data_dir.join("argus.sqlite3")).map_err(unavailable)?;
         connection
             .execute_batch(
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; \
+                 PRAGMA wal_autocheckpoint=0; PRAGMA cache_size=-65536;",
             )
             .map_err(unavailable)?;
         connection
@@ -53,6 +56,7 @@ impl SqliteStore {
         let store = SqliteStore {
             connection: Mutex::new(connection),
             sync: group_sync::GroupSync::new(data_dir.join("argus.sqlite3-wal")),
+            _checkpointer: checkpointer::Checkpointer::start(&data_dir.join("argus.sqlite3"))?,
         };
         // The schema's own writes, and the WAL's directory entry, are on disk before the first request.
         store.sync.wait(store.sync.committed())?;
@@ -836,5 +840,34 @@ mod tests {
             "1 is NORMAL: commits are flushed by group_sync"
         );
         assert!(dir.path().join("argus.sqlite3").is_file());
+    }
+
+    #[test]
+    fn the_checkpoint_thread_moves_committed_pages_into_the_database_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let file = dir.path().join("argus.sqlite3");
+        let before = std::fs::metadata(&file).unwrap().len();
+        store
+            .put_object(&StoredObject {
+                object_id: Uuid::new_v4(),
+                account_id: Uuid::new_v4(),
+                kind: ObjectKind::Object,
+                bytes: vec![7; 2 << 20],
+                content_type: "application/octet-stream".into(),
+                meta: "{}".into(),
+                create_time: 0,
+                expire_time: None,
+            })
+            .unwrap();
+        // The writer never checkpoints, so only the thread can grow the file.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::fs::metadata(&file).unwrap().len() < before + (2 << 20) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no checkpoint in 10 s"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
     }
 }
