@@ -1,7 +1,7 @@
 //! The embedded backend: one SQLite file in the data directory, WAL journal, every write in one transaction.
 //! A write returns only once its commit is flushed to disk (`group_sync`: one fsync shared by concurrent
-//! writers), so an acknowledged write survives a crash. One connection behind a mutex: SQLite serialises writers
-//! anyway, and reads here are short.
+//! writers), so an acknowledged write survives a crash. One writing connection behind a mutex (SQLite serialises
+//! writers anyway) and a few read connections (`readers`).
 
 use crate::events::*;
 use crate::queries::*;
@@ -26,6 +26,7 @@ mod group_sync;
 mod handlers;
 mod list_queries;
 mod objects;
+mod readers;
 mod rows;
 mod scan;
 mod schema;
@@ -34,6 +35,7 @@ mod temporary_attributes;
 /// SQLite-backed `Store`.
 pub struct SqliteStore {
     connection: Mutex<Connection>,
+    readers: readers::Readers,
     sync: group_sync::GroupSync,
     _checkpointer: checkpointer::Checkpointer,
 }
@@ -55,6 +57,7 @@ impl SqliteStore {
             .map_err(unavailable)?;
         let store = SqliteStore {
             connection: Mutex::new(connection),
+            readers: readers::Readers::open(&data_dir.join("argus.sqlite3"))?,
             sync: group_sync::GroupSync::new(data_dir.join("argus.sqlite3-wal")),
             _checkpointer: checkpointer::Checkpointer::start(&data_dir.join("argus.sqlite3"))?,
         };
@@ -66,7 +69,12 @@ impl SqliteStore {
         Ok(store)
     }
 
-    fn db(&self) -> Result<MutexGuard<'_, Connection>> {
+    /// A connection for reads.
+    fn db(&self) -> MutexGuard<'_, Connection> {
+        self.readers.get()
+    }
+
+    fn writer(&self) -> Result<MutexGuard<'_, Connection>> {
         self.connection
             .lock()
             .map_err(|_| StoreError::Unavailable("a previous store call panicked".into()))
@@ -74,7 +82,7 @@ impl SqliteStore {
 
     fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let (out, ticket) = {
-            let mut db = self.db()?;
+            let mut db = self.writer()?;
             let tx = db.transaction().map_err(unavailable)?;
             let out = f(&tx)?;
             tx.commit().map_err(unavailable)?;
@@ -87,7 +95,7 @@ impl SqliteStore {
 
 impl Store for SqliteStore {
     fn health(&self) -> Result<()> {
-        self.db()?
+        self.writer()?
             .query_row("SELECT 1", [], |_| Ok(()))
             .map_err(unavailable)
     }
@@ -258,7 +266,7 @@ impl Store for SqliteStore {
     }
 
     fn list(&self, account: Uuid, id: Uuid) -> Result<List> {
-        self.db()?
+        self.db()
             .query_row(
                 &format!("SELECT {LIST_COLUMNS} FROM lists WHERE list_id = ?1 AND account_id = ?2"),
                 params![id.as_bytes(), account.as_bytes()],
@@ -321,7 +329,7 @@ impl Store for SqliteStore {
     }
 
     fn face(&self, account: Uuid, id: Uuid) -> Result<Face> {
-        let db = self.db()?;
+        let db = self.db();
         let mut face = db
             .query_row(
                 &format!("SELECT {FACE_COLUMNS} FROM faces WHERE face_id = ?1 AND account_id = ?2"),
@@ -404,7 +412,7 @@ impl Store for SqliteStore {
     }
 
     fn face_descriptor(&self, account: Uuid, id: Uuid) -> Result<Option<StoredDescriptor>> {
-        self.db()?
+        self.db()
             .query_row(
                 "SELECT descriptor_version, descriptor FROM faces WHERE face_id = ?1 AND account_id = ?2",
                 params![id.as_bytes(), account.as_bytes()],
@@ -416,7 +424,7 @@ impl Store for SqliteStore {
     }
 
     fn scan_face_descriptors(&self, each: &mut dyn FnMut(IndexedFace)) -> Result<()> {
-        scan::scan_face_descriptors(&*self.db()?, each)
+        scan::scan_face_descriptors(&*self.db(), each)
     }
 
     fn put_attribute(&self, a: &Attribute) -> Result<()> {
@@ -442,7 +450,7 @@ impl Store for SqliteStore {
         id: Uuid,
         now_ms: i64,
     ) -> Result<TemporaryAttribute> {
-        temporary_attributes::get(&*self.db()?, account, id, now_ms)
+        temporary_attributes::get(&*self.db(), account, id, now_ms)
     }
 
     fn delete_attribute(&self, account: Uuid, id: Uuid) -> Result<()> {
@@ -468,7 +476,7 @@ impl Store for SqliteStore {
     }
 
     fn sample(&self, account: Uuid, id: Uuid) -> Result<Vec<u8>> {
-        self.db()?
+        self.db()
             .query_row(
                 "SELECT bytes FROM samples WHERE sample_id = ?1 AND account_id = ?2",
                 params![id.as_bytes(), account.as_bytes()],
@@ -484,11 +492,11 @@ impl Store for SqliteStore {
     }
 
     fn accounts(&self, filter: &AccountFilter, page: Page) -> Result<Vec<Account>> {
-        accounts::accounts(&*self.db()?, filter, page)
+        accounts::accounts(&*self.db(), filter, page)
     }
 
     fn count_accounts(&self, filter: &AccountFilter) -> Result<u64> {
-        accounts::count_accounts(&*self.db()?, filter)
+        accounts::count_accounts(&*self.db(), filter)
     }
 
     fn update_account(&self, id: Uuid, patch: &AccountPatch) -> Result<()> {
@@ -548,7 +556,7 @@ impl Store for SqliteStore {
 
     fn count_verifiers(&self, account: Uuid) -> Result<u64> {
         let n: i64 = self
-            .db()?
+            .db()
             .query_row(
                 "SELECT COUNT(*) FROM verifiers WHERE account_id = ?1",
                 [account.as_bytes()],
@@ -559,11 +567,11 @@ impl Store for SqliteStore {
     }
 
     fn faces_matching(&self, account: Uuid, query: &FaceQuery, page: Page) -> Result<Vec<Face>> {
-        face_queries::faces_matching(&*self.db()?, account, query, page)
+        face_queries::faces_matching(&*self.db(), account, query, page)
     }
 
     fn count_faces_matching(&self, account: Uuid, query: &FaceQuery) -> Result<u64> {
-        face_queries::count_faces_matching(&*self.db()?, account, query)
+        face_queries::count_faces_matching(&*self.db(), account, query)
     }
 
     fn delete_faces(&self, account: Uuid, ids: &[Uuid]) -> Result<Vec<Uuid>> {
@@ -571,11 +579,11 @@ impl Store for SqliteStore {
     }
 
     fn lists_of_face(&self, account: Uuid, face: Uuid) -> Result<Vec<Uuid>> {
-        list_queries::lists_of_face(&*self.db()?, account, face)
+        list_queries::lists_of_face(&*self.db(), account, face)
     }
 
     fn face_attribute(&self, account: Uuid, face: Uuid) -> Result<FaceAttribute> {
-        face_attributes::face_attribute(&*self.db()?, account, face)
+        face_attributes::face_attribute(&*self.db(), account, face)
     }
 
     fn put_face_attribute(
@@ -592,19 +600,19 @@ impl Store for SqliteStore {
     }
 
     fn count_faces_with_attributes(&self, account: Uuid) -> Result<u64> {
-        face_attributes::count_faces_with_attributes(&*self.db()?, account)
+        face_attributes::count_faces_with_attributes(&*self.db(), account)
     }
 
     fn lists_matching(&self, account: Uuid, filter: &ListFilter, page: Page) -> Result<Vec<List>> {
-        list_queries::lists_matching(&*self.db()?, account, filter, page)
+        list_queries::lists_matching(&*self.db(), account, filter, page)
     }
 
     fn count_lists_matching(&self, account: Uuid, filter: &ListFilter) -> Result<u64> {
-        list_queries::count_lists_matching(&*self.db()?, account, filter)
+        list_queries::count_lists_matching(&*self.db(), account, filter)
     }
 
     fn count_list_faces(&self, account: Uuid, list: Uuid) -> Result<u64> {
-        list_queries::count_list_faces(&*self.db()?, account, list)
+        list_queries::count_list_faces(&*self.db(), account, list)
     }
 
     fn delete_list_with_faces(&self, account: Uuid, id: Uuid) -> Result<Vec<Uuid>> {
@@ -613,7 +621,7 @@ impl Store for SqliteStore {
 
     fn sample_exists(&self, account: Uuid, id: Uuid) -> Result<bool> {
         let found = self
-            .db()?
+            .db()
             .query_row(
                 "SELECT 1 FROM samples WHERE sample_id = ?1 AND account_id = ?2",
                 params![id.as_bytes(), account.as_bytes()],
@@ -635,7 +643,7 @@ impl Store for SqliteStore {
         id: Uuid,
         now_ms: i64,
     ) -> Result<StoredObject> {
-        objects::object(&*self.db()?, account, kind, id, now_ms)
+        objects::object(&*self.db(), account, kind, id, now_ms)
     }
 
     fn object_exists(
@@ -645,7 +653,7 @@ impl Store for SqliteStore {
         id: Uuid,
         now_ms: i64,
     ) -> Result<bool> {
-        objects::object_exists(&*self.db()?, account, kind, id, now_ms)
+        objects::object_exists(&*self.db(), account, kind, id, now_ms)
     }
 
     fn delete_object(&self, account: Uuid, kind: ObjectKind, id: Uuid) -> Result<()> {
@@ -658,7 +666,7 @@ impl Store for SqliteStore {
         query: &EventQuery,
         request: &crate::StatsRequest,
     ) -> Result<crate::StatsTable> {
-        event_stats::event_stats(&*self.db()?, account, query, request)
+        event_stats::event_stats(&*self.db(), account, query, request)
     }
 
     fn create_handler(&self, handler: &Handler) -> Result<()> {
@@ -666,15 +674,15 @@ impl Store for SqliteStore {
     }
 
     fn handler(&self, account: Uuid, id: Uuid) -> Result<Handler> {
-        handlers::handler(&*self.db()?, account, id)
+        handlers::handler(&*self.db(), account, id)
     }
 
     fn handlers(&self, account: Uuid, filter: &HandlerFilter, page: Page) -> Result<Vec<Handler>> {
-        handlers::handlers(&*self.db()?, account, filter, page)
+        handlers::handlers(&*self.db(), account, filter, page)
     }
 
     fn count_handlers(&self, account: Uuid, filter: &HandlerFilter) -> Result<u64> {
-        handlers::count_handlers(&*self.db()?, account, filter)
+        handlers::count_handlers(&*self.db(), account, filter)
     }
 
     fn replace_handler(&self, handler: &Handler) -> Result<()> {
@@ -697,27 +705,27 @@ impl Store for SqliteStore {
     }
 
     fn event_descriptor(&self, account: Uuid, id: Uuid) -> Result<Option<StoredDescriptor>> {
-        events::event_descriptor(&*self.db()?, account, id)
+        events::event_descriptor(&*self.db(), account, id)
     }
 
     fn scan_event_descriptors(&self, each: &mut dyn FnMut(IndexedEvent)) -> Result<()> {
-        scan::scan_event_descriptors(&*self.db()?, each)
+        scan::scan_event_descriptors(&*self.db(), each)
     }
 
     fn event_ids(&self, account: Uuid, query: &EventQuery) -> Result<Vec<Uuid>> {
-        events::event_ids(&*self.db()?, account, query)
+        events::event_ids(&*self.db(), account, query)
     }
 
     fn event(&self, account: Uuid, id: Uuid) -> Result<Event> {
-        events::event(&*self.db()?, account, id)
+        events::event(&*self.db(), account, id)
     }
 
     fn events(&self, account: Uuid, query: &EventQuery, page: Page) -> Result<Vec<Event>> {
-        events::events(&*self.db()?, account, query, page)
+        events::events(&*self.db(), account, query, page)
     }
 
     fn count_events(&self, account: Uuid, query: &EventQuery) -> Result<u64> {
-        events::count_events(&*self.db()?, account, query)
+        events::count_events(&*self.db(), account, query)
     }
 
     fn delete_event(&self, account: Uuid, id: Uuid) -> Result<()> {
@@ -759,7 +767,7 @@ impl SqliteStore {
         condition: &str,
         args: &[&dyn rusqlite::ToSql],
     ) -> Result<Vec<Verifier>> {
-        let db = self.db()?;
+        let db = self.db();
         let mut stmt = db
             .prepare(&format!(
                 "SELECT verifier_id, account_id, description, policies, create_time FROM verifiers WHERE {condition}"
@@ -780,7 +788,7 @@ impl SqliteStore {
     }
 
     fn token_where(&self, condition: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<Token>> {
-        let db = self.db()?;
+        let db = self.db();
         let mut stmt = db
             .prepare(&format!(
                 "SELECT token_id, account_id, permissions, description, expiration_time, visibility_area, create_time
@@ -808,7 +816,7 @@ impl SqliteStore {
         condition: &str,
         args: &[&dyn rusqlite::ToSql],
     ) -> Result<Option<Account>> {
-        self.db()?
+        self.db()
             .query_row(
                 &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE {condition}"),
                 args,
@@ -827,7 +835,7 @@ mod tests {
     fn the_database_is_opened_in_wal_mode_and_flushed_by_group_sync() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path()).unwrap();
-        let db = store.db().unwrap();
+        let db = store.writer().unwrap();
         let mode: String = db
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
             .unwrap();
