@@ -26,7 +26,8 @@ impl Readers {
                 let connection = Connection::open(path).map_err(unavailable)?;
                 connection
                     .execute_batch(
-                        "PRAGMA query_only=1; PRAGMA cache_size=-16384; PRAGMA busy_timeout=5000;",
+                        "PRAGMA query_only=1; PRAGMA cache_size=-16384; PRAGMA mmap_size=1073741824; \
+                         PRAGMA busy_timeout=5000;",
                     )
                     .map_err(unavailable)?;
                 Ok(Mutex::new(connection))
