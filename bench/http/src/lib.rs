@@ -1,12 +1,12 @@
 //! What the HTTP benchmarks share: an `argus serve` process on a fresh data directory with one Basic account,
-//! and latency percentiles.
+//! client threads sending requests for a fixed time, and latency percentiles.
 
 use anyhow::{Context, bail};
 use base64::Engine as _;
 use serde_json::json;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A running server, killed on drop, with the base URL and the Basic credentials of its one account.
 pub struct BenchServer {
@@ -90,4 +90,48 @@ impl Latencies {
         let at = ((self.0.len() as f64 * p) as usize).min(self.0.len() - 1);
         self.0[at].as_secs_f64() * 1e3
     }
+}
+
+/// Runs `clients` threads for `seconds`, each with its own keep-alive connection calling `request(agent, client,
+/// round)` in a loop, and times every call. Returns the latencies and the seconds the run took; the first failed
+/// request fails the run.
+pub fn run_clients(
+    clients: usize,
+    seconds: u64,
+    request: impl Fn(&ureq::Agent, usize, usize) -> anyhow::Result<()> + Sync,
+) -> anyhow::Result<(Latencies, f64)> {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let request = &request;
+    let results: Vec<anyhow::Result<Vec<Duration>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..clients)
+            .map(|client| {
+                s.spawn(move || -> anyhow::Result<Vec<Duration>> {
+                    let agent = ureq::AgentBuilder::new()
+                        .timeout(Duration::from_secs(60))
+                        .build();
+                    let mut own = Vec::new();
+                    while Instant::now() < deadline {
+                        let t0 = Instant::now();
+                        request(&agent, client, own.len())?;
+                        own.push(t0.elapsed());
+                    }
+                    Ok(own)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .map_err(|_| anyhow::anyhow!("a client thread panicked"))?
+            })
+            .collect()
+    });
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut all = Vec::new();
+    for r in results {
+        all.extend(r?);
+    }
+    Ok((Latencies::new(all)?, elapsed))
 }

@@ -6,9 +6,8 @@
 //! Usage: s1-events ARGUS_BIN CONCURRENCY SECONDS BATCH
 
 use anyhow::{Context, bail};
-use argus_bench_http::{BenchServer, Latencies};
+use argus_bench_http::{BenchServer, run_clients};
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
 
 fn batch(thread: usize, round: usize, size: usize) -> Value {
     let events: Vec<Value> = (0..size)
@@ -33,49 +32,20 @@ fn main() -> anyhow::Result<()> {
     let server = BenchServer::start(&args[1])?;
     let (base, auth) = (&server.base, &server.auth);
 
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let started = Instant::now();
-    let results: Vec<anyhow::Result<Vec<Duration>>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..concurrency)
-            .map(|t| {
-                s.spawn(move || -> anyhow::Result<Vec<Duration>> {
-                    let agent = ureq::AgentBuilder::new()
-                        .timeout(Duration::from_secs(60))
-                        .build();
-                    let mut own = Vec::new();
-                    while Instant::now() < deadline {
-                        let body = batch(t, own.len(), size).to_string();
-                        let t0 = Instant::now();
-                        let response = agent
-                            .post(&format!("{base}/6/events"))
-                            .set("Authorization", auth)
-                            .set("Content-Type", "application/json")
-                            .send_string(&body)
-                            .context("POST /6/events")?;
-                        if response.status() != 201 {
-                            bail!("POST /6/events answered {}", response.status());
-                        }
-                        own.push(t0.elapsed());
-                    }
-                    Ok(own)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .map_err(|_| anyhow::anyhow!("a client thread panicked"))?
-            })
-            .collect()
-    });
-    let elapsed = started.elapsed().as_secs_f64();
+    let (latencies, elapsed) = run_clients(concurrency, seconds, |agent, client, round| {
+        let body = batch(client, round, size).to_string();
+        let response = agent
+            .post(&format!("{base}/6/events"))
+            .set("Authorization", auth)
+            .set("Content-Type", "application/json")
+            .send_string(&body)
+            .context("POST /6/events")?;
+        if response.status() != 201 {
+            bail!("POST /6/events answered {}", response.status());
+        }
+        Ok(())
+    })?;
     drop(server);
-    let mut all = Vec::new();
-    for r in results {
-        all.extend(r?);
-    }
-    let latencies = Latencies::new(all)?;
     let requests = latencies.count();
     println!(
         "| events/request | concurrency | seconds | requests | events | events/s | requests/s | p50 ms | p99 ms |"

@@ -7,8 +7,9 @@
 //! Usage: s1-search ARGUS_BIN N CONCURRENCY SECONDS
 
 use anyhow::{Context, bail};
-use argus_bench_http::{BenchServer, Latencies};
+use argus_bench_http::{BenchServer, run_clients};
 use serde_json::{Value, json};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const DAY_MS: i64 = 86_400_000;
@@ -57,58 +58,36 @@ fn main() -> anyhow::Result<()> {
     }
     let load_secs = loading.elapsed().as_secs_f64();
 
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let results: Vec<anyhow::Result<(Vec<Duration>, usize)>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..concurrency)
-            .map(|t| {
-                s.spawn(move || -> anyhow::Result<(Vec<Duration>, usize)> {
-                    let agent = ureq::AgentBuilder::new()
-                        .timeout(Duration::from_secs(60))
-                        .build();
-                    let (mut own, mut found) = (Vec::new(), 0);
-                    let mut round = t;
-                    while Instant::now() < deadline {
-                        round += concurrency;
-                        let day = (round % 30) as i64;
-                        let (tag, camera) = (round % TAGS, (round * 7) % CAMERAS);
-                        let url = format!(
-                            "{base}/6/events?create_time__gte={}&create_time__lt={}&tags=tag{tag}&meta.camera__eq:integer={camera}&page_size=100",
-                            rfc3339(start + day * DAY_MS),
-                            rfc3339(start + (day + 1) * DAY_MS)
-                        );
-                        let t0 = Instant::now();
-                        let response = agent.get(&url).set("Authorization", auth).call().context("GET /6/events")?;
-                        let body: Value = serde_json::from_reader(response.into_reader())?;
-                        own.push(t0.elapsed());
-                        let events = body["events"].as_array().context("events")?;
-                        for e in events {
-                            let tagged = e["tags"].as_array().is_some_and(|t| t.contains(&json!(format!("tag{tag}"))));
-                            if !tagged || e["meta"]["camera"] != json!(camera) {
-                                bail!("an event that fails the filters came back: {e}");
-                            }
-                        }
-                        found += events.len();
-                    }
-                    Ok((own, found))
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .map_err(|_| anyhow::anyhow!("a client thread panicked"))?
-            })
-            .collect()
-    });
+    let found = AtomicUsize::new(0);
+    let (latencies, elapsed) = run_clients(concurrency, seconds, |agent, client, round| {
+        let round = client + round * concurrency;
+        let day = (round % 30) as i64;
+        let (tag, camera) = (round % TAGS, (round * 7) % CAMERAS);
+        let url = format!(
+            "{base}/6/events?create_time__gte={}&create_time__lt={}&tags=tag{tag}&meta.camera__eq:integer={camera}&page_size=100",
+            rfc3339(start + day * DAY_MS),
+            rfc3339(start + (day + 1) * DAY_MS)
+        );
+        let response = agent
+            .get(&url)
+            .set("Authorization", auth)
+            .call()
+            .context("GET /6/events")?;
+        let body: Value = serde_json::from_reader(response.into_reader())?;
+        let events = body["events"].as_array().context("events")?;
+        for e in events {
+            let tagged = e["tags"]
+                .as_array()
+                .is_some_and(|t| t.contains(&json!(format!("tag{tag}"))));
+            if !tagged || e["meta"]["camera"] != json!(camera) {
+                bail!("an event that fails the filters came back: {e}");
+            }
+        }
+        found.fetch_add(events.len(), Ordering::Relaxed);
+        Ok(())
+    })?;
     drop(server);
-    let (mut all, mut found) = (Vec::new(), 0);
-    for r in results {
-        let (own, f) = r?;
-        all.extend(own);
-        found += f;
-    }
-    let latencies = Latencies::new(all)?;
+    let found = found.into_inner();
     println!(
         "| events stored | load events/s | concurrency | seconds | searches | events found | searches/s | p50 ms | p99 ms |"
     );
@@ -117,7 +96,7 @@ fn main() -> anyhow::Result<()> {
         "| {n} | {:.0} | {concurrency} | {seconds} | {} | {found} | {:.1} | {:.2} | {:.2} |",
         n as f64 / load_secs,
         latencies.count(),
-        latencies.count() as f64 / seconds as f64,
+        latencies.count() as f64 / elapsed,
         latencies.ms(0.50),
         latencies.ms(0.99)
     );
