@@ -424,7 +424,7 @@ impl Store for SqliteStore {
     }
 
     fn scan_face_descriptors(&self, each: &mut dyn FnMut(IndexedFace)) -> Result<()> {
-        scan::scan_face_descriptors(&*self.db(), each)
+        scan::scan_face_descriptors(&self.db(), each)
     }
 
     fn put_attribute(&self, a: &Attribute) -> Result<()> {
@@ -450,7 +450,7 @@ impl Store for SqliteStore {
         id: Uuid,
         now_ms: i64,
     ) -> Result<TemporaryAttribute> {
-        temporary_attributes::get(&*self.db(), account, id, now_ms)
+        temporary_attributes::get(&self.db(), account, id, now_ms)
     }
 
     fn delete_attribute(&self, account: Uuid, id: Uuid) -> Result<()> {
@@ -492,11 +492,11 @@ impl Store for SqliteStore {
     }
 
     fn accounts(&self, filter: &AccountFilter, page: Page) -> Result<Vec<Account>> {
-        accounts::accounts(&*self.db(), filter, page)
+        accounts::accounts(&self.db(), filter, page)
     }
 
     fn count_accounts(&self, filter: &AccountFilter) -> Result<u64> {
-        accounts::count_accounts(&*self.db(), filter)
+        accounts::count_accounts(&self.db(), filter)
     }
 
     fn update_account(&self, id: Uuid, patch: &AccountPatch) -> Result<()> {
@@ -567,11 +567,11 @@ impl Store for SqliteStore {
     }
 
     fn faces_matching(&self, account: Uuid, query: &FaceQuery, page: Page) -> Result<Vec<Face>> {
-        face_queries::faces_matching(&*self.db(), account, query, page)
+        face_queries::faces_matching(&self.db(), account, query, page)
     }
 
     fn count_faces_matching(&self, account: Uuid, query: &FaceQuery) -> Result<u64> {
-        face_queries::count_faces_matching(&*self.db(), account, query)
+        face_queries::count_faces_matching(&self.db(), account, query)
     }
 
     fn delete_faces(&self, account: Uuid, ids: &[Uuid]) -> Result<Vec<Uuid>> {
@@ -579,11 +579,11 @@ impl Store for SqliteStore {
     }
 
     fn lists_of_face(&self, account: Uuid, face: Uuid) -> Result<Vec<Uuid>> {
-        list_queries::lists_of_face(&*self.db(), account, face)
+        list_queries::lists_of_face(&self.db(), account, face)
     }
 
     fn face_attribute(&self, account: Uuid, face: Uuid) -> Result<FaceAttribute> {
-        face_attributes::face_attribute(&*self.db(), account, face)
+        face_attributes::face_attribute(&self.db(), account, face)
     }
 
     fn put_face_attribute(
@@ -600,19 +600,19 @@ impl Store for SqliteStore {
     }
 
     fn count_faces_with_attributes(&self, account: Uuid) -> Result<u64> {
-        face_attributes::count_faces_with_attributes(&*self.db(), account)
+        face_attributes::count_faces_with_attributes(&self.db(), account)
     }
 
     fn lists_matching(&self, account: Uuid, filter: &ListFilter, page: Page) -> Result<Vec<List>> {
-        list_queries::lists_matching(&*self.db(), account, filter, page)
+        list_queries::lists_matching(&self.db(), account, filter, page)
     }
 
     fn count_lists_matching(&self, account: Uuid, filter: &ListFilter) -> Result<u64> {
-        list_queries::count_lists_matching(&*self.db(), account, filter)
+        list_queries::count_lists_matching(&self.db(), account, filter)
     }
 
     fn count_list_faces(&self, account: Uuid, list: Uuid) -> Result<u64> {
-        list_queries::count_list_faces(&*self.db(), account, list)
+        list_queries::count_list_faces(&self.db(), account, list)
     }
 
     fn delete_list_with_faces(&self, account: Uuid, id: Uuid) -> Result<Vec<Uuid>> {
@@ -643,7 +643,7 @@ impl Store for SqliteStore {
         id: Uuid,
         now_ms: i64,
     ) -> Result<StoredObject> {
-        objects::object(&*self.db(), account, kind, id, now_ms)
+        objects::object(&self.db(), account, kind, id, now_ms)
     }
 
     fn object_exists(
@@ -653,7 +653,7 @@ impl Store for SqliteStore {
         id: Uuid,
         now_ms: i64,
     ) -> Result<bool> {
-        objects::object_exists(&*self.db(), account, kind, id, now_ms)
+        objects::object_exists(&self.db(), account, kind, id, now_ms)
     }
 
     fn delete_object(&self, account: Uuid, kind: ObjectKind, id: Uuid) -> Result<()> {
@@ -666,7 +666,7 @@ impl Store for SqliteStore {
         query: &EventQuery,
         request: &crate::StatsRequest,
     ) -> Result<crate::StatsTable> {
-        event_stats::event_stats(&*self.db(), account, query, request)
+        event_stats::event_stats(&self.db(), account, query, request)
     }
 
     fn create_handler(&self, handler: &Handler) -> Result<()> {
@@ -674,15 +674,15 @@ impl Store for SqliteStore {
     }
 
     fn handler(&self, account: Uuid, id: Uuid) -> Result<Handler> {
-        handlers::handler(&*self.db(), account, id)
+        handlers::handler(&self.db(), account, id)
     }
 
     fn handlers(&self, account: Uuid, filter: &HandlerFilter, page: Page) -> Result<Vec<Handler>> {
-        handlers::handlers(&*self.db(), account, filter, page)
+        handlers::handlers(&self.db(), account, filter, page)
     }
 
     fn count_handlers(&self, account: Uuid, filter: &HandlerFilter) -> Result<u64> {
-        handlers::count_handlers(&*self.db(), account, filter)
+        handlers::count_handlers(&self.db(), account, filter)
     }
 
     fn replace_handler(&self, handler: &Handler) -> Result<()> {
@@ -705,27 +705,27 @@ impl Store for SqliteStore {
     }
 
     fn event_descriptor(&self, account: Uuid, id: Uuid) -> Result<Option<StoredDescriptor>> {
-        events::event_descriptor(&*self.db(), account, id)
+        events::event_descriptor(&self.db(), account, id)
     }
 
     fn scan_event_descriptors(&self, each: &mut dyn FnMut(IndexedEvent)) -> Result<()> {
-        scan::scan_event_descriptors(&*self.db(), each)
+        scan::scan_event_descriptors(&self.db(), each)
     }
 
     fn event_ids(&self, account: Uuid, query: &EventQuery) -> Result<Vec<Uuid>> {
-        events::event_ids(&*self.db(), account, query)
+        events::event_ids(&self.db(), account, query)
     }
 
     fn event(&self, account: Uuid, id: Uuid) -> Result<Event> {
-        events::event(&*self.db(), account, id)
+        events::event(&self.db(), account, id)
     }
 
     fn events(&self, account: Uuid, query: &EventQuery, page: Page) -> Result<Vec<Event>> {
-        events::events(&*self.db(), account, query, page)
+        events::events(&self.db(), account, query, page)
     }
 
     fn count_events(&self, account: Uuid, query: &EventQuery) -> Result<u64> {
-        events::count_events(&*self.db(), account, query)
+        events::count_events(&self.db(), account, query)
     }
 
     fn delete_event(&self, account: Uuid, id: Uuid) -> Result<()> {
