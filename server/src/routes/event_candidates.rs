@@ -4,9 +4,11 @@
 //! time, external id) are evaluated inside the scan; any other condition is first resolved by the store to the
 //! set of event ids that meet it. The caller's account always scopes the search: an `account_id` filter naming
 //! another account selects nothing. The estimations handlers store are filtered as `GET /6/events` does
-//! (`age__gte`, `age__lt`, and code lists with null for `gender`, `emotions`, `liveness`); filters on estimations
-//! this build does not make, the geo box and `meta` answer 501 (19001); an unknown field answers 12022.
+//! (`age__gte`, `age__lt`, and code lists with null for `gender`, `emotions`, `liveness`), and the geo box as
+//! `GET /6/events` takes it (numbers, or `null` for "no position"); filters on estimations this build does not
+//! make and `meta` answer 501 (19001); an unknown field answers 12022.
 
+use super::event_query::geo_box;
 use crate::error::{ApiError, ApiResult};
 use crate::estimations::ESTIMATION_FILTERS;
 use crate::request::time_text;
@@ -19,15 +21,6 @@ use serde_json::{Map, Value, json};
 use std::collections::HashSet;
 use std::sync::Arc;
 use uuid::Uuid;
-
-/// Event filters of the API that this build does not take in a matcher candidate (besides the estimation
-/// filters and `meta.*`).
-const UNSUPPORTED: &[&str] = &[
-    "origin_longitude",
-    "origin_latitude",
-    "longitude_delta",
-    "latitude_delta",
-];
 
 /// The filters of an `events` candidate as the client sends them.
 #[derive(Deserialize)]
@@ -76,6 +69,17 @@ struct EventFilters {
     gender: Option<Vec<Option<u8>>>,
     emotions: Option<Vec<Option<u8>>>,
     liveness: Option<Vec<Option<u8>>>,
+    #[serde(default, deserialize_with = "present")]
+    origin_longitude: Option<Option<f64>>,
+    #[serde(default, deserialize_with = "present")]
+    origin_latitude: Option<Option<f64>>,
+    longitude_delta: Option<f64>,
+    latitude_delta: Option<f64>,
+}
+
+/// A field that is present: `null` is `Some(None)`, absent (the default) is `None`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<f64>>, D::Error> {
+    Option::<f64>::deserialize(d).map(Some)
 }
 
 /// An `events` candidate ready to search: the index filter, or nothing when it can select no event.
@@ -173,10 +177,7 @@ fn event_query(
     filters: &Map<String, Value>,
 ) -> ApiResult<(EventQuery, Option<Uuid>)> {
     for name in filters.keys() {
-        if ESTIMATION_FILTERS.contains(&name.as_str())
-            || UNSUPPORTED.contains(&name.as_str())
-            || name.starts_with("meta.")
-        {
+        if ESTIMATION_FILTERS.contains(&name.as_str()) || name.starts_with("meta.") {
             return Err(ApiError::unsupported(format!(
                 "the event candidate filter {name}"
             )));
@@ -235,7 +236,13 @@ fn event_query(
         districts: f.districts,
         streets: f.streets,
         house_numbers: f.house_numbers,
-        geo: None,
+        geo: geo_box(
+            f.origin_longitude,
+            f.origin_latitude,
+            f.longitude_delta,
+            f.latitude_delta,
+        )
+        .map_err(|(field, why)| invalid(index, field, &why))?,
         tags: f.tags,
         user_data: f.user_data,
         top_similarity_gte: similarity("top_similar_object_similarity__gte", f.top_similarity_gte)?,

@@ -129,31 +129,49 @@ fn number(req: &Request, name: &str) -> ApiResult<Option<f64>> {
     }
 }
 
-/// The geo box (catalogue §2.14): both origins set, or one of them `null` with no deltas, or nothing.
+/// The geo box (catalogue §2.14) of `GET /6/events`: both origins set, or one of them `null` with no deltas, or
+/// nothing.
 fn geo(req: &Request) -> ApiResult<Option<GeoFilter>> {
-    let origin = |name: &str, limit: f64| -> ApiResult<Option<Option<f64>>> {
+    let origin = |name: &str| -> ApiResult<Option<Option<f64>>> {
         match req.query.get(name).map(String::as_str) {
             None => Ok(None),
             Some("null") => Ok(Some(None)),
-            Some(_) => match number(req, name)? {
-                Some(v) if v.abs() <= limit => Ok(Some(Some(v))),
-                _ => Err(ApiError::bad_query(format!(
-                    "{name} must be in -{limit}..{limit}"
-                ))),
-            },
+            Some(_) => number(req, name).map(Some),
         }
     };
-    let delta = |name: &str| -> ApiResult<Option<f64>> {
-        match number(req, name)? {
-            Some(v) if !(0.0..=90.0).contains(&v) => {
-                Err(ApiError::bad_query(format!("{name} must be in 0..90")))
-            }
-            v => Ok(v),
+    geo_box(
+        origin("origin_longitude")?,
+        origin("origin_latitude")?,
+        number(req, "longitude_delta")?,
+        number(req, "latitude_delta")?,
+    )
+    .map_err(|(_, why)| ApiError::bad_query(why))
+}
+
+/// The geo box from its four values: an origin is absent (`None`), `null` (`Some(None)`) or a number; the deltas
+/// default to 0.01 degrees. A bad value names its field.
+pub(super) fn geo_box(
+    longitude: Option<Option<f64>>,
+    latitude: Option<Option<f64>>,
+    longitude_delta: Option<f64>,
+    latitude_delta: Option<f64>,
+) -> Result<Option<GeoFilter>, (&'static str, String)> {
+    for (name, value, limit) in [
+        ("origin_longitude", longitude, 180.0),
+        ("origin_latitude", latitude, 90.0),
+    ] {
+        if value.flatten().is_some_and(|v| v.abs() > limit) {
+            return Err((name, format!("{name} must be in -{limit}..{limit}")));
         }
-    };
-    let longitude = origin("origin_longitude", 180.0)?;
-    let latitude = origin("origin_latitude", 90.0)?;
-    let (longitude_delta, latitude_delta) = (delta("longitude_delta")?, delta("latitude_delta")?);
+    }
+    for (name, value) in [
+        ("longitude_delta", longitude_delta),
+        ("latitude_delta", latitude_delta),
+    ] {
+        if value.is_some_and(|v| !(0.0..=90.0).contains(&v)) {
+            return Err((name, format!("{name} must be in 0..90")));
+        }
+    }
     let no_delta = longitude_delta.is_none() && latitude_delta.is_none();
     match (longitude, latitude) {
         (None, None) if no_delta => Ok(None),
@@ -166,8 +184,10 @@ fn geo(req: &Request) -> ApiResult<Option<GeoFilter>> {
             longitude_delta: longitude_delta.unwrap_or(0.01),
         })),
         (Some(None), _) | (_, Some(None)) if no_delta => Ok(Some(GeoFilter::Unset)),
-        _ => Err(ApiError::bad_query(
-            "the geo filter needs both origin_longitude and origin_latitude (or one of them null, without deltas)",
+        _ => Err((
+            "origin_longitude",
+            "the geo filter needs both origin_longitude and origin_latitude (or one of them null, without deltas)"
+                .into(),
         )),
     }
 }

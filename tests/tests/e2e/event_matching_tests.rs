@@ -91,8 +91,9 @@ fn a_face_finds_the_same_persons_events_and_filters_narrow_them() {
     let server = Server::start(dir.path());
     let me = Account::create(&server, "event-match@argus.dev");
     let (door, gate) = (handler(&server, &me), handler(&server, &me));
-    let door_path =
-        format!("/6/handlers/{door}/events?source=door1&tags=entrance&external_id=visit1");
+    let door_path = format!(
+        "/6/handlers/{door}/events?source=door1&tags=entrance&external_id=visit1&latitude=55.75&longitude=37.62"
+    );
     let obama = event(&server, &me, &door_path, "obama.jpg", None);
     let biden = event(
         &server,
@@ -152,6 +153,32 @@ fn a_face_finds_the_same_persons_events_and_filters_narrow_them() {
     assert_eq!(
         only(json!({"origin": "events", "sources": ["door1"], "tags": ["entrance"]})),
         vec![obama.clone()]
+    );
+    assert_eq!(
+        only(json!({"origin": "events", "origin_longitude": 37.625, "origin_latitude": 55.749})),
+        vec![obama.clone()],
+        "inside the default box of 0.01 degrees"
+    );
+    assert_eq!(
+        only(
+            json!({"origin": "events", "origin_longitude": 37.7, "origin_latitude": 55.75,
+                    "longitude_delta": 0.05})
+        ),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        only(json!({"origin": "events", "origin_latitude": null})),
+        vec![obama_at_gate.clone(), biden.clone()],
+        "null selects the events without a position"
+    );
+    assert_eq!(
+        code(&matcher(
+            &server,
+            &me,
+            reference.clone(),
+            json!({"origin": "events", "origin_longitude": 200, "origin_latitude": 0})
+        )),
+        (400, Some(12022))
     );
     assert_eq!(
         only(json!({"origin": "events", "user_data": "nobody", "handler_ids": [door]})),
