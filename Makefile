@@ -3,7 +3,7 @@
 # Heavy artefacts live outside the repository, keyed by checksum:
 #   ~/.cache/argus/venv     Python venv (ONNX Runtime library, model converters, test references)
 #   ~/.cache/argus/dl       registry packages the models come from
-#   ~/.cache/argus/models   converted ONNX models (ARGUS_MODELS_DIR)
+#   ~/.cache/argus/models   converted ONNX models and the Burn weights made from them (ARGUS_MODELS_DIR)
 #   ~/.cache/argus/photos   test photos (ARGUS_PHOTOS_DIR)
 #   ~/.cache/argus/tfjs     TensorFlow.js, the reference runtime of the TF.js model tests (npm installs it)
 #   ~/.cache/argus/target   the test suite's Cargo build directory (TEST_TARGET_DIR): compiled
@@ -37,8 +37,10 @@ system-deps:
 venv:
 	@bash scripts/venv.sh "$(VENV)" models/requirements.txt
 
+# The ONNX files and test photos, then the burnpack weights of the networks the Burn backends run.
 models: venv
 	@$(PYTHON) models/build.py --models-dir "$(ARGUS_MODELS_DIR)" --photos-dir "$(ARGUS_PHOTOS_DIR)"
+	@CARGO_TARGET_DIR="$(TEST_TARGET_DIR)" $(CARGO) run -q -p argus-burnpack -- "$(ARGUS_MODELS_DIR)"
 
 build:
 	CARGO_TARGET_DIR="$(TEST_TARGET_DIR)" $(CARGO) build --workspace --all-targets

@@ -94,8 +94,12 @@ impl Engine {
             limits,
             Box::new(move |rows| run_descriptor(&net, rows)),
         )?;
-        let attributes =
-            AttributeNets::open(config.backend, &config.models_dir, config.threads, limits)?;
+        let attributes = AttributeNets::open(
+            config.backend.for_attributes(),
+            &config.models_dir,
+            config.threads,
+            limits,
+        )?;
         let jpeg = choose_jpeg_decoder(config.jpeg)?;
         Ok(Engine {
             config,

@@ -53,8 +53,9 @@ pub enum EngineError {
         /// What went wrong.
         reason: String,
     },
-    /// The ONNX Runtime library could not be found or loaded.
-    #[error("ONNX Runtime is unavailable: {reason}")]
+    /// A network runtime cannot run here: the ONNX Runtime library or one of its providers is missing, or the
+    /// driver or device a Burn backend needs, or this build has no Burn networks.
+    #[error("network runtime unavailable: {reason}")]
     RuntimeUnavailable {
         /// What was tried and what failed.
         reason: String,

@@ -1,7 +1,8 @@
 //! Pixels → faces → descriptors and attributes. Decoding (JPEGs on an NVIDIA GPU through nvJPEG where it
 //! loads), MTCNN detection, five-point alignment, descriptor extraction, face attributes (head pose, emotions,
 //! age/gender, liveness), dynamic batching and model-free sample quality, with networks run through a `Backend`
-//! (ONNX Runtime on the CPU, or through its CUDA or TensorRT provider where the loaded library has them).
+//! (ONNX Runtime on the CPU, or through its CUDA or TensorRT provider where the loaded library has them; or, for
+//! detection and descriptors, Burn on CubeCL's wgpu or CUDA runtime).
 //! No HTTP and no database: callers hand in bytes and get back faces, samples and descriptors.
 #![warn(missing_docs)]
 

@@ -1,9 +1,9 @@
-//! Network execution. `Backend` picks where networks run: ONNX Runtime, loaded at run time from the
-//! `onnxruntime` Python wheel's shared library (or `ORT_DYLIB_PATH`), on the CPU, or on an NVIDIA GPU through its
-//! CUDA or TensorRT execution provider when the loaded library has them (the `onnxruntime-gpu` wheel does; the
-//! plain wheel does not). `choose_backend` turns a `BackendChoice` into a backend and the reason for it.
-//! Owns: finding and initialising the runtime library, sessions, and turning tensors in and out.
+//! ONNX Runtime, loaded at run time from the `onnxruntime` Python wheel's shared library (or `ORT_DYLIB_PATH`),
+//! on the CPU, or on an NVIDIA GPU through its CUDA or TensorRT execution provider when the loaded library has
+//! them (the `onnxruntime-gpu` wheel does; the plain wheel does not).
+//! Owns: finding and initialising the runtime library, its providers, sessions, and turning tensors in and out.
 
+use super::Backend;
 use crate::error::{EngineError, Result};
 use ndarray::{ArrayD, IxDyn};
 use ort::ep::{ExecutionProvider, ExecutionProviderDispatch};
@@ -12,96 +12,41 @@ use ort::value::TensorRef;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
-/// Where networks run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
-    /// ONNX Runtime, CPU execution provider.
-    OrtCpu,
-    /// ONNX Runtime, CUDA execution provider (nodes it lacks fall back to the CPU provider).
-    OrtCuda,
-    /// ONNX Runtime, TensorRT execution provider in fp16 with its engines cached on disk beside the models
-    /// (`tensorrt-cache/`), then CUDA, then CPU for the nodes TensorRT does not take.
-    OrtTensorRt,
-}
-
-impl Backend {
-    /// The name shown in health checks and metrics.
-    pub fn name(self) -> &'static str {
-        match self {
-            Backend::OrtCpu => "ort-cpu",
-            Backend::OrtCuda => "ort-cuda",
-            Backend::OrtTensorRt => "ort-tensorrt",
-        }
+/// The execution provider ONNX Runtime must list for `backend` (`None`: always there; Burn backends are not
+/// asked about here).
+fn provider(backend: Backend) -> Option<&'static str> {
+    match backend {
+        Backend::OrtCuda => Some(ort::ep::CUDA::NAME),
+        Backend::OrtTensorRt => Some(ort::ep::TensorRT::NAME),
+        Backend::OrtCpu | Backend::BurnWgpu | Backend::BurnCuda => None,
     }
-
-    /// The execution provider ONNX Runtime must list for this backend (`None`: always there).
-    fn provider(self) -> Option<&'static str> {
-        match self {
-            Backend::OrtCpu => None,
-            Backend::OrtCuda => Some(ort::ep::CUDA::NAME),
-            Backend::OrtTensorRt => Some(ort::ep::TensorRT::NAME),
-        }
-    }
-}
-
-/// What the operator asked for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BackendChoice {
-    /// The best that works here: TensorRT, else CUDA, else the CPU.
-    Auto,
-    /// A GPU provider (TensorRT, else CUDA), or an error.
-    Gpu,
-    /// This backend, or an error.
-    Exactly(Backend),
 }
 
 /// How to get the GPU providers, appended to a reason that names a missing one.
-const GPU_HINT: &str = " (the onnxruntime-gpu wheel has the CUDA and TensorRT providers: point ORT_DYLIB_PATH \
-                        at its libonnxruntime.so)";
+pub(super) const GPU_HINT: &str = " (the onnxruntime-gpu wheel has the CUDA and TensorRT providers: point \
+                                   ORT_DYLIB_PATH at its libonnxruntime.so)";
 
-/// The backend for `choice`, with the reason, or `RuntimeUnavailable` saying why a required GPU provider is
-/// missing. Never panics: a missing runtime library or provider is a reason, not a crash.
-pub fn choose_backend(choice: BackendChoice) -> Result<(Backend, String)> {
-    let candidates: &[Backend] = match &choice {
-        BackendChoice::Auto => &[Backend::OrtTensorRt, Backend::OrtCuda, Backend::OrtCpu],
-        BackendChoice::Gpu => &[Backend::OrtTensorRt, Backend::OrtCuda],
-        BackendChoice::Exactly(backend) => std::slice::from_ref(backend),
-    };
-    // Asked of the runtime once, and only when a GPU provider is a candidate.
-    let mut listed: Option<std::result::Result<Vec<&'static str>, String>> = None;
-    let mut missing = Vec::new();
-    for &backend in candidates {
-        let Some(provider) = backend.provider() else {
-            return Ok(chosen(choice, backend, &missing));
-        };
-        match listed.get_or_insert_with(available_providers) {
-            Ok(names) if names.contains(&provider) => return Ok(chosen(choice, backend, &missing)),
-            Ok(names) => missing.push(format!(
-                "{}: the ONNX Runtime library has no {provider} (it lists {})",
-                backend.name(),
-                names.join(", ")
-            )),
-            Err(error) => missing.push(format!("{}: {error}", backend.name())),
-        }
-    }
-    Err(EngineError::RuntimeUnavailable {
-        reason: format!("{}{GPU_HINT}", missing.join("; ")),
-    })
+/// The providers of the loaded library, asked for once and only when a GPU provider is a candidate.
+#[derive(Default)]
+pub(super) struct Providers {
+    listed: Option<std::result::Result<Vec<&'static str>, String>>,
 }
 
-/// The reason for taking `backend` after the candidates before it were `missing`.
-fn chosen(choice: BackendChoice, backend: Backend, missing: &[String]) -> (Backend, String) {
-    let reason = if !missing.is_empty() {
-        format!("{}{GPU_HINT}", missing.join("; "))
-    } else if matches!(choice, BackendChoice::Exactly(_)) {
-        format!("{} was asked for", backend.name())
-    } else {
-        format!(
-            "{}: the best provider the ONNX Runtime library has",
-            backend.name()
-        )
-    };
-    (backend, reason)
+impl Providers {
+    /// Whether the library has `backend`'s provider, or why not.
+    pub(super) fn check(&mut self, backend: Backend) -> std::result::Result<(), String> {
+        let Some(provider) = provider(backend) else {
+            return Ok(());
+        };
+        match self.listed.get_or_insert_with(available_providers) {
+            Ok(names) if names.contains(&provider) => Ok(()),
+            Ok(names) => Err(format!(
+                "the ONNX Runtime library has no {provider} (it lists {})",
+                names.join(", ")
+            )),
+            Err(error) => Err(error.clone()),
+        }
+    }
 }
 
 /// The execution providers the loaded ONNX Runtime library was built with (of those Argus uses).
@@ -156,14 +101,17 @@ pub fn find_library() -> Result<PathBuf> {
 fn no_library(detail: &str) -> EngineError {
     EngineError::RuntimeUnavailable {
         reason: format!(
-            "set ORT_DYLIB_PATH to libonnxruntime.so, or run `make setup` to create the venv ({detail})"
+            "no ONNX Runtime library: set ORT_DYLIB_PATH to libonnxruntime.so, or run `make setup` to create the venv ({detail})"
         ),
     }
 }
 
 fn environment() -> Result<&'static ort::environment::Environment> {
     let env = ENVIRONMENT.get_or_init(|| {
-        let library = find_library().map_err(|e| e.to_string())?;
+        let library = find_library().map_err(|e| match e {
+            EngineError::RuntimeUnavailable { reason } => reason,
+            other => other.to_string(),
+        })?;
         let builder =
             ort::init_from(&library).map_err(|e| format!("{}: {e}", library.display()))?;
         builder
@@ -182,7 +130,8 @@ fn environment() -> Result<&'static ort::environment::Environment> {
 fn execution_providers(backend: Backend, model: &Path) -> Vec<ExecutionProviderDispatch> {
     let cuda = || ort::ep::CUDA::default().build().error_on_failure();
     match backend {
-        Backend::OrtCpu => Vec::new(),
+        // Burn backends never open an ONNX Runtime session (`Network::load`).
+        Backend::OrtCpu | Backend::BurnWgpu | Backend::BurnCuda => Vec::new(),
         Backend::OrtCuda => vec![cuda()],
         Backend::OrtTensorRt => {
             let cache = model
@@ -203,20 +152,20 @@ fn execution_providers(backend: Backend, model: &Path) -> Vec<ExecutionProviderD
     }
 }
 
-/// One loaded network. Runs are serialised per network; batching is what gives throughput.
-pub struct Network {
+/// One network in an ONNX Runtime session. Runs are serialised per network; batching is what gives throughput.
+pub struct OrtNetwork {
     name: &'static str,
     session: Mutex<Session>,
 }
 
-impl Network {
+impl OrtNetwork {
     /// Loads an ONNX file for the backend with `threads` intra-op threads.
     pub fn load(
         backend: Backend,
         name: &'static str,
         path: &Path,
         threads: usize,
-    ) -> Result<Network> {
+    ) -> Result<OrtNetwork> {
         let env = environment()?;
         let missing = |reason: String| EngineError::ModelMissing {
             path: path.to_path_buf(),
@@ -236,7 +185,7 @@ impl Network {
         let session = builder
             .commit_from_file(path)
             .map_err(|e| missing(e.to_string()))?;
-        Ok(Network {
+        Ok(OrtNetwork {
             name,
             session: Mutex::new(session),
         })
