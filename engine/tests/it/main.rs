@@ -3,6 +3,7 @@
 mod attributes_tests;
 mod backend_tests;
 mod bad_input_tests;
+mod burn_tests;
 mod common;
 mod detect_tests;
 mod extract_tests;

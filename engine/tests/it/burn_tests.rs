@@ -1,0 +1,172 @@
+//! The Burn backends against ONNX Runtime on the CPU, on real photos: the same faces, boxes and landmarks within
+//! 1 px, scores within 1e-3, and descriptors of the same samples at cosine ≥ 0.999 (fp32). On wgpu (Mesa's
+//! lavapipe in CI) without a Vulkan driver the test prints SKIPPED, or fails when `ARGUS_REQUIRE_GPU_TESTS` is
+//! set; on CUDA it skips where no NVIDIA driver and device are found, or fails when `ARGUS_REQUIRE_CUDA_TESTS` is
+//! set. Selection never panics: a Burn backend that cannot run here is refused with its reason.
+
+use crate::common::{engine, models_dir, photo};
+use argus_engine::{
+    Backend, BackendChoice, DetectOptions, Detection, Engine, EngineConfig, EngineError,
+    choose_backend, similarity,
+};
+use std::time::Instant;
+
+/// Few photos keep the run on lavapipe short: two people, an old photo, a landscape with no face.
+const PHOTOS: [&str; 4] = [
+    "obama.jpg",
+    "biden.jpg",
+    "grace_hopper.jpg",
+    "ice_block.jpg",
+];
+
+fn vulkan_present() -> bool {
+    let present = ["/usr/share/vulkan/icd.d", "/etc/vulkan/icd.d"]
+        .iter()
+        .filter_map(|dir| std::fs::read_dir(dir).ok())
+        .flatten()
+        .any(|entry| entry.is_ok());
+    if !present {
+        assert!(
+            std::env::var("ARGUS_REQUIRE_GPU_TESTS").is_err(),
+            "ARGUS_REQUIRE_GPU_TESTS is set but no Vulkan driver is installed"
+        );
+        eprintln!("SKIPPED: no Vulkan driver (install mesa-vulkan-drivers)");
+    }
+    present
+}
+
+/// An engine whose networks run on `backend`.
+fn engine_on(backend: Backend) -> Engine {
+    let mut config = EngineConfig::new(models_dir());
+    config.backend = backend;
+    Engine::open(config).unwrap_or_else(|e| panic!("{}: {e}", backend.name()))
+}
+
+/// Largest difference between the box corners and landmarks of two detections, in pixels.
+fn distance(a: &Detection, b: &Detection) -> f32 {
+    let corners = |d: &Detection| {
+        let r = d.rect;
+        [r.x, r.y, r.x + r.width, r.y + r.height]
+    };
+    let boxes = corners(a)
+        .into_iter()
+        .zip(corners(b))
+        .map(|(p, q)| (p - q).abs());
+    let points = a
+        .landmarks5
+        .iter()
+        .zip(b.landmarks5)
+        .map(|(p, q)| (p.x - q.x).abs().max((p.y - q.y).abs()));
+    boxes.chain(points).fold(0.0, f32::max)
+}
+
+/// Detection and extraction on `backend` against ONNX Runtime on the CPU, on `PHOTOS`.
+fn matches_ort_cpu(backend: Backend) {
+    let reference = engine();
+    let started = Instant::now();
+    let burn = engine_on(backend);
+    println!(
+        "{}: engine opened in {:.1?}",
+        backend.name(),
+        started.elapsed()
+    );
+    let (mut worst_px, mut worst_score, mut lowest_cosine) = (0f32, 0f32, 1f32);
+    for name in PHOTOS {
+        let image = photo(name);
+        let started = Instant::now();
+        let found = burn.detect(&image, &DetectOptions::default()).unwrap();
+        let detect_time = started.elapsed();
+        let expected = reference.detect(&image, &DetectOptions::default()).unwrap();
+        assert_eq!(
+            found.len(),
+            expected.len(),
+            "{name}: {found:?} vs {expected:?}"
+        );
+        let mut samples = Vec::new();
+        for (got, want) in found.iter().zip(&expected) {
+            let px = distance(got, want);
+            assert!(px <= 1.0, "{name}: {px} px apart: {got:?} vs {want:?}");
+            let score = (got.score - want.score).abs();
+            assert!(
+                score <= 1e-3,
+                "{name}: scores {} vs {}",
+                got.score,
+                want.score
+            );
+            (worst_px, worst_score) = (worst_px.max(px), worst_score.max(score));
+            samples.push(reference.warp(&image, want));
+        }
+        let started = Instant::now();
+        let descriptors = burn.extract(&samples).unwrap();
+        let extract_time = started.elapsed();
+        for (got, want) in descriptors.iter().zip(reference.extract(&samples).unwrap()) {
+            let cosine = similarity(got, &want).unwrap();
+            assert!(cosine >= 0.999, "{name}: cosine {cosine}");
+            lowest_cosine = lowest_cosine.min(cosine);
+        }
+        println!(
+            "{}: {name}: {} faces, detect {detect_time:.1?}, extract {extract_time:.1?}",
+            backend.name(),
+            found.len()
+        );
+    }
+    println!(
+        "{} vs ort-cpu: largest box/landmark difference {worst_px:.4} px, largest score difference \
+         {worst_score:.2e}, lowest descriptor cosine {lowest_cosine:.6}",
+        backend.name()
+    );
+}
+
+#[test]
+fn burn_wgpu_matches_ort_cpu() {
+    if vulkan_present() {
+        matches_ort_cpu(Backend::BurnWgpu);
+    }
+}
+
+#[test]
+fn burn_cuda_matches_ort_cpu_where_there_is_a_driver() {
+    match choose_backend(BackendChoice::Exactly(Backend::BurnCuda)) {
+        Ok(_) => matches_ort_cpu(Backend::BurnCuda),
+        Err(error) => {
+            assert!(
+                std::env::var("ARGUS_REQUIRE_CUDA_TESTS").is_err(),
+                "ARGUS_REQUIRE_CUDA_TESTS is set but burn-cuda cannot run: {error}"
+            );
+            eprintln!("SKIPPED: {error}");
+        }
+    }
+}
+
+#[test]
+fn a_burn_backend_says_where_the_attribute_networks_run() {
+    if !vulkan_present() {
+        return;
+    }
+    let (backend, reason) =
+        choose_backend(BackendChoice::Exactly(Backend::BurnWgpu)).expect("burn-wgpu runs here");
+    assert_eq!(backend, Backend::BurnWgpu);
+    assert_eq!(
+        reason,
+        "burn-wgpu was asked for (the attribute networks run on ort-cpu)"
+    );
+}
+
+#[test]
+fn burn_cuda_without_a_driver_is_refused_not_a_panic() {
+    let Err(refused) = choose_backend(BackendChoice::Exactly(Backend::BurnCuda)) else {
+        eprintln!("burn-cuda runs here: nothing to refuse");
+        return;
+    };
+    let text = refused.to_string();
+    assert!(text.contains("burn-cuda: "), "{text}");
+    let mut config = EngineConfig::new(models_dir());
+    config.backend = Backend::BurnCuda;
+    match Engine::open(config) {
+        Err(EngineError::RuntimeUnavailable { reason }) => {
+            assert!(reason.contains("burn-cuda"), "{reason}")
+        }
+        Err(other) => panic!("expected RuntimeUnavailable, got {other}"),
+        Ok(_) => panic!("burn-cuda opened where it was refused"),
+    }
+}
