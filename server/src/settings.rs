@@ -23,8 +23,8 @@ pub struct ServeArgs {
     pub models_dir: Option<PathBuf>,
     /// Where the networks and the matcher run: auto (networks on ONNX Runtime's TensorRT, else CUDA, else CPU
     /// provider; matcher on CUDA, else a hardware GPU, else the CPU), cpu, gpu (both on a GPU or no start), cuda
-    /// or wgpu (the matcher there, software Vulkan adapters included for wgpu), ort-cuda or ort-tensorrt (the
-    /// networks there). [default: auto]
+    /// or wgpu (detection and descriptor networks on Burn and the matcher on that runtime, software Vulkan
+    /// adapters included for wgpu), ort-cuda or ort-tensorrt (the networks there). [default: auto]
     #[arg(long, env = "ARGUS_BACKEND")]
     pub backend: Option<String>,
     /// Largest request body in bytes [default: 16 MiB].

@@ -185,16 +185,16 @@ struct Placement {
 }
 
 /// `auto`: the best of each; `cpu`: both on the CPU; `gpu`: both on a GPU or no start; `cuda` / `wgpu`: the
-/// matcher on that runtime, the networks as `auto`; `ort-cuda` / `ort-tensorrt`: the networks on that ONNX
-/// Runtime provider, the matcher as `auto`.
+/// networks on Burn and the matcher on that runtime, or no start; `ort-cuda` / `ort-tensorrt`: the networks on
+/// that ONNX Runtime provider, the matcher as `auto`.
 fn placement(setting: &str) -> anyhow::Result<Placement> {
     use BackendChoice::{Auto, Exactly, Gpu};
     let (networks, matcher, matcher_on_gpu) = match setting {
         "auto" => (Auto, IndexBackend::Auto, false),
         "cpu" => (Exactly(Backend::OrtCpu), IndexBackend::Cpu, false),
         "gpu" => (Gpu, IndexBackend::Auto, true),
-        "cuda" => (Auto, IndexBackend::Cuda, true),
-        "wgpu" => (Auto, IndexBackend::Wgpu, true),
+        "cuda" => (Exactly(Backend::BurnCuda), IndexBackend::Cuda, true),
+        "wgpu" => (Exactly(Backend::BurnWgpu), IndexBackend::Wgpu, true),
         "ort-cuda" => (Exactly(Backend::OrtCuda), IndexBackend::Auto, false),
         "ort-tensorrt" => (Exactly(Backend::OrtTensorRt), IndexBackend::Auto, false),
         other => anyhow::bail!(

@@ -4,6 +4,7 @@
 
 use crate::server::{Server, binary};
 use serde_json::json;
+use std::path::Path;
 use std::process::Command;
 
 /// Runs `argus serve --backend BACKEND` expecting it to refuse to start; returns its standard error.
@@ -75,6 +76,19 @@ fn a_gpu_provider_this_runtime_lacks_stops_the_start_with_the_reason() {
             "--backend {backend}: {stderr}"
         );
     }
+}
+
+#[test]
+fn cuda_without_a_driver_stops_the_start_with_the_reason() {
+    if Path::new("/proc/driver/nvidia").exists() {
+        eprintln!("an NVIDIA driver is loaded here: nothing to refuse");
+        return;
+    }
+    let stderr = refused_start("cuda");
+    assert!(
+        stderr.contains("burn-cuda: ") && stderr.contains("libcuda.so.1"),
+        "--backend cuda: {stderr}"
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
-//! The matcher index on a GPU (`--backend wgpu`; Mesa's lavapipe in CI): the health check and metrics say where it
-//! runs, enrolled faces are matched as on the CPU, deletes and list changes reach it, and a restart rebuilds it
-//! from the store. Without a Vulkan driver it prints SKIPPED, or fails when `ARGUS_REQUIRE_GPU_TESTS` is set.
+//! `--backend wgpu` (Mesa's lavapipe in CI): the detection and descriptor networks on Burn and the matcher index on
+//! the GPU; the health check and metrics say where they run, faces enrolled through the Burn networks are matched
+//! as on the CPU, deletes and list changes reach the index, and a restart rebuilds it from the store. Without a
+//! Vulkan driver it prints SKIPPED, or fails when `ARGUS_REQUIRE_GPU_TESTS` is set.
 
 use crate::server::{Account, Server, enrol_attribute, list_matches};
 use serde_json::{Value, json};
@@ -41,12 +42,23 @@ fn faces_match_on_the_gpu_index_as_on_the_cpu_one() {
         "{}",
         health.json
     );
+    assert_eq!(
+        health.json["backends"]["engine"],
+        json!({
+            "backend": "burn-wgpu",
+            "reason": "burn-wgpu was asked for (the attribute networks run on ort-cpu)"
+        }),
+        "{}",
+        health.json
+    );
     assert!(health.json["execution_time"].is_number());
     let metrics = String::from_utf8(server.get("/metrics", &[]).bytes).unwrap();
-    assert!(
-        metrics.contains(r#"argus_backend_info{backend="wgpu",component="matcher"} 1"#),
-        "{metrics}"
-    );
+    for line in [
+        r#"argus_backend_info{backend="wgpu",component="matcher"} 1"#,
+        r#"argus_backend_info{backend="burn-wgpu",component="engine"} 1"#,
+    ] {
+        assert!(metrics.contains(line), "{metrics}");
+    }
 
     let me = Account::create(&server, "gpu@argus.dev");
     let list = server.post_json("/6/lists", &me.h(), &json!({"user_data": "gpu"}));
