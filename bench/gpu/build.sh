@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Builds what bench/gpu/run.sh runs into bench/gpu/bin/ (ignored by git): the M2 benchmark and the
-# kernel test binary built for CUDA (`--features cuda-tests`), both release and stripped, so a
-# GPU machine without a Rust toolchain can run them (`run.sh` uses them when they are there).
+# Builds what bench/gpu/run.sh runs into bench/gpu/bin/ (ignored by git): the M2 benchmark, the
+# kernel test binary built for CUDA (`--features cuda-tests`) and the engine test binary (its
+# Burn tests compare the networks on CUDA with ONNX Runtime on the CPU), all release and stripped,
+# so a GPU machine without a Rust toolchain can run them (`run.sh` uses them when they are there).
+# The engine's Burn networks are generated from the ONNX files of `make models`: run it first,
+# and give the GPU machine the same models directory (ARGUS_MODELS_DIR), `.bpk` files included.
 # Usage: bash bench/gpu/build.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,5 +19,12 @@ for line in sys.stdin:
     if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "main":
         print(m["executable"])')
 cp "$TESTS" "$BIN/kernel_tests_cuda"
-strip "$BIN/m2_bench" "$BIN/kernel_tests_cuda"
+ENGINE_TESTS=$(cargo test --release -p argus-engine --test engine --no-run --message-format=json \
+    | python3 -c 'import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "engine":
+        print(m["executable"])')
+cp "$ENGINE_TESTS" "$BIN/engine_tests"
+strip "$BIN/m2_bench" "$BIN/kernel_tests_cuda" "$BIN/engine_tests"
 ls -l "$BIN"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# M2 on a GPU machine: the kernel test suite on CUDA, then Argus (CUDA) vs PyTorch torch.mm +
-# torch.topk (fp16) on the same GPU. Writes bench/results/m2-<date>-<host>/ with README.md
-# (command, git revision, GPU, driver, versions, measured copy bandwidth), raw.csv, the test log
-# and the summary table.
+# M2 on a GPU machine: the kernel test suite on CUDA, the detection and descriptor networks on
+# Burn's CUDA backend against ONNX Runtime on the CPU (the engine's Burn tests), then Argus (CUDA)
+# vs PyTorch torch.mm + torch.topk (fp16) on the same GPU. Writes bench/results/m2-<date>-<host>/
+# with README.md (command, git revision, GPU, driver, versions, measured copy bandwidth), raw.csv,
+# the test logs and the summary table.
 # Usage: bash bench/gpu/run.sh [--quick]   (--quick: N = 1M only, Q = 1 and 100)
 # The binaries come from bench/gpu/bin/ (bench/gpu/build.sh) when present, else they are built
 # here with cargo.
@@ -36,7 +37,7 @@ NVRTC_DIR="$(dirname "$(find "$CUDA_PATH" /usr/local/cuda/ $("$PYTHON" -c 'impor
 export LD_LIBRARY_PATH="${NVRTC_DIR:+$NVRTC_DIR:}$CUDA_PATH/lib64:$CUDA_PATH/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export CUDARC_CUDA_VERSION=13000
 
-if [[ ! -x "$BIN/m2_bench" || ! -x "$BIN/kernel_tests_cuda" ]]; then
+if [[ ! -x "$BIN/m2_bench" || ! -x "$BIN/kernel_tests_cuda" || ! -x "$BIN/engine_tests" ]]; then
     bash bench/gpu/build.sh
 fi
 
@@ -93,6 +94,17 @@ set -e
 echo "- kernel tests on CUDA: exit $TESTS_RC ($(grep -E '^test result' "$OUT_DIR/kernel-tests.log" || echo 'no result line'))" \
     >> "$OUT_DIR/README.md"
 
+echo "== Burn networks on CUDA vs ONNX Runtime on the CPU" >&2
+# The engine tests read the models (ONNX and .bpk) and photos of `make models` (ARGUS_MODELS_DIR,
+# ARGUS_PHOTOS_DIR) and ONNX Runtime from the venv (or ORT_DYLIB_PATH).
+set +e
+ARGUS_REQUIRE_CUDA_TESTS=1 timeout "${M2_BURN_TIMEOUT:-600}" "$BIN/engine_tests" burn_cuda --nocapture --test-threads=1 2>&1 \
+    | tee "$OUT_DIR/burn-cuda.log"
+BURN_RC=${PIPESTATUS[0]}
+set -e
+echo "- Burn networks on CUDA vs ONNX Runtime on the CPU: exit $BURN_RC ($(grep -E 'vs ort-cpu|^test result' "$OUT_DIR/burn-cuda.log" | tr '\n' ' ' || echo 'no result line'))" \
+    >> "$OUT_DIR/README.md"
+
 echo "== Argus" >&2
 timeout "${M2_ARGUS_TIMEOUT:-900}" "$BIN/m2_bench" "${SIZES[@]}" | tee "$OUT_DIR/raw.csv" \
     || echo "- Argus M2 stopped early (exit ${PIPESTATUS[0]}): rows after the last one in raw.csv are missing" | tee -a "$OUT_DIR/README.md"
@@ -102,4 +114,7 @@ timeout "${M2_TORCH_TIMEOUT:-600}" "$PYTHON" bench/gpu/torch_anchor.py "${SIZES[
 
 "$PYTHON" bench/gpu/summary.py "$OUT_DIR/raw.csv" "$BANDWIDTH" >> "$OUT_DIR/README.md"
 cat "$OUT_DIR/README.md"
-exit "$TESTS_RC"
+if [[ "$TESTS_RC" != 0 ]]; then
+    exit "$TESTS_RC"
+fi
+exit "$BURN_RC"
