@@ -287,7 +287,8 @@ pub struct StoragePolicy {
     /// The event (on by default).
     #[serde(default)]
     pub event_policy: EventPolicy,
-    /// Live notifications: this build has no live feed, so nothing is sent whatever it says.
+    /// The older form of live notifications, kept as given: every stored event reaches the live feed (`GET /6/ws`)
+    /// whatever it says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification_policy: Option<Value>,
     /// Where the request's events are sent besides the answer.
