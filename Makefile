@@ -37,10 +37,12 @@ system-deps:
 venv:
 	@bash scripts/venv.sh "$(VENV)" models/requirements.txt
 
-# The ONNX files and test photos, then the burnpack weights of the networks the Burn backends run.
+# The ONNX files and test photos, then the burnpack weights of the networks the Burn backends run. The tool is
+# built with the workspace's features (--workspace), so `build` reuses what it compiled.
 models: venv
 	@$(PYTHON) models/build.py --models-dir "$(ARGUS_MODELS_DIR)" --photos-dir "$(ARGUS_PHOTOS_DIR)"
-	@CARGO_TARGET_DIR="$(TEST_TARGET_DIR)" $(CARGO) run -q -p argus-burnpack -- "$(ARGUS_MODELS_DIR)"
+	@CARGO_TARGET_DIR="$(TEST_TARGET_DIR)" $(CARGO) build -q --workspace --bin argus-burnpack
+	@"$(TEST_TARGET_DIR)/debug/argus-burnpack" "$(ARGUS_MODELS_DIR)"
 
 build:
 	CARGO_TARGET_DIR="$(TEST_TARGET_DIR)" $(CARGO) build --workspace --all-targets
