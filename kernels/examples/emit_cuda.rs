@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use argus_kernels::boxes::{NMS_CUBE_DIM, REGRESS_CUBE_DIM, nms_mask, regress_boxes};
-use argus_kernels::gemm::{GEMM_THREADS, gemm_topk};
+use argus_kernels::gemm::{GEMM_THREADS, TileProduct, gemm_topk};
 use argus_kernels::image::IMAGE_CUBE_DIM;
 use argus_kernels::l2::{ROW_CUBE_DIM, l2_normalize};
 use argus_kernels::quantize::{quantize_i8, to_f16};
@@ -162,12 +162,14 @@ fn scan_i8_source(
     ))
 }
 
-/// `gemm_topk` for storage type `E` loaded `width` lanes at a time (fp16: 8, int8: 16).
-fn gemm_source<E: Numeric>(
+/// `gemm_topk` for storage type `E` loaded `width` lanes at a time (fp16: 8, int8: 16), with
+/// fragment accumulator `C` (used by the tensor-core product only) and tile product `product`.
+fn gemm_source<E: Numeric, C: Numeric>(
     client: &Client,
     dim: usize,
     width: usize,
     scaled: bool,
+    product: TileProduct,
     name: &str,
 ) -> anyhow::Result<(String, String)> {
     let s = settings(GEMM_THREADS as u32);
@@ -185,7 +187,7 @@ fn gemm_source<E: Numeric>(
     <u32 as LaunchArg>::register(1u32, &mut l);
     <u32 as LaunchArg>::register(1u32, &mut l);
     <u32 as LaunchArg>::register(1u32, &mut l);
-    let kernel = gemm_topk::GemmTopk::<E, WgpuRuntime>::new(
+    let kernel = gemm_topk::GemmTopk::<E, C, WgpuRuntime>::new(
         s,
         client.clone(),
         a0,
@@ -203,6 +205,7 @@ fn gemm_source<E: Numeric>(
         dim / width,
         K,
         scaled,
+        product,
     );
     Ok((
         format!("gemm_topk.{name}_d{dim}_w{width}_t{GEMM_THREADS}_k{K}"),
@@ -332,14 +335,24 @@ fn sources(client: &Client) -> anyhow::Result<Vec<(String, String)>> {
         out.push(scan_f16_source(client, dim, shape)?);
         out.push(scan_i8_source(client, dim, shape)?);
     }
-    out.push(gemm_source::<f16>(
-        client,
-        dim,
-        CUDA_LOAD_BYTES / 2,
-        false,
-        "f16",
-    )?);
-    out.push(gemm_source::<i8>(client, dim, CUDA_LOAD_BYTES, true, "i8")?);
+    for (product, suffix) in [(TileProduct::Fma, ""), (TileProduct::TensorCores, "_tc")] {
+        out.push(gemm_source::<f16, f32>(
+            client,
+            dim,
+            CUDA_LOAD_BYTES / 2,
+            false,
+            product,
+            &format!("f16{suffix}"),
+        )?);
+        out.push(gemm_source::<i8, i32>(
+            client,
+            dim,
+            CUDA_LOAD_BYTES,
+            true,
+            product,
+            &format!("i8{suffix}"),
+        )?);
+    }
     let scan_cubes = ScanShape::new(10_000_000, K, 1).cubes;
     let merge_threads = ScanShape::new(scan_cubes * K, K, 1).threads;
     let s = settings(merge_threads as u32);

@@ -2,16 +2,20 @@
 //! N x d x Q shapes with and without a 1 % list filter. Prints CSV rows in the same format as
 //! `bench/gpu/torch_anchor.py`. Time = one `search` call (query upload, scan or GEMM, merge,
 //! read-back; the matcher takes the GEMM path from 16 queries on, so Q = 100 and 1000 exercise
-//! it), median of 10 after 3 warm-ups; the database upload happens in the warm-up. Recall@k is
+//! it, on tensor cores where the device has them: the product used is printed on stderr),
+//! median of 10 after 3 warm-ups; the database upload happens in the warm-up. Recall@k is
 //! against an fp64 exact search on the CPU for the first 10 queries. For each N x d a last row
 //! ("after-upsert") times one upsert followed by one Q = 1 search, which refreshes the changed
 //! page on the device.
 //!
-//! Usage: `cargo run --release --example m2_bench -- [--allow-wgpu] [--n 1000000 ...]
-//! [--d 128 ...] [--q 1 ...]`. Without `--allow-wgpu` it refuses to run on anything but CUDA.
+//! Usage: `cargo run --release --example m2_bench -- [--allow-wgpu] [--gemm fma|tensor-cores|emulated]
+//! [--n 1000000 ...] [--d 128 ...] [--q 1 ...]`. Without `--allow-wgpu` it refuses to run on
+//! anything but CUDA. `--gemm` forces the GEMM path's tile product (default: the matcher's
+//! choice) and appends `-gemm-<product>` to the engine name, so the products can be compared.
 
 use std::time::Instant;
 
+use argus_kernels::gemm::TileProduct;
 use argus_kernels::{GpuMatcher, Precision};
 
 const K: usize = 10;
@@ -21,6 +25,8 @@ const RECALL_QUERIES: usize = 10;
 
 struct Args {
     allow_wgpu: bool,
+    /// The GEMM path's tile product and its engine-name suffix, when forced.
+    gemm: Option<(TileProduct, &'static str)>,
     n: Vec<usize>,
     d: Vec<usize>,
     q: Vec<usize>,
@@ -29,14 +35,27 @@ struct Args {
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         allow_wgpu: false,
+        gemm: None,
         n: vec![1_000_000, 10_000_000],
         d: vec![128, 512],
         q: vec![1, 100, 1000],
     };
     let mut list: Option<&mut Vec<usize>> = None;
+    let mut expect_product = false;
     for arg in std::env::args().skip(1) {
+        if expect_product {
+            args.gemm = Some(match arg.as_str() {
+                "fma" => (TileProduct::Fma, "fma"),
+                "tensor-cores" => (TileProduct::TensorCores, "tensor-cores"),
+                "emulated" => (TileProduct::Emulated, "emulated"),
+                other => return Err(format!("unknown GEMM product: {other}")),
+            });
+            expect_product = false;
+            continue;
+        }
         match arg.as_str() {
             "--allow-wgpu" => args.allow_wgpu = true,
+            "--gemm" => expect_product = true,
             "--n" => {
                 args.n.clear();
                 list = Some(&mut args.n)
@@ -58,6 +77,9 @@ fn parse_args() -> Result<Args, String> {
                     .push(number);
             }
         }
+    }
+    if expect_product {
+        return Err("--gemm needs a product: fma, tensor-cores or emulated".to_string());
     }
     Ok(args)
 }
@@ -165,6 +187,18 @@ fn main() -> anyhow::Result<()> {
                     matcher.backend_name()
                 );
             }
+            matcher.force_gemm_product(args.gemm.map(|(product, _)| product));
+            let engine = format!(
+                "argus-{}-fp16{}",
+                matcher.backend_name(),
+                args.gemm
+                    .map(|(_, name)| format!("-gemm-{name}"))
+                    .unwrap_or_default()
+            );
+            eprintln!(
+                "m2_bench: N = {n}, d = {d}: batches of 16 or more take the GEMM path with the {:?} tile product",
+                matcher.gemm_product()
+            );
             matcher.upsert_batch(0, &database)?;
             let capacity = matcher.capacity();
             let list_filter: Vec<u32> = (0..capacity.div_ceil(32))
@@ -201,8 +235,7 @@ fn main() -> anyhow::Result<()> {
                         .sum();
                     let recall = found as f64 / (K * RECALL_QUERIES.min(q)) as f64;
                     println!(
-                        "argus-{}-fp16,{n},{d},{q},{K},{name},{:.4},{:.4},{recall:.4}",
-                        matcher.backend_name(),
+                        "{engine},{n},{d},{q},{K},{name},{:.4},{:.4},{recall:.4}",
                         times[times.len() / 2],
                         times[0]
                     );

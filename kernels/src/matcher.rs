@@ -17,11 +17,13 @@ use half::f16;
 use std::collections::BTreeSet;
 
 use crate::copy::copy_into;
+use crate::gemm::TileProduct;
 use crate::layout::{read_row, write_row};
 use crate::quantize::{quantize_i8_ref, to_f16_ref};
 use crate::runtime::{GpuBackend, select_backend};
 use crate::topk::{
-    DeviceRows, Eligible, FilterBits, SearchRequest, i8_bytes, search_gpu, vector_width,
+    DeviceRows, Eligible, FilterBits, SearchPath, SearchRequest, i8_bytes, search_on_path,
+    vector_width,
 };
 use crate::{KernelError, Result};
 
@@ -112,12 +114,14 @@ impl<R: Runtime> MatcherOn<R> {
     }
 
     /// Searches the live slots, restricted to `filter` (ANDed with the alive bitmap inside the
-    /// kernel) when there is one.
+    /// kernel) when there is one, on the path [`SearchPath::choose`] picks; a GEMM search uses
+    /// `gemm_product` instead of the chosen product when given.
     fn search(
         &self,
         request: &SearchRequest<'_>,
         filter: Option<&[u32]>,
         alive_words: usize,
+        gemm_product: Option<TileProduct>,
     ) -> Result<Vec<Vec<Hit>>> {
         let rows = match &self.device {
             Some(DeviceCopy::F16(values)) => DeviceRows::F16 { values },
@@ -142,7 +146,14 @@ impl<R: Runtime> MatcherOn<R> {
             },
             filter,
         };
-        search_gpu(&self.client, rows, eligible, request)
+        let path = match (
+            SearchPath::choose(&self.client, &rows, request),
+            gemm_product,
+        ) {
+            (SearchPath::Gemm(_), Some(product)) => SearchPath::Gemm(product),
+            (path, _) => path,
+        };
+        search_on_path(&self.client, rows, eligible, request, path)
     }
 }
 
@@ -210,6 +221,8 @@ pub struct GpuMatcher {
     /// Pages whose host rows changed since the device copy was last brought up to date.
     dirty: BTreeSet<usize>,
     alive_uploaded: bool,
+    /// The GEMM path's tile product when set ([`GpuMatcher::force_gemm_product`]).
+    gemm_product: Option<TileProduct>,
 }
 
 impl GpuMatcher {
@@ -259,6 +272,24 @@ impl GpuMatcher {
             capacity: 0,
             dirty: BTreeSet::new(),
             alive_uploaded: false,
+            gemm_product: None,
+        })
+    }
+
+    /// Makes GEMM searches (large batches) use `product` instead of the one
+    /// [`TileProduct::choose`] picks (`None`: back to that). For measuring one product against
+    /// another; a product the device cannot run makes those searches fail with `BadInput`.
+    pub fn force_gemm_product(&mut self, product: Option<TileProduct>) {
+        self.gemm_product = product;
+    }
+
+    /// The tile product a GEMM search on this matcher uses: the forced one, else the one
+    /// [`TileProduct::choose`] picks for this runtime and precision.
+    pub fn gemm_product(&self) -> TileProduct {
+        let int8 = matches!(self.host, HostRows::I8 { .. });
+        self.gemm_product.unwrap_or_else(|| match &self.runtime {
+            Runtimes::Cuda(on) => TileProduct::choose(&on.client, int8),
+            Runtimes::Wgpu(on) => TileProduct::choose(&on.client, int8),
         })
     }
 
@@ -356,7 +387,8 @@ impl GpuMatcher {
     /// `filter_bits` (one bit per slot; `None` = no filter; missing words count as zero). The
     /// kernels AND the filter with the alive bitmap kept on the device, so a filtered search
     /// uploads only the filter and an unfiltered one no bitmap. The path (scan or GEMM) follows
-    /// the batch size: [`crate::topk::SearchPath::choose`].
+    /// the batch size, the GEMM's tile product the device: [`SearchPath::choose`] (or
+    /// [`GpuMatcher::force_gemm_product`]).
     pub fn search(
         &mut self,
         queries: &[f32],
@@ -395,8 +427,8 @@ impl GpuMatcher {
         };
         let words = self.alive.len();
         match &self.runtime {
-            Runtimes::Cuda(on) => on.search(&request, filter_bits, words),
-            Runtimes::Wgpu(on) => on.search(&request, filter_bits, words),
+            Runtimes::Cuda(on) => on.search(&request, filter_bits, words, self.gemm_product),
+            Runtimes::Wgpu(on) => on.search(&request, filter_bits, words, self.gemm_product),
         }
     }
 

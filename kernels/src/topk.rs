@@ -16,6 +16,7 @@ use cubecl::prelude::*;
 use cubecl::server::Handle;
 use half::f16;
 
+use crate::gemm::TileProduct;
 use crate::layout::{ROW_GROUP, interleaved_len};
 use crate::runtime::read_f32_u32;
 use crate::{KernelError, Result};
@@ -551,25 +552,27 @@ pub enum SearchPath {
     /// `scan_topk_f16` / `scan_topk_i8`: each cube scores up to [`QUERY_TILE`] queries per row
     /// it loads. Any k up to [`MAX_K`]; the database is read once per tile of queries.
     Scan,
-    /// `gemm_topk` ([`crate::gemm`]): tiles of 64 queries x 64 rows in shared memory; the
-    /// database is read once per 64 queries. For large batches and k up to
-    /// [`crate::gemm::GEMM_MAX_K`].
-    Gemm,
+    /// `gemm_topk` ([`crate::gemm`]): tiles of 64 queries x 64 rows in shared memory, the score
+    /// tile computed with the given product; the database is read once per 64 queries. For
+    /// large batches and k up to [`crate::gemm::GEMM_MAX_K`].
+    Gemm(TileProduct),
 }
 
 impl SearchPath {
     /// The path [`search_gpu`] takes: the GEMM from [`crate::gemm::GEMM_MIN_QUERIES`] queries on
-    /// when the client and the request allow it ([`crate::gemm::supports`]), else the scan.
+    /// when the client and the request allow it ([`crate::gemm::supports`]), on tensor cores
+    /// where the client has them ([`TileProduct::choose`]), else the scan.
     pub fn choose<R: Runtime>(
         client: &ComputeClient<R>,
         database: &DeviceRows<'_>,
         request: &SearchRequest<'_>,
     ) -> SearchPath {
         let queries = request.queries.len() / request.dim.max(1);
+        let product = TileProduct::choose(client, matches!(database, DeviceRows::I8 { .. }));
         if queries >= crate::gemm::GEMM_MIN_QUERIES
-            && crate::gemm::supports(client, database, request.dim, request.k)
+            && crate::gemm::supports(client, database, request.dim, request.k, product)
         {
-            SearchPath::Gemm
+            SearchPath::Gemm(product)
         } else {
             SearchPath::Scan
         }
@@ -654,14 +657,15 @@ pub fn search_on_path<R: Runtime>(
     let bitmaps = upload_bitmaps(client, eligible, request.rows.div_ceil(32));
     let candidates = match path {
         SearchPath::Scan => launch_scan(client, database, &bitmaps, request, queries)?,
-        SearchPath::Gemm => {
-            if !crate::gemm::supports(client, &database, request.dim, request.k) {
+        SearchPath::Gemm(product) => {
+            if !crate::gemm::supports(client, &database, request.dim, request.k, product) {
                 return Err(KernelError::BadInput(format!(
-                    "the GEMM path does not take k = {} at dimension {} on this device",
+                    "the GEMM path ({product:?}) does not take k = {} at dimension {} on this \
+                     device",
                     request.k, request.dim
                 )));
             }
-            crate::gemm::launch_gemm(client, database, &bitmaps, request, queries)?
+            crate::gemm::launch_gemm(client, database, &bitmaps, request, queries, product)?
         }
     };
     merge_and_read(client, candidates, queries, request.k)
