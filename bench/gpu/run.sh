@@ -108,6 +108,16 @@ echo "- Burn networks on CUDA vs ONNX Runtime on the CPU: exit $BURN_RC ($(grep 
 echo "== Argus" >&2
 timeout "${M2_ARGUS_TIMEOUT:-900}" "$BIN/m2_bench" "${SIZES[@]}" | tee "$OUT_DIR/raw.csv" \
     || echo "- Argus M2 stopped early (exit ${PIPESTATUS[0]}): rows after the last one in raw.csv are missing" | tee -a "$OUT_DIR/README.md"
+# The batches of 100 and 1000 again with the GEMM path's FMA tile product (m2_bench --gemm fma),
+# to set against the default run, which takes the tensor cores where the GPU has them. A file of
+# its own, so that summary.py pairs the default run with torch.
+echo "== Argus, GEMM path on FMAs" >&2
+GEMM_SIZES=(--n 1000000 10000000 --d 128 512 --q 100 1000)
+if [[ "${1:-}" == "--quick" ]]; then
+    GEMM_SIZES=(--n 1000000 --d 128 512 --q 100)
+fi
+timeout "${M2_ARGUS_TIMEOUT:-900}" "$BIN/m2_bench" --gemm fma "${GEMM_SIZES[@]}" | grep -v after-upsert | tee "$OUT_DIR/raw-gemm-fma.csv" \
+    || echo "- Argus M2 on the FMA GEMM stopped early: rows after the last one in raw-gemm-fma.csv are missing" | tee -a "$OUT_DIR/README.md"
 echo "== torch anchor" >&2
 timeout "${M2_TORCH_TIMEOUT:-600}" "$PYTHON" bench/gpu/torch_anchor.py "${SIZES[@]}" | tail -n +2 | tee -a "$OUT_DIR/raw.csv" \
     || echo "- torch M2 stopped early (exit ${PIPESTATUS[0]})" | tee -a "$OUT_DIR/README.md"
