@@ -22,7 +22,7 @@ pub(super) const ROW_REGION: usize = STEP * PADDED;
 /// The FMA product: per step of [`STEP`] dimensions the queries and rows are staged in `tiles`
 /// as f32 and thread `t` accumulates queries `t / 16 + 16i` x rows `t % 16 + 16j` (i, j < 4) in
 /// registers; at the end the 16 sums (with `scaled`, times the row's and the query's scale, as
-/// [`scale_scores`](super::fragment::scale_scores) does) go to `tiles` (row r, query q at
+/// [`scale_scores`](super::fragment::scale_scores()) does) go to `tiles` (row r, query q at
 /// `r * GEMM_QUERIES + q`).
 #[cube]
 #[allow(clippy::too_many_arguments)]

@@ -93,7 +93,8 @@ pub(crate) fn stage_fragment_queries<E: Numeric>(
 /// Stages vectors `step * STEP / N ..` of the tile's rows as stored (E) for the fragment
 /// products: value `e` of tile row `r` at `r * S + e`, S = [`operand_stride`] (zero past the
 /// rows or the dimension).
-/// Consecutive threads load consecutive rows of one vector, as in [`super::fma::stage_rows`].
+/// Consecutive threads load consecutive rows of one vector, as in the FMA product's
+/// `stage_rows`.
 #[cube]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn stage_fragment_rows<E: Numeric, N: Size>(
