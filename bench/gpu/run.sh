@@ -3,7 +3,9 @@
 # Burn's CUDA backend against ONNX Runtime on the CPU (the engine's Burn tests), then Argus (CUDA)
 # vs PyTorch torch.mm + torch.topk (fp16) on the same GPU. Writes bench/results/m2-<date>-<host>/
 # with README.md (command, git revision, GPU, driver, versions, measured copy bandwidth), raw.csv,
-# the test logs and the summary table.
+# the test logs and the summary table. Then P2 (bench/gpu/p2.sh: the face pipeline on Argus's GPU
+# and CPU backends beside the PyTorch pipeline) into p2/ of the same folder, its table appended to
+# README.md; P2_TOTAL_TIMEOUT (seconds, default 1800) bounds it, P2=0 skips it.
 # Usage: bash bench/gpu/run.sh [--quick]   (--quick: N = 1M only, Q = 1 and 100)
 # The binaries come from bench/gpu/bin/ (bench/gpu/build.sh) when present, else they are built
 # here with cargo.
@@ -21,23 +23,10 @@ if ! nvidia-smi > /dev/null 2>&1; then
     exit 2
 fi
 
-# CubeCL's CUDA runtime compiles kernels with NVRTC at first use and needs the CUDA headers:
-# the nvidia-cuda-nvrtc / nvidia-cuda-nvcc 13.0.x wheels in the venv, else a CUDA toolkit.
-CU13="$(ls -d "$VENV"/lib/python3*/site-packages/nvidia/cu13 2>/dev/null | head -n 1 || true)"
-if [[ -z "${CUDA_PATH:-}" ]]; then
-    if [[ -n "$CU13" ]]; then
-        CUDA_PATH="$CU13"
-    elif [[ -f /usr/local/cuda/include/cuda.h ]]; then
-        CUDA_PATH=/usr/local/cuda
-    fi
-fi
-export CUDA_PATH="${CUDA_PATH:-}"
-NVRTC_DIR="$(dirname "$(find "$CUDA_PATH" /usr/local/cuda/ $("$PYTHON" -c 'import site; print(" ".join(site.getsitepackages()))' 2>/dev/null) \
-    -name 'libnvrtc.so*' 2>/dev/null | head -n 1)" 2>/dev/null || true)"
-export LD_LIBRARY_PATH="${NVRTC_DIR:+$NVRTC_DIR:}$CUDA_PATH/lib64:$CUDA_PATH/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-export CUDARC_CUDA_VERSION=13000
+# CUDA headers and NVRTC for CubeCL (CUDA_PATH, LD_LIBRARY_PATH).
+source bench/gpu/cuda_env.sh
 
-if [[ ! -x "$BIN/m2_bench" || ! -x "$BIN/kernel_tests_cuda" || ! -x "$BIN/engine_tests" ]]; then
+if [[ ! -x "$BIN/m2_bench" || ! -x "$BIN/kernel_tests_cuda" || ! -x "$BIN/engine_tests" || ! -x "$BIN/p2-argus" ]]; then
     bash bench/gpu/build.sh
 fi
 
@@ -123,8 +112,24 @@ timeout "${M2_TORCH_TIMEOUT:-600}" "$PYTHON" bench/gpu/torch_anchor.py "${SIZES[
     || echo "- torch M2 stopped early (exit ${PIPESTATUS[0]})" | tee -a "$OUT_DIR/README.md"
 
 "$PYTHON" bench/gpu/summary.py "$OUT_DIR/raw.csv" "$BANDWIDTH" >> "$OUT_DIR/README.md"
-cat "$OUT_DIR/README.md"
-if [[ "$TESTS_RC" != 0 ]]; then
-    exit "$TESTS_RC"
+
+P2_RC=0
+if [[ "${P2:-1}" != 0 ]]; then
+    echo "== P2: face pipeline, Argus backends vs PyTorch" >&2
+    set +e
+    PYTHON="$PYTHON" P2_GIT="${M2_GIT:-}" timeout "${P2_TOTAL_TIMEOUT:-1800}" bash bench/gpu/p2.sh "$OUT_DIR/p2"
+    P2_RC=$?
+    set -e
+    {
+        echo
+        echo "- P2 (bench/gpu/p2.sh): exit $P2_RC$([[ "$P2_RC" == 124 ]] && echo ", stopped by P2_TOTAL_TIMEOUT")"
+        echo
+        sed '1,2d' "$OUT_DIR/p2/p2.md" 2> /dev/null || echo "(no P2 table)"
+    } >> "$OUT_DIR/README.md"
 fi
-exit "$BURN_RC"
+cat "$OUT_DIR/README.md"
+for rc in "$TESTS_RC" "$BURN_RC" "$P2_RC"; do
+    if [[ "$rc" != 0 ]]; then
+        exit "$rc"
+    fi
+done
