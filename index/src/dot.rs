@@ -1,6 +1,7 @@
 //! Dot products between a query and a stored vector (f32 with f32, f32 with f16 bits, i16 with i8), chosen once at
-//! run time: AVX-512 (F + BW), else AVX2 + FMA + F16C on x86_64, NEON on aarch64, where the CPU has them; the
-//! scalar reference otherwise. The scalar versions are the reference every SIMD set is tested against.
+//! run time: AVX-512 (F + BW, with VNNI for int8 where the CPU has it), else AVX2 + FMA + F16C on x86_64, NEON on
+//! aarch64, where the CPU has them; the scalar reference otherwise. The scalar versions are the reference every
+//! SIMD set is tested against.
 
 #[cfg(target_arch = "x86_64")]
 #[path = "dot_avx2.rs"]
@@ -24,6 +25,9 @@ pub(crate) struct Kernels {
     pub widen_f16: fn(&[u16], &mut [f32]),
     /// Exact integer dot product of a quantised query with an int8 vector (the caller keeps it within i32).
     pub i8: fn(&[i16], &[i8]) -> i32,
+    /// Four quantised queries against one int8 vector, read once; each result equals `i8` on that query (both are
+    /// exact).
+    pub i8x4: fn([&[i16]; 4], &[i8]) -> [i32; 4],
     pub name: &'static str,
 }
 
@@ -55,6 +59,7 @@ impl Kernels {
             f16: dot_f16_ref,
             widen_f16: widen_f16_ref,
             i8: dot_i8_ref,
+            i8x4: dot_i8x4_ref,
             name: "scalar",
         }
     }
@@ -88,6 +93,10 @@ pub(crate) fn dot_i8_ref(q: &[i16], x: &[i8]) -> i32 {
         .sum()
 }
 
+pub(crate) fn dot_i8x4_ref(qs: [&[i16]; 4], x: &[i8]) -> [i32; 4] {
+    qs.map(|q| dot_i8_ref(q, x))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,7 +117,7 @@ mod tests {
         if sets.is_empty() {
             eprintln!("skipped: this CPU has no SIMD kernels, only the scalar reference runs");
         }
-        for set in ["avx512f+bw", "avx2+fma+f16c", "neon"] {
+        for set in ["avx512f+bw+vnni", "avx512f+bw", "avx2+fma+f16c", "neon"] {
             if !sets.iter().any(|k| k.name == set) {
                 eprintln!("skipped {set}: this CPU does not have it");
             }
@@ -157,6 +166,43 @@ mod tests {
             );
             for (got, query) in four.iter().zip([&q, &others[0], &others[1], &others[2]]) {
                 assert_eq!(*got, (fast.f32)(query, &x), "{name} f32x4 = f32, n={n}");
+            }
+            let others_i: Vec<Vec<i16>> = others
+                .iter()
+                .map(|o| o.iter().map(|&v| (v * 65_534.0) as i16).collect())
+                .collect();
+            let fours_i = [&qi[..], &others_i[0], &others_i[1], &others_i[2]];
+            assert_eq!(
+                (fast.i8x4)(fours_i, &i),
+                dot_i8x4_ref(fours_i, &i),
+                "{name} i8x4 n={n}"
+            );
+        }
+        i8x4_at_the_extremes(fast);
+    }
+
+    /// The largest values a quantised query (±32 767) and an int8 vector (±127) hold, at the longest length whose
+    /// sums still fit in i32, with every sign pattern in the four queries.
+    fn i8x4_at_the_extremes(fast: Kernels) {
+        let name = fast.name;
+        for n in [1, 63, 64, 65, 127, 128, 511, 512] {
+            let x: Vec<i8> = (0..n)
+                .map(|j| if j % 3 == 0 { -127 } else { 127 })
+                .collect();
+            let same: Vec<i16> = x
+                .iter()
+                .map(|&v| if v > 0 { 32_767 } else { -32_767 })
+                .collect();
+            let opposite: Vec<i16> = same.iter().map(|&v| -v).collect();
+            let mixed: Vec<i16> = (0..n)
+                .map(|j| if j % 2 == 0 { 32_767 } else { -32_768 })
+                .collect();
+            let zero = vec![0i16; n];
+            let fours = [&same[..], &opposite, &mixed, &zero];
+            let want = dot_i8x4_ref(fours, &x);
+            assert_eq!((fast.i8x4)(fours, &x), want, "{name} i8x4 extremes n={n}");
+            for (query, w) in fours.iter().zip(want) {
+                assert_eq!((fast.i8)(query, &x), w, "{name} i8 extremes n={n}");
             }
         }
     }

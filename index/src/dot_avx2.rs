@@ -1,5 +1,6 @@
 //! AVX2 + FMA + F16C dot products (x86_64): f32 and f16 eight or sixteen lanes at a time, int8 sixteen at a
-//! time with integer multiply-adds; each with a scalar tail.
+//! time with integer multiply-adds (one query, or four sharing each widened load of the vector); each with a
+//! scalar tail.
 
 use super::{Kernels, dot_f16_ref, dot_f32_ref, dot_i8_ref, widen_f16_ref};
 use std::arch::x86_64::*;
@@ -14,6 +15,7 @@ pub(super) fn kernels() -> Option<Kernels> {
         f16: f16_dot,
         widen_f16,
         i8: i8_dot,
+        i8x4: i8x4_dot,
         name: "avx2+fma+f16c",
     })
 }
@@ -41,6 +43,11 @@ fn f16_dot(q: &[f32], x: &[u16]) -> f32 {
 fn i8_dot(q: &[i16], x: &[i8]) -> i32 {
     // Safety: as above.
     unsafe { i8_dot_avx2(q, x) }
+}
+
+fn i8x4_dot(qs: [&[i16]; 4], x: &[i8]) -> [i32; 4] {
+    // Safety: as above.
+    unsafe { i8x4_dot_avx2(qs, x) }
 }
 
 #[target_feature(enable = "avx2,fma")]
@@ -167,12 +174,47 @@ fn i8_dot_avx2(q: &[i16], x: &[i8]) -> i32 {
         }
         i += 32;
     }
-    let acc = _mm256_add_epi32(a0, a1);
+    hsum_i32(_mm256_add_epi32(a0, a1)) + dot_i8_ref(&q[body..n], &x[body..n])
+}
+
+#[target_feature(enable = "avx2")]
+fn hsum_i32(acc: __m256i) -> i32 {
     let s = _mm_add_epi32(
         _mm256_castsi256_si128(acc),
         _mm256_extracti128_si256(acc, 1),
     );
     let s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0b01_00_11_10));
     let s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0b10_11_00_01));
-    _mm_cvtsi128_si32(s) + dot_i8_ref(&q[body..n], &x[body..n])
+    _mm_cvtsi128_si32(s)
+}
+
+/// Four queries against one int8 vector: each 32 bytes of the vector are loaded and widened to i16 once, then
+/// multiplied with all four queries. Integer sums are exact, so every result equals `i8_dot_avx2` on its query.
+#[target_feature(enable = "avx2")]
+fn i8x4_dot_avx2(qs: [&[i16]; 4], x: &[i8]) -> [i32; 4] {
+    let n = qs.iter().fold(x.len(), |m, q| m.min(q.len()));
+    let body = n - n % 32;
+    let mut acc = [[_mm256_setzero_si256(); 2]; 4];
+    let mut i = 0;
+    while i < body {
+        // Safety: i + 32 <= n; each 16-byte load reads x[i..i + 16] or x[i + 16..i + 32], each 32-byte one
+        // q[i..i + 16] or q[i + 16..i + 32] of a query holding at least n values.
+        unsafe {
+            let x0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(x.as_ptr().add(i) as *const __m128i));
+            let x1 =
+                _mm256_cvtepi8_epi16(_mm_loadu_si128(x.as_ptr().add(i + 16) as *const __m128i));
+            for (a, q) in acc.iter_mut().zip(qs) {
+                let q0 = _mm256_loadu_si256(q.as_ptr().add(i) as *const __m256i);
+                let q1 = _mm256_loadu_si256(q.as_ptr().add(i + 16) as *const __m256i);
+                a[0] = _mm256_add_epi32(a[0], _mm256_madd_epi16(x0, q0));
+                a[1] = _mm256_add_epi32(a[1], _mm256_madd_epi16(x1, q1));
+            }
+        }
+        i += 32;
+    }
+    let mut out = [0i32; 4];
+    for ((o, a), q) in out.iter_mut().zip(acc).zip(qs) {
+        *o = hsum_i32(_mm256_add_epi32(a[0], a[1])) + dot_i8_ref(&q[body..n], &x[body..n]);
+    }
+    out
 }

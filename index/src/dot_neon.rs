@@ -13,6 +13,7 @@ pub(super) fn kernels() -> Option<Kernels> {
         f16: f16_dot,
         widen_f16: widen_f16_ref,
         i8: i8_dot,
+        i8x4: |qs, x| qs.map(|q| i8_dot(q, x)),
         name: "neon",
     })
 }

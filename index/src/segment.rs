@@ -10,20 +10,26 @@ use crate::dot::Kernels;
 use crate::query::Query;
 use crate::{ItemId, ItemMeta};
 
-/// A batch's queries in fours, as the four-query kernel reads them; the last four is padded by repeating the
-/// last query (one four-query pass costs less than two or three single ones, and its extra results are dropped).
-pub(crate) struct QueryFours<'a>(Vec<[&'a [f32]; 4]>);
+/// A batch's queries in fours, as the four-query kernels read them (the f32 values and the int8 kernels' i16
+/// copies); the last four is padded by repeating the last query (one four-query pass costs less than two or three
+/// single ones, and its extra results are dropped).
+pub(crate) struct QueryFours<'a> {
+    values: Vec<[&'a [f32]; 4]>,
+    quantised: Vec<[&'a [i16]; 4]>,
+}
 
 impl<'a> QueryFours<'a> {
     pub(crate) fn new(queries: &'a [Query]) -> QueryFours<'a> {
-        let fours = queries
+        let pick = |four: &'a [Query], i: usize| &four[i.min(four.len() - 1)];
+        let values = queries
             .chunks(4)
-            .map(|four| {
-                let value = |i: usize| &four[i.min(four.len() - 1)].values[..];
-                [value(0), value(1), value(2), value(3)]
-            })
+            .map(|four| [0, 1, 2, 3].map(|i| &pick(four, i).values[..]))
             .collect();
-        QueryFours(fours)
+        let quantised = queries
+            .chunks(4)
+            .map(|four| [0, 1, 2, 3].map(|i| &pick(four, i).quantised[..]))
+            .collect();
+        QueryFours { values, quantised }
     }
 }
 
@@ -146,8 +152,8 @@ impl Segment {
     }
 
     /// Similarities of every query with a slot's vector, one per query into `out`, equal to `score` bit for bit.
-    /// The vector is read once for all queries: f16 is widened once into `scratch` (`dim` long), and f32 queries
-    /// go four at a time through one kernel call (`fours`, prepared once per scan).
+    /// The vector is read once for all queries: f16 is widened once into `scratch` (`dim` long), and queries go
+    /// four at a time through one kernel call (`fours`, prepared once per scan; int8 through its integer kernel).
     pub(crate) fn score_many(
         &self,
         kernels: &Kernels,
@@ -164,14 +170,19 @@ impl Segment {
                 (kernels.widen_f16)(&data[range], scratch);
                 scratch
             }
-            Vectors::I8 { .. } => {
-                for (o, q) in out.iter_mut().zip(queries) {
-                    *o = self.score(kernels, q, slot);
+            Vectors::I8 { values, scales } => {
+                let (x, scale) = (&values[range], scales[slot]);
+                let groups = fours.quantised.iter().zip(queries.chunks(4));
+                for ((four, group), o) in groups.zip(out.chunks_mut(4)) {
+                    let dots = (kernels.i8x4)(*four, x);
+                    for ((o, dot), q) in o.iter_mut().zip(dots).zip(group) {
+                        *o = dot as f32 * q.unscale * scale;
+                    }
                 }
                 return;
             }
         };
-        for (four, o) in fours.0.iter().zip(out.chunks_mut(4)) {
+        for (four, o) in fours.values.iter().zip(out.chunks_mut(4)) {
             let scores = (kernels.f32x4)(*four, x);
             o.copy_from_slice(&scores[..o.len()]);
         }
