@@ -270,9 +270,15 @@ where
 }
 
 fn body_response(status: StatusCode, value: &serde_json::Value, msgpack: bool) -> Response {
-    let (bytes, content_type) = match rmp_serde::to_vec_named(value) {
-        Ok(packed) if msgpack => (packed, "application/msgpack"),
-        _ => (value.to_string().into_bytes(), "application/json"),
+    // Packed only when the client asked for msgpack; JSON otherwise, and should packing fail.
+    let packed = if msgpack {
+        rmp_serde::to_vec_named(value).ok()
+    } else {
+        None
+    };
+    let (bytes, content_type) = match packed {
+        Some(packed) => (packed, "application/msgpack"),
+        None => (value.to_string().into_bytes(), "application/json"),
     };
     let mut r = Response::new(bytes.into());
     *r.status_mut() = status;
