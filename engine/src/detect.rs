@@ -2,14 +2,18 @@
 //! landmarks. Follows facenet-pytorch's `detect_face` (see the models fact sheet): area interpolation, the
 //! normalisation (x − 127.5)/128, crops clipped to the image and stretched, widths without +1 in stage 1 and with
 //! +1 afterwards, and the largest face first.
+//! The networks' input tensors are made on the CPU for ONNX Runtime networks, and for Burn networks by the kernels
+//! crate on their device from one upload of the image (`Pixels`); boxes, scores and NMS are host code either way.
 
 use crate::error::{EngineError, Result};
 use crate::image::Image;
 use crate::nms::{Candidate, Overlap, nms};
 use crate::resample::{FloatImage, area_resize};
-use crate::runtime::Network;
+use crate::runtime::{DeviceFrame, DeviceInput, Network};
+use argus_kernels::resize::{crop_rect, pyramid_levels};
 use ndarray::{Array4, ArrayD, Axis};
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// Smallest face searched for, in pixels.
 const MIN_FACE: f32 = 20.0;
@@ -75,6 +79,13 @@ impl Default for DetectOptions {
     }
 }
 
+/// Where the networks' inputs are made from: the image as floats on the CPU, or uploaded to the device of the Burn
+/// backend the networks run on.
+enum Pixels {
+    Host(FloatImage),
+    Device(DeviceFrame),
+}
+
 /// The three MTCNN networks.
 pub struct Mtcnn {
     pub(crate) pnet: Network,
@@ -98,17 +109,12 @@ impl Mtcnn {
                 ),
             });
         }
-        let (region, dx, dy) = match options.roi {
-            None => (FloatImage::from_image(image), 0.0, 0.0),
-            Some(roi) => {
-                let (x0, y0, x1, y1) = clip_roi(image, roi)?;
-                (
-                    FloatImage::crop(image, x0, y0, x1, y1),
-                    x0 as f32,
-                    y0 as f32,
-                )
-            }
+        let bounds = match options.roi {
+            None => (0, 0, image.width() as usize, image.height() as usize),
+            Some(roi) => clip_roi(image, roi)?,
         };
+        let (dx, dy) = (bounds.0 as f32, bounds.1 as f32);
+        let region = self.pixels(image, bounds)?;
         let stage1 = self.stage1(&region)?;
         let stage2 = self.refine(&region, stage1, 24, &self.rnet, THRESHOLDS[1])?;
         let mut faces = self.stage3(&region, stage2)?;
@@ -131,21 +137,58 @@ impl Mtcnn {
         Ok(faces)
     }
 
-    fn stage1(&self, image: &FloatImage) -> Result<Vec<Candidate>> {
-        let (w, h) = (image.width as f32, image.height as f32);
-        let mut scale = 12.0 / MIN_FACE;
-        let mut min_side = w.min(h) * scale;
+    /// The pixels of the `(x0, y0, x1, y1)` rectangle of `image` where the networks' inputs are made.
+    fn pixels(
+        &self,
+        image: &Image,
+        (x0, y0, x1, y1): (usize, usize, usize, usize),
+    ) -> Result<Pixels> {
+        if !self.pnet.on_device() {
+            return Ok(Pixels::Host(FloatImage::crop(image, x0, y0, x1, y1)));
+        }
+        let stride = image.width() as usize * 3;
+        let rgb: Cow<[u8]> = if x1 - x0 == image.width() as usize {
+            Cow::Borrowed(&image.rgb()[y0 * stride..y1 * stride])
+        } else {
+            let rows = image.rgb().chunks_exact(stride).take(y1).skip(y0);
+            Cow::Owned(rows.flat_map(|row| &row[x0 * 3..x1 * 3]).copied().collect())
+        };
+        self.pnet.frame(&rgb, x1 - x0, y1 - y0).map(Pixels::Device)
+    }
+
+    /// Stage 1: P-Net over the image pyramid, per-level NMS, then NMS over all levels, regress, square.
+    fn stage1(&self, pixels: &Pixels) -> Result<Vec<Candidate>> {
+        let (width, height) = pixels.size();
+        let levels = pyramid_levels(width, height, MIN_FACE, FACTOR);
+        let outputs = ["prob", "reg"];
+        let per_level = match pixels {
+            Pixels::Host(image) => levels
+                .iter()
+                .map(|level| {
+                    let input = area_resize(image, level.width, level.height);
+                    self.pnet.run(&to_tensor(&[input]), &outputs)
+                })
+                .collect::<Result<Vec<_>>>()?,
+            Pixels::Device(frame) => match frame.pyramid(&levels)? {
+                None => Vec::new(),
+                Some(batch) => {
+                    let inputs: Vec<DeviceInput> = levels
+                        .iter()
+                        .map(|level| DeviceInput {
+                            batch: &batch,
+                            offset: level.offset,
+                            shape: [1, 3, level.height, level.width],
+                        })
+                        .collect();
+                    self.pnet.run_on_device(&inputs, &outputs)?
+                }
+            },
+        };
         let mut all = Vec::new();
-        while min_side >= 12.0 {
-            let (sw, sh) = ((w * scale + 1.0) as usize, (h * scale + 1.0) as usize);
-            let level = area_resize(image, sw, sh);
-            let out = self.pnet.run(&to_tensor(&[level]), &["prob", "reg"])?;
-            let mut found = cells_to_boxes(&out[0], &out[1], scale, THRESHOLDS[0]);
+        for (level, out) in levels.iter().zip(&per_level) {
+            let found = cells_to_boxes(&out[0], &out[1], level.scale, THRESHOLDS[0]);
             let keep = nms(&found, 0.5, Overlap::Union);
             all.extend(keep.into_iter().map(|i| found[i]));
-            found.clear();
-            scale *= FACTOR;
-            min_side *= FACTOR;
         }
         let keep = nms(&all, 0.7, Overlap::Union);
         Ok(keep
@@ -157,7 +200,7 @@ impl Mtcnn {
     /// Stage 2: crop, resize to `size`, run the net, keep > threshold, NMS, regress, square.
     fn refine(
         &self,
-        image: &FloatImage,
+        image: &Pixels,
         boxes: Vec<Candidate>,
         size: usize,
         net: &Network,
@@ -185,7 +228,7 @@ impl Mtcnn {
             .collect())
     }
 
-    fn stage3(&self, image: &FloatImage, boxes: Vec<Candidate>) -> Result<Vec<Detection>> {
+    fn stage3(&self, image: &Pixels, boxes: Vec<Candidate>) -> Result<Vec<Detection>> {
         let (kept, out) =
             self.run_on_crops(image, boxes, 48, &self.onet, &["prob", "reg", "landmarks"])?;
         let mut passed = Vec::new();
@@ -231,12 +274,31 @@ impl Mtcnn {
     /// empty are dropped, and the returned boxes line up with the output rows.
     fn run_on_crops(
         &self,
-        image: &FloatImage,
+        pixels: &Pixels,
         boxes: Vec<Candidate>,
         size: usize,
         net: &Network,
         outputs: &[&str],
     ) -> Result<(Vec<Candidate>, Vec<ArrayD<f32>>)> {
+        let image = match pixels {
+            Pixels::Host(image) => image,
+            Pixels::Device(frame) => {
+                let corners: Vec<[f32; 4]> =
+                    boxes.iter().map(|b| [b.x1, b.y1, b.x2, b.y2]).collect();
+                let (kept, batch) = frame.crops(&corners, size)?;
+                let kept: Vec<Candidate> = kept.into_iter().map(|i| boxes[i]).collect();
+                let Some(batch) = batch else {
+                    return Ok((kept, Vec::new()));
+                };
+                let input = DeviceInput {
+                    batch: &batch,
+                    offset: 0,
+                    shape: [kept.len(), 3, size, size],
+                };
+                let out = net.run_on_device(&[input], outputs)?;
+                return Ok((kept, out.into_iter().next().unwrap_or_default()));
+            }
+        };
         let mut crops = Vec::new();
         let mut kept = Vec::new();
         for b in boxes {
@@ -250,6 +312,16 @@ impl Mtcnn {
         }
         let out = net.run(&to_tensor(&crops), outputs)?;
         Ok((kept, out))
+    }
+}
+
+impl Pixels {
+    /// Width and height of the region detection runs on.
+    fn size(&self) -> (usize, usize) {
+        match self {
+            Pixels::Host(image) => (image.width, image.height),
+            Pixels::Device(frame) => (frame.width(), frame.height()),
+        }
     }
 }
 
@@ -322,26 +394,18 @@ fn square(b: Candidate) -> Candidate {
     }
 }
 
-/// The crop of a box: coordinates truncated toward zero, 1-based, clipped to the image; None when empty.
+/// The crop of a box (the kernels crate's `crop_rect`: coordinates truncated toward zero, 1-based, clipped to
+/// the image); None when empty.
 fn crop_box(image: &FloatImage, b: &Candidate) -> Option<FloatImage> {
-    let (w, h) = (image.width as i64, image.height as i64);
-    let x = (b.x1.trunc() as i64).max(1);
-    let y = (b.y1.trunc() as i64).max(1);
-    let ex = (b.x2.trunc() as i64).min(w);
-    let ey = (b.y2.trunc() as i64).min(h);
-    if ex < x || ey < y {
-        return None;
-    }
-    let (x0, y0) = ((x - 1) as usize, (y - 1) as usize);
-    let (x1, y1) = (ex as usize, ey as usize);
-    let mut data = Vec::with_capacity((x1 - x0) * (y1 - y0) * 3);
-    for row in y0..y1 {
-        let start = (row * image.width + x0) * 3;
-        data.extend_from_slice(&image.data[start..start + (x1 - x0) * 3]);
+    let rect = crop_rect([b.x1, b.y1, b.x2, b.y2], image.width, image.height)?;
+    let mut data = Vec::with_capacity(rect.width * rect.height * 3);
+    for row in rect.y0..rect.y0 + rect.height {
+        let start = (row * image.width + rect.x0) * 3;
+        data.extend_from_slice(&image.data[start..start + rect.width * 3]);
     }
     Some(FloatImage {
-        width: x1 - x0,
-        height: y1 - y0,
+        width: rect.width,
+        height: rect.height,
         data,
     })
 }

@@ -1,8 +1,10 @@
 //! RGB8 images on the device: the packed layout the image kernels read (the interleaved RGB
 //! bytes, four to a little-endian `u32` word, the last word zero-padded), its host-side packing
-//! and validation, and the `#[cube]` byte read shared by the warp, crop and pyramid kernels.
+//! and validation, an image uploaded once for several launches ([`DeviceImage`]), and the
+//! `#[cube]` byte read shared by the warp, crop and pyramid kernels.
 
 use cubecl::prelude::*;
+use cubecl::server::Handle;
 
 use crate::{KernelError, Result};
 
@@ -27,6 +29,50 @@ pub fn pack_rgb8(rgb: &[u8]) -> Vec<u32> {
         words.push(0);
     }
     words
+}
+
+/// An RGB8 image in device memory, packed by [`pack_rgb8`], that crop, pyramid and warp
+/// launches read without uploading it again. It belongs to the client that uploaded it.
+pub struct DeviceImage {
+    pub(crate) handle: Handle,
+    pub(crate) words: usize,
+    pub(crate) width: usize,
+    pub(crate) height: usize,
+}
+
+impl DeviceImage {
+    /// Checks and uploads the `width x height` interleaved RGB bytes `rgb`.
+    pub fn upload<R: Runtime>(
+        client: &ComputeClient<R>,
+        rgb: &[u8],
+        width: usize,
+        height: usize,
+    ) -> Result<DeviceImage> {
+        check_image(rgb, width, height)?;
+        let packed = pack_rgb8(rgb);
+        Ok(DeviceImage {
+            handle: client.create_from_slice(u32::as_bytes(&packed)),
+            words: packed.len(),
+            width,
+            height,
+        })
+    }
+
+    /// Width in pixels.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> usize {
+        self.height
+    }
+
+    /// The image as a kernel argument.
+    pub(crate) fn arg<R: Runtime>(&self) -> ArrayArg<R> {
+        // SAFETY: the handle was created in `upload` for exactly `words` u32 values.
+        unsafe { ArrayArg::from_raw_parts(self.handle.clone(), self.words) }
+    }
 }
 
 /// Fails with `BadInput` unless `rgb` holds exactly `width * height * 3` bytes and byte indices

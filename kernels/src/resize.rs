@@ -1,6 +1,8 @@
 //! Area resizing of RGB8 images into MTCNN's normalised input tensors: the crops of candidate
 //! boxes for R-Net / O-Net ([`crop_resize_gpu`]) and P-Net's whole image pyramid in one launch
-//! ([`pyramid_gpu`]). Both are the GPU twins of the CPU engine's `resample::area_resize`
+//! ([`pyramid_gpu`]), from host bytes to host values, or on an image already uploaded leaving
+//! the tensors in device memory for the networks ([`crop_resize_on_device`],
+//! [`pyramid_on_device`]). Both are the GPU twins of the CPU engine's `resample::area_resize`
 //! (separable adaptive average pooling: each output pixel averages the rows of per-row column
 //! averages) followed by `detect::to_tensor`'s `(v - 127.5) * 0.0078125` into planar NCHW
 //! (channel planes of height x width, what the networks take). The CPU references are
@@ -9,7 +11,7 @@
 
 use cubecl::prelude::*;
 
-use crate::image::{IMAGE_CUBE_DIM, channel, check_grid, check_image, pack_rgb8};
+use crate::image::{DeviceImage, IMAGE_CUBE_DIM, channel, check_grid};
 use crate::runtime::read_f32;
 use crate::{KernelError, Result};
 
@@ -301,7 +303,33 @@ pub fn crop_resize_gpu<R: Runtime>(
     boxes: &[[f32; 4]],
     size: usize,
 ) -> Result<Crops> {
-    check_image(rgb, width, height)?;
+    let image = DeviceImage::upload(client, rgb, width, height)?;
+    let (kept, values) = crop_resize_on_device(client, &image, boxes, size)?;
+    let data = match values {
+        Some(values) => read_written(client, values, "crop_resize")?,
+        None => Vec::new(),
+    };
+    Ok(Crops { kept, data })
+}
+
+/// f32 values a launch left in device memory: `len` of them at the start of `handle`.
+pub struct DeviceValues {
+    /// The buffer.
+    pub handle: cubecl::server::Handle,
+    /// How many f32 it holds.
+    pub len: usize,
+}
+
+/// [`crop_resize_gpu`] on an image already on the device, leaving the crops there: the indices
+/// of the boxes that have a crop and their `kept.len() x 3 x size x size` NCHW tensor (`None`
+/// when no box has one).
+pub fn crop_resize_on_device<R: Runtime>(
+    client: &ComputeClient<R>,
+    image: &DeviceImage,
+    boxes: &[[f32; 4]],
+    size: usize,
+) -> Result<(Vec<usize>, Option<DeviceValues>)> {
+    let (width, height) = (image.width, image.height);
     let mut kept = Vec::new();
     let mut rects = Vec::new();
     for (i, bx) in boxes.iter().enumerate() {
@@ -317,10 +345,7 @@ pub fn crop_resize_gpu<R: Runtime>(
         .filter(|n| *n < u32::MAX as usize)
         .ok_or_else(|| KernelError::BadInput(format!("{} crops of {size}²", kept.len())))?;
     if kept.is_empty() || size == 0 {
-        return Ok(Crops {
-            kept,
-            data: Vec::new(),
-        });
+        return Ok((kept, None));
     }
     // The area ranges multiply an output index by the crop side in u32.
     if size.saturating_mul(width.max(height)) >= u32::MAX as usize {
@@ -330,23 +355,26 @@ pub fn crop_resize_gpu<R: Runtime>(
     }
     let grid_x = check_grid("crop_resize", pixels.div_ceil(IMAGE_CUBE_DIM as usize))?;
     let grid_y = check_grid("crop_resize (crops)", kept.len())?;
-    let packed = pack_rgb8(rgb);
-    let image_handle = client.create_from_slice(u32::as_bytes(&packed));
     let rects_handle = client.create_from_slice(u32::as_bytes(&rects));
     let out_handle = client.create_from_slice(u32::as_bytes(&vec![NOT_WRITTEN; values]));
     crop_resize::launch::<R>(
         client,
         CubeCount::Static(grid_x, grid_y, 1),
         CubeDim::new_1d(IMAGE_CUBE_DIM),
+        image.arg(),
         // SAFETY: each handle was created above for exactly the length given.
-        unsafe { ArrayArg::from_raw_parts(image_handle, packed.len()) },
         unsafe { ArrayArg::from_raw_parts(rects_handle, rects.len()) },
         unsafe { ArrayArg::from_raw_parts(out_handle.clone(), values) },
         width as u32,
         size,
     );
-    let data = read_written(client, out_handle, values, "crop_resize")?;
-    Ok(Crops { kept, data })
+    Ok((
+        kept,
+        Some(DeviceValues {
+            handle: out_handle,
+            len: values,
+        }),
+    ))
 }
 
 /// One level of the pyramid: P-Net's input at `scale`.
@@ -430,7 +458,25 @@ pub fn pyramid_gpu<R: Runtime>(
     height: usize,
     levels: &[PyramidLevel],
 ) -> Result<Pyramid> {
-    check_image(rgb, width, height)?;
+    let image = DeviceImage::upload(client, rgb, width, height)?;
+    let data = match pyramid_on_device(client, &image, levels)? {
+        Some(values) => read_written(client, values, "pyramid_resize")?,
+        None => Vec::new(),
+    };
+    Ok(Pyramid {
+        levels: levels.to_vec(),
+        data,
+    })
+}
+
+/// [`pyramid_gpu`] on an image already on the device, leaving the levels there, each at its
+/// `offset` (`None` when there are no levels).
+pub fn pyramid_on_device<R: Runtime>(
+    client: &ComputeClient<R>,
+    image: &DeviceImage,
+    levels: &[PyramidLevel],
+) -> Result<Option<DeviceValues>> {
+    let (width, height) = (image.width, image.height);
     let mut table = Vec::with_capacity(levels.len() * 3);
     let mut values = 0usize;
     let mut largest = 0usize;
@@ -463,54 +509,50 @@ pub fn pyramid_gpu<R: Runtime>(
         table.extend([level.offset as u32, level.width as u32, level.height as u32]);
     }
     if levels.is_empty() {
-        return Ok(Pyramid {
-            levels: Vec::new(),
-            data: Vec::new(),
-        });
+        return Ok(None);
     }
     let grid_x = check_grid("pyramid_resize", largest.div_ceil(IMAGE_CUBE_DIM as usize))?;
     let grid_y = check_grid("pyramid_resize (levels)", levels.len())?;
-    let packed = pack_rgb8(rgb);
-    let image_handle = client.create_from_slice(u32::as_bytes(&packed));
     let table_handle = client.create_from_slice(u32::as_bytes(&table));
     let out_handle = client.create_from_slice(u32::as_bytes(&vec![NOT_WRITTEN; values]));
     pyramid_resize::launch::<R>(
         client,
         CubeCount::Static(grid_x, grid_y, 1),
         CubeDim::new_1d(IMAGE_CUBE_DIM),
+        image.arg(),
         // SAFETY: each handle was created above for exactly the length given.
-        unsafe { ArrayArg::from_raw_parts(image_handle, packed.len()) },
         unsafe { ArrayArg::from_raw_parts(table_handle, table.len()) },
         unsafe { ArrayArg::from_raw_parts(out_handle.clone(), values) },
         width as u32,
         height as u32,
     );
-    let data = read_written(client, out_handle, values, "pyramid_resize")?;
-    Ok(Pyramid {
-        levels: levels.to_vec(),
-        data,
-    })
+    Ok(Some(DeviceValues {
+        handle: out_handle,
+        len: values,
+    }))
 }
 
-/// Reads `values` f32 back and fails if one still holds [`NOT_WRITTEN`].
+/// Reads `values` back and fails if one still holds [`NOT_WRITTEN`].
 fn read_written<R: Runtime>(
     client: &ComputeClient<R>,
-    handle: cubecl::server::Handle,
-    values: usize,
+    values: DeviceValues,
     kernel: &'static str,
 ) -> Result<Vec<f32>> {
-    let data = read_f32(client, handle, kernel)?;
-    if data.len() < values {
+    let data = read_f32(client, values.handle, kernel)?;
+    if data.len() < values.len {
         return Err(KernelError::Internal {
             kernel,
             detail: "short read-back".to_string(),
         });
     }
-    if data[..values].iter().any(|v| v.to_bits() == NOT_WRITTEN) {
+    if data[..values.len]
+        .iter()
+        .any(|v| v.to_bits() == NOT_WRITTEN)
+    {
         return Err(KernelError::Internal {
             kernel,
             detail: "outputs were not written: the launch failed (see the log)".to_string(),
         });
     }
-    Ok(data[..values].to_vec())
+    Ok(data[..values.len].to_vec())
 }

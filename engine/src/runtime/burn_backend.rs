@@ -3,16 +3,19 @@
 //! `make models` writes beside the ONNX files. Devices are probed with the kernels crate's runtime checks before
 //! Burn touches them (CubeCL panics when a driver or device is missing), and a run that panics inside Burn
 //! becomes an `Inference` error.
-//! Owns: device probing for the Burn backends, loading weights, tensors in and out. Pre- and post-processing stay
-//! on the CPU, in `detect` and `engine`.
+//! Inputs come from the host (`run`) or are already on the device, made there by the kernels crate (`run_on_device`,
+//! `burn_device`); outputs are read back to the host in one transaction per call.
+//! Owns: device probing for the Burn backends, loading weights, running the networks, tensors in and out.
 
 use super::Backend;
+use super::burn_device::{Client, DeviceFrame, DeviceInput};
 use crate::error::{EngineError, Result};
 use burn::backend::cuda::CudaDevice;
-use burn::backend::wgpu::WgpuDevice;
+use burn::backend::wgpu::{WgpuDevice, WgpuRuntime};
 use burn::backend::{Cuda, Wgpu};
 use burn::tensor::backend::Backend as BurnBackend;
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::{Tensor, TensorData, Transaction};
+use cubecl::cuda::CudaRuntime;
 use ndarray::{ArrayD, IxDyn};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
@@ -92,31 +95,94 @@ impl BurnNetwork {
             .map_err(|_| fail(format!("input of shape {:?} is not NCHW", input.shape())))?;
         let data = TensorData::new(input.iter().copied().collect::<Vec<f32>>(), dims);
         let read = guarded(|| match &self.model {
-            Model::Wgpu(net, device) => forward(net, data, device, outputs),
-            Model::Cuda(net, device) => forward(net, data, device, outputs),
+            Model::Wgpu(net, device) => {
+                forward(net, vec![Tensor::from_data(data, device)], outputs)
+            }
+            Model::Cuda(net, device) => {
+                forward(net, vec![Tensor::from_data(data, device)], outputs)
+            }
         })
         .map_err(fail)?;
         read.into_iter()
-            .map(|data| {
-                let shape = data.shape.to_vec();
-                let values = data.into_vec::<f32>().map_err(|e| fail(format!("{e:?}")))?;
-                ArrayD::from_shape_vec(IxDyn(&shape), values).map_err(|e| fail(e.to_string()))
-            })
+            .map(|data| to_array(data).map_err(fail))
             .collect()
+    }
+
+    /// Uploads an RGB image to this network's device, where the kernels crate makes the inputs of `run_on_device`.
+    pub fn frame(&self, rgb: &[u8], width: usize, height: usize) -> Result<DeviceFrame> {
+        let client = match &self.model {
+            Model::Wgpu(_, device) => Client::wgpu(device),
+            Model::Cuda(_, device) => Client::cuda(device),
+        };
+        DeviceFrame::upload(client, rgb, width, height)
+    }
+
+    /// Runs the network once per input already on its device; returns, per input, the outputs named in
+    /// `outputs`, all read back in one transaction.
+    pub fn run_on_device(
+        &self,
+        inputs: &[DeviceInput<'_>],
+        outputs: &[&str],
+    ) -> Result<Vec<Vec<ArrayD<f32>>>> {
+        let fail = |reason: String| EngineError::Inference {
+            model: self.name,
+            reason,
+        };
+        let read = guarded(|| match &self.model {
+            Model::Wgpu(net, device) => {
+                let tensors = inputs
+                    .iter()
+                    .map(|input| input.tensor::<WgpuRuntime, u32>(Backend::BurnWgpu, device))
+                    .collect::<std::result::Result<Vec<_>, _>>()?;
+                forward(net, tensors, outputs)
+            }
+            Model::Cuda(net, device) => {
+                let tensors = inputs
+                    .iter()
+                    .map(|input| input.tensor::<CudaRuntime, u8>(Backend::BurnCuda, device))
+                    .collect::<std::result::Result<Vec<_>, _>>()?;
+                forward(net, tensors, outputs)
+            }
+        })
+        .map_err(fail)?;
+        let mut values = read.into_iter();
+        let mut per_input = Vec::with_capacity(inputs.len());
+        for _ in inputs {
+            let outs = values
+                .by_ref()
+                .take(outputs.len())
+                .map(to_array)
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(fail)?;
+            if outs.len() != outputs.len() {
+                return Err(fail("fewer outputs read back than asked for".into()));
+            }
+            per_input.push(outs);
+        }
+        Ok(per_input)
     }
 }
 
-/// Uploads `input`, runs `net` and reads the `outputs` back in one transaction.
+/// Runs `net` on each of `inputs` and reads the `outputs` of every run back in one transaction, input after input.
 fn forward<B: BurnBackend>(
     net: &nets::Net<B>,
-    input: TensorData,
-    device: &B::Device,
+    inputs: Vec<Tensor<B, 4>>,
     outputs: &[&str],
 ) -> std::result::Result<Vec<TensorData>, String> {
-    let input = Tensor::<B, 4>::from_data(input, device);
-    net.forward(input, outputs)?
+    let mut transaction = Transaction::default();
+    for input in inputs {
+        transaction = net.forward(input, outputs, transaction)?;
+    }
+    transaction
         .try_execute()
         .map_err(|e| format!("reading the outputs back failed: {e:?}"))
+}
+
+/// Values read back as an array of their shape.
+fn to_array(data: TensorData) -> std::result::Result<ArrayD<f32>, String> {
+    let shape = data.shape.to_vec();
+    let values = data.into_vec::<f32>().map_err(|e| format!("{e:?}"))?;
+    ArrayD::from_shape_vec(IxDyn(&shape), values).map_err(|e| e.to_string())
 }
 
 /// Runs `work`, turning a panic inside Burn or CubeCL into an error.

@@ -61,35 +61,41 @@ impl<B: Backend> Net<B> {
         Ok(net)
     }
 
-    /// Runs the network; the returned transaction reads the outputs named in `wanted`, in that order.
-    pub fn forward(&self, input: Tensor<B, 4>, wanted: &[&str]) -> Result<Transaction<B>, String> {
+    /// Runs the network and adds the outputs named in `wanted`, in that order, to the reads of `transaction`.
+    pub fn forward(
+        &self,
+        input: Tensor<B, 4>,
+        wanted: &[&str],
+        transaction: Transaction<B>,
+    ) -> Result<Transaction<B>, String> {
         match self {
             Net::Pnet(model) => {
                 let (prob, reg) = model.forward(input);
-                pick(wanted, [("prob", prob), ("reg", reg)])
+                pick(transaction, wanted, [("prob", prob), ("reg", reg)])
             }
             Net::Rnet(model) => {
                 let (prob, reg) = model.forward(input);
-                pick(wanted, [("prob", prob), ("reg", reg)])
+                pick(transaction, wanted, [("prob", prob), ("reg", reg)])
             }
             Net::Onet(model) => {
                 let (prob, reg, landmarks) = model.forward(input);
                 pick(
+                    transaction,
                     wanted,
                     [("prob", prob), ("reg", reg), ("landmarks", landmarks)],
                 )
             }
-            Net::Resnet(model) => pick(wanted, [("descriptor", model.forward(input))]),
+            Net::Resnet(model) => pick(transaction, wanted, [("descriptor", model.forward(input))]),
         }
     }
 }
 
-/// A transaction reading the `wanted` ones of a network's named outputs.
+/// `transaction` with the `wanted` ones of a network's named outputs added to its reads.
 fn pick<B: Backend, const D: usize, const N: usize>(
+    mut transaction: Transaction<B>,
     wanted: &[&str],
     outputs: [(&str, Tensor<B, D>); N],
 ) -> Result<Transaction<B>, String> {
-    let mut transaction = Transaction::default();
     for name in wanted {
         let (_, tensor) = outputs
             .iter()

@@ -5,12 +5,14 @@
 //! Owns: backend names and selection, dispatch to the runtimes. The runtimes own their libraries and devices.
 
 mod burn_backend;
+mod burn_device;
 mod ort_backend;
 
 use crate::error::{EngineError, Result};
 use ndarray::ArrayD;
 use std::path::Path;
 
+pub use burn_device::{DeviceBatch, DeviceFrame, DeviceInput};
 pub use ort_backend::find_library;
 
 /// Where networks run.
@@ -156,11 +158,46 @@ impl Network {
         .map(Network)
     }
 
+    /// Whether this network takes inputs already on its device (`frame`, `run_on_device`): Burn networks do; ONNX
+    /// Runtime networks take host arrays only.
+    pub fn on_device(&self) -> bool {
+        matches!(self.0, Loaded::Burn(_))
+    }
+
+    /// Uploads an RGB image to the device this network runs on, where the kernels crate makes the inputs of
+    /// `run_on_device`.
+    pub fn frame(&self, rgb: &[u8], width: usize, height: usize) -> Result<DeviceFrame> {
+        match &self.0 {
+            Loaded::Ort(_) => Err(host_only()),
+            Loaded::Burn(network) => network.frame(rgb, width, height),
+        }
+    }
+
+    /// Runs the network once per input already on its device (made through a `frame` of a network on the same
+    /// backend); returns the outputs named in `outputs` per input, read back together.
+    pub fn run_on_device(
+        &self,
+        inputs: &[DeviceInput<'_>],
+        outputs: &[&str],
+    ) -> Result<Vec<Vec<ArrayD<f32>>>> {
+        match &self.0 {
+            Loaded::Ort(_) => Err(host_only()),
+            Loaded::Burn(network) => network.run_on_device(inputs, outputs),
+        }
+    }
+
     /// Runs the network on one input tensor named `input`; returns the outputs named in `outputs`, in that order.
     pub fn run(&self, input: &ArrayD<f32>, outputs: &[&str]) -> Result<Vec<ArrayD<f32>>> {
         match &self.0 {
             Loaded::Ort(network) => network.run(input, outputs),
             Loaded::Burn(network) => network.run(input, outputs),
         }
+    }
+}
+
+fn host_only() -> EngineError {
+    EngineError::Inference {
+        model: "onnx runtime",
+        reason: "an ONNX Runtime network takes its inputs from the host".into(),
     }
 }

@@ -1,12 +1,13 @@
 //! The Burn backends against ONNX Runtime on the CPU, on real photos: the same faces, boxes and landmarks within
-//! 1 px, scores within 1e-3, and descriptors of the same samples at cosine ≥ 0.999 (fp32). On wgpu (Mesa's
-//! lavapipe in CI) without a Vulkan driver the test prints SKIPPED, or fails when `ARGUS_REQUIRE_GPU_TESTS` is
-//! set; on CUDA it skips where no NVIDIA driver and device are found, or fails when `ARGUS_REQUIRE_CUDA_TESTS` is
-//! set. Selection never panics: a Burn backend that cannot run here is refused with its reason.
+//! 1 px (also inside a region of interest), with the networks' inputs made on the device by the kernels crate;
+//! scores within 1e-3, and descriptors of the same samples at cosine ≥ 0.999 (fp32). On wgpu (Mesa's lavapipe in
+//! CI) without a Vulkan driver the test prints SKIPPED, or fails when `ARGUS_REQUIRE_GPU_TESTS` is set; on CUDA it
+//! skips where no NVIDIA driver and device are found, or fails when `ARGUS_REQUIRE_CUDA_TESTS` is set. Selection
+//! never panics: a Burn backend that cannot run here is refused with its reason.
 
 use crate::common::{engine, models_dir, photo};
 use argus_engine::{
-    Backend, BackendChoice, DetectOptions, Detection, Engine, EngineConfig, EngineError,
+    Backend, BackendChoice, DetectOptions, Detection, Engine, EngineConfig, EngineError, Rect,
     choose_backend, similarity,
 };
 use std::time::Instant;
@@ -60,7 +61,20 @@ fn distance(a: &Detection, b: &Detection) -> f32 {
     boxes.chain(points).fold(0.0, f32::max)
 }
 
-/// Detection and extraction on `backend` against ONNX Runtime on the CPU, on `PHOTOS`.
+/// A region of interest around a face, half its size again on each side and off the image's origin, so that
+/// the region's pixels are cut out of the image before the networks see them.
+fn around(face: &Detection) -> Rect {
+    let r = face.rect;
+    Rect {
+        x: (r.x - r.width / 2.0).max(1.0),
+        y: (r.y - r.height / 2.0).max(1.0),
+        width: r.width * 2.0,
+        height: r.height * 2.0,
+    }
+}
+
+/// Detection (of the whole image and of a region around the largest face) and extraction on `backend` against
+/// ONNX Runtime on the CPU, on `PHOTOS`.
 fn matches_ort_cpu(backend: Backend) {
     let reference = engine();
     let started = Instant::now();
@@ -82,6 +96,21 @@ fn matches_ort_cpu(backend: Backend) {
             expected.len(),
             "{name}: {found:?} vs {expected:?}"
         );
+        if let Some(largest) = expected.first() {
+            let roi = around(largest);
+            let options = DetectOptions {
+                roi: Some(roi),
+                ..DetectOptions::default()
+            };
+            let inside = burn.detect(&image, &options).unwrap();
+            let wanted = reference.detect(&image, &options).unwrap();
+            assert_eq!(inside.len(), wanted.len(), "{name}, roi {roi:?}");
+            for (got, want) in inside.iter().zip(&wanted) {
+                let px = distance(got, want);
+                assert!(px <= 1.0, "{name}, roi {roi:?}: {px} px apart");
+                worst_px = worst_px.max(px);
+            }
+        }
         let mut samples = Vec::new();
         for (got, want) in found.iter().zip(&expected) {
             let px = distance(got, want);
