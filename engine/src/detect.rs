@@ -10,15 +10,11 @@ use crate::image::Image;
 use crate::nms::{Candidate, Overlap, nms};
 use crate::resample::{FloatImage, area_resize};
 use crate::runtime::{DeviceFrame, DeviceInput, Network};
-use argus_kernels::resize::{crop_rect, pyramid_levels};
+use argus_kernels::resize::{MIN_FACE, PYRAMID_FACTOR, crop_rect, pyramid_levels};
 use ndarray::{Array4, ArrayD, Axis};
 use serde::Serialize;
 use std::borrow::Cow;
 
-/// Smallest face searched for, in pixels.
-const MIN_FACE: f32 = 20.0;
-/// Pyramid step.
-const FACTOR: f32 = 0.709;
 /// Per-stage probability thresholds of P-Net, R-Net and O-Net.
 const THRESHOLDS: [f32; 3] = [0.6, 0.7, 0.7];
 
@@ -159,7 +155,7 @@ impl Mtcnn {
     /// Stage 1: P-Net over the image pyramid, per-level NMS, then NMS over all levels, regress, square.
     fn stage1(&self, pixels: &Pixels) -> Result<Vec<Candidate>> {
         let (width, height) = pixels.size();
-        let levels = pyramid_levels(width, height, MIN_FACE, FACTOR);
+        let levels = pyramid_levels(width, height, MIN_FACE, PYRAMID_FACTOR);
         let outputs = ["prob", "reg"];
         let per_level = match pixels {
             Pixels::Host(image) => levels

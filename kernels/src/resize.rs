@@ -17,9 +17,9 @@ use crate::{KernelError, Result};
 
 /// MTCNN's input normalisation: `(v - 127.5) * NORM_SCALE`.
 pub const NORM_SCALE: f32 = 0.0078125;
-/// Smallest face the engine's pyramid looks for, in pixels (`detect::MIN_FACE`).
+/// Smallest face the pyramid looks for, in pixels (the engine's detection uses it).
 pub const MIN_FACE: f32 = 20.0;
-/// The engine's pyramid step (`detect::FACTOR`).
+/// The pyramid step (the engine's detection uses it).
 pub const PYRAMID_FACTOR: f32 = 0.709;
 /// Bit pattern pre-filled into the outputs: a quiet NaN with a payload no arithmetic produces,
 /// so a value still holding it after read-back means the launch did not run.
