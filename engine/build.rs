@@ -3,6 +3,9 @@
 //! reads them at run time from the `.bpk` files `make models` writes beside the ONNX files. The models are looked
 //! for in `ARGUS_MODELS_DIR`, else `$HOME/.cache/argus/models`. When a file is missing or does not convert,
 //! nothing is generated, the `burn_networks` cfg stays off, and `ARGUS_BURN_MISSING` tells the Burn backends why.
+//! One edit is made to the generated code: its padding calls go to `pad_in_own_type` (`runtime/burn_nets.rs`),
+//! because Burn's `pad` makes the padded tensor in the device's default float type (f32) whatever the input's type
+//! is, which breaks the descriptor network in fp16.
 
 use std::path::{Path, PathBuf};
 
@@ -31,7 +34,24 @@ fn generate() -> Result<(), String> {
         return Err(format!("{} was missing", missing.display()));
     }
     std::panic::catch_unwind(|| argus_burnpack::generate_code(&files, "burn"))
-        .map_err(|panic| format!("burn-onnx failed: {}", panic_text(&panic)))
+        .map_err(|panic| format!("burn-onnx failed: {}", panic_text(&panic)))?;
+    let out_dir = std::env::var_os("OUT_DIR").ok_or("OUT_DIR was not set")?;
+    for file in &files {
+        let stem = file.file_stem().ok_or("a network file without a name")?;
+        let code = Path::new(&out_dir)
+            .join("burn")
+            .join(stem)
+            .with_extension("rs");
+        pad_in_own_type(&code)?;
+    }
+    Ok(())
+}
+
+/// Sends the padding calls of the generated file `code` to `pad_in_own_type`.
+fn pad_in_own_type(code: &Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(code).map_err(|e| format!("{}: {e}", code.display()))?;
+    let edited = text.replace(".pad(", ".pad_in_own_type(");
+    std::fs::write(code, edited).map_err(|e| format!("{}: {e}", code.display()))
 }
 
 /// Reruns this script when a network file changes or appears. The models directory is watched while files are

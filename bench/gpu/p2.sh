@@ -4,11 +4,12 @@
 # and the PyTorch pipeline (facenet-pytorch MTCNN + our torch port of the dlib ResNet, bench/gpu/torch_pipeline.py)
 # on CUDA. Inputs: 640x480 one-face JPEGs (bench/pipeline/make_inputs.py) and 1920x1080 group collages
 # (bench/gpu/make_group_inputs.py). Writes OUT_DIR/p2.md (table, agreement with Argus on the CPU, the goals) and the
-# raw reports SET__LABEL.json. Without an NVIDIA GPU it runs Argus ort-cpu and burn-wgpu (on lavapipe: correctness
+# raw reports SET__LABEL.json. Without an NVIDIA GPU it runs Argus ort-cpu and burn-wgpu in fp32 and fp16 (on lavapipe: correctness
 # only, its times mean nothing) and torch on the CPU, fewer rounds, as a check that everything runs and agrees.
 #
 # Usage: bash bench/gpu/p2.sh [--quick] [OUT_DIR]   (default OUT_DIR: bench/results/p2-<date>-<host>)
-# Settings (environment): P2_BACKENDS (Argus backends, space-separated), P2_ROUNDS / P2_GROUP_ROUNDS (timed passes),
+# Settings (environment): P2_BACKENDS (Argus backends, space-separated; BACKEND+fp16 runs the descriptor network in
+# fp16 on a Burn backend), P2_ROUNDS / P2_GROUP_ROUNDS (timed passes),
 # P2_WARMUP, P2_CLIENTS (Argus client threads, 0: no throughput run), P2_BATCH (torch images per batch, 0: none),
 # P2_THREADS, P2_ARGUS_BIN (default bench/gpu/bin/p2-argus, else built with cargo), P2_RUN_TIMEOUT (seconds for
 # each pipeline run, default 600), P2_TORCH=0 (no torch row),
@@ -49,14 +50,14 @@ fi
 if nvidia-smi > /dev/null 2>&1; then
     GPU=1
     source bench/gpu/cuda_env.sh
-    BACKENDS="${P2_BACKENDS:-burn-cuda ort-tensorrt ort-cuda ort-cpu}"
+    BACKENDS="${P2_BACKENDS:-burn-cuda burn-cuda+fp16 ort-tensorrt ort-cuda ort-cpu}"
     TORCH_DEVICE=cuda
     ROUNDS="${P2_ROUNDS:-50}" GROUP_ROUNDS="${P2_GROUP_ROUNDS:-10}" WARMUP="${P2_WARMUP:-5}"
     CLIENTS="${P2_CLIENTS:-16}" BATCH="${P2_BATCH:-32}"
 else
     GPU=0
     echo "p2: no NVIDIA GPU here (nvidia-smi failed): CPU and lavapipe rows only, for correctness" >&2
-    BACKENDS="${P2_BACKENDS:-ort-cpu burn-wgpu}"
+    BACKENDS="${P2_BACKENDS:-ort-cpu burn-wgpu burn-wgpu+fp16}"
     TORCH_DEVICE=cpu
     ROUNDS="${P2_ROUNDS:-2}" GROUP_ROUNDS="${P2_GROUP_ROUNDS:-1}" WARMUP="${P2_WARMUP:-1}"
     CLIENTS="${P2_CLIENTS:-2}" BATCH="${P2_BATCH:-6}"
@@ -120,9 +121,15 @@ fi
 ARGUS_RC=0
 run_set() {
     local set="$1" dir="$2" rounds="$3"
-    local backend label jpeg rc
-    for backend in $BACKENDS; do
-        label="argus-$backend"
+    local entry backend precision label jpeg rc
+    for entry in $BACKENDS; do
+        # An entry is a backend, with "+fp16" for the descriptor network in fp16.
+        backend="${entry%+fp16}"
+        precision=fp32
+        if [[ "$entry" != "$backend" ]]; then
+            precision=fp16
+        fi
+        label="argus-$entry"
         jpeg=auto
         if [[ "$backend" == ort-cpu || "$backend" == burn-wgpu ]]; then
             jpeg=cpu
@@ -130,7 +137,7 @@ run_set() {
         echo "== P2 $set: $label" >&2
         start_memory
         set +e
-        timeout "$RUN_TIMEOUT" "$BIN" --backend "$backend" --jpeg "$jpeg" --inputs "$dir" \
+        timeout "$RUN_TIMEOUT" "$BIN" --backend "$backend" --precision "$precision" --jpeg "$jpeg" --inputs "$dir" \
             --out "$OUT_DIR/${set}__$label.json" --rounds "$rounds" --warmup "$WARMUP" --threads "$THREADS" \
             --clients "$CLIENTS" 2> "$WORK/stderr.log"
         rc=$?

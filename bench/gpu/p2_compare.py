@@ -106,7 +106,8 @@ def table(name, reports, memory, skipped):
 def goals(reports):
     """The issue's goals, judged on the one-face set: best Argus GPU row against 5,000 images/s, 2× PyTorch CUDA,
     5 ms at batch 1."""
-    gpu_rows = {k: r for k, r in reports.items() if k.startswith("argus-") and k not in (REFERENCE, "argus-burn-wgpu")}
+    gpu_rows = {k: r for k, r in reports.items()
+                if k.startswith("argus-") and k != REFERENCE and not k.startswith("argus-burn-wgpu")}
     torch_cuda = reports.get("torch-cuda")
     if not gpu_rows:
         return ["Goals: not judged: no Argus GPU row in this run (the CPU and lavapipe rows check correctness only)."]

@@ -31,4 +31,4 @@ pub use error::{EngineError, Result};
 pub use image::Image;
 pub use jpeg::{GpuJpeg, JpegChoice, JpegDecoder, choose_jpeg_decoder};
 pub use quality::Quality;
-pub use runtime::{Backend, BackendChoice, choose_backend};
+pub use runtime::{Backend, BackendChoice, Precision, choose_backend};

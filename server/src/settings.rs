@@ -40,10 +40,17 @@ pub struct ServeArgs {
     /// or i8 (a quarter; a cosine off by at most 2e-2) [default: f32].
     #[arg(long, env = "ARGUS_INDEX_STORAGE")]
     pub index_storage: Option<String>,
+    /// What the descriptor network computes in: fp32, or fp16 with `--backend cuda` or `wgpu` (detection stays
+    /// in fp32) [default: fp32].
+    #[arg(long, env = "ARGUS_PRECISION")]
+    pub precision: Option<String>,
 }
 
 /// The values of `--index-storage`.
 pub const INDEX_STORAGES: [&str; 3] = ["f32", "f16", "i8"];
+
+/// The values of `--precision`.
+pub const PRECISIONS: [&str; 2] = ["fp32", "fp16"];
 
 /// The values of `--backend`.
 pub const BACKENDS: [&str; 7] = [
@@ -76,6 +83,8 @@ pub struct Settings {
     pub max_batch: usize,
     /// Matcher storage name.
     pub index_storage: String,
+    /// Descriptor network precision name.
+    pub precision: String,
 }
 
 /// The config file: every key optional.
@@ -90,6 +99,7 @@ struct FileSettings {
     max_image_pixels: Option<u64>,
     max_batch: Option<usize>,
     index_storage: Option<String>,
+    precision: Option<String>,
 }
 
 impl Settings {
@@ -129,6 +139,10 @@ impl Settings {
                 .index_storage
                 .or(file.index_storage)
                 .unwrap_or_else(|| "f32".into()),
+            precision: args
+                .precision
+                .or(file.precision)
+                .unwrap_or_else(|| "fp32".into()),
         };
         if !BACKENDS.contains(&settings.backend.as_str()) {
             anyhow::bail!(
@@ -142,6 +156,13 @@ impl Settings {
                 "unknown index storage {:?}: use {}",
                 settings.index_storage,
                 INDEX_STORAGES.join(", ")
+            );
+        }
+        if !PRECISIONS.contains(&settings.precision.as_str()) {
+            anyhow::bail!(
+                "unknown precision {:?}: use {}",
+                settings.precision,
+                PRECISIONS.join(", ")
             );
         }
         if settings.max_batch == 0 {

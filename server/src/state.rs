@@ -5,7 +5,7 @@
 
 use crate::settings::Settings;
 use argus_engine::{
-    Backend, BackendChoice, Descriptor, Engine, EngineConfig, JpegChoice, choose_backend,
+    Backend, BackendChoice, Descriptor, Engine, EngineConfig, JpegChoice, Precision, choose_backend,
 };
 use argus_index::{Index, IndexBackend, IndexConfig, ItemMeta, SearchCombiner, Storage};
 use argus_store::{SqliteStore, Store};
@@ -58,6 +58,7 @@ impl AppState {
         config.max_pixels = settings.max_image_pixels;
         config.max_batch = settings.max_batch;
         config.backend = networks;
+        config.precision = Precision::from_name(&settings.precision).unwrap_or_default();
         // JPEGs on nvJPEG where it loads (a JPEG it fails on is decoded on the CPU), unless `--backend cpu`.
         config.jpeg = match settings.backend.as_str() {
             "cpu" => JpegChoice::Cpu,

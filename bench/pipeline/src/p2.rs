@@ -4,13 +4,16 @@
 //! and the lossless `*.png` copies give the faces `bench/gpu/p2_compare.py` checks against the other pipelines.
 //!
 //! Usage: p2-argus --inputs DIR --out JSON [--backend ort-cpu|ort-cuda|ort-tensorrt|burn-wgpu|burn-cuda]
-//!        [--jpeg cpu|gpu|auto] [--rounds N] [--warmup N] [--threads N] [--clients N] [--max-batch N]
-//! `--clients 0` skips the throughput run. Exit 3 when the backend cannot run here (the reason is printed).
+//!        [--precision fp32|fp16] [--jpeg cpu|gpu|auto] [--rounds N] [--warmup N] [--threads N] [--clients N]
+//!        [--max-batch N]
+//! `--precision fp16` runs the descriptor network in fp16 (Burn backends only). `--clients 0` skips the throughput run. Exit 3 when the backend cannot run here (the reason is printed).
 
 mod pipeline;
 
 use anyhow::{Context, bail};
-use argus_engine::{Backend, BackendChoice, Engine, EngineConfig, JpegChoice, choose_backend};
+use argus_engine::{
+    Backend, BackendChoice, Engine, EngineConfig, JpegChoice, Precision, choose_backend,
+};
 use pipeline::{FaceResult, read_inputs, run_pipeline};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -18,13 +21,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 const USAGE: &str = "p2-argus --inputs DIR --out JSON [--backend ort-cpu|ort-cuda|ort-tensorrt|burn-wgpu|burn-cuda] \
-[--jpeg cpu|gpu|auto] [--rounds N] [--warmup N] [--threads N] [--clients N] [--max-batch N]";
+[--precision fp32|fp16] [--jpeg cpu|gpu|auto] [--rounds N] [--warmup N] [--threads N] [--clients N] [--max-batch N]";
 
 /// The command line.
 struct Options {
     inputs: PathBuf,
     out: PathBuf,
     backend: Backend,
+    precision: Precision,
     jpeg: JpegChoice,
     rounds: usize,
     warmup: usize,
@@ -62,6 +66,7 @@ fn read_options() -> anyhow::Result<Options> {
         inputs: PathBuf::new(),
         out: PathBuf::new(),
         backend: Backend::OrtCpu,
+        precision: Precision::Fp32,
         jpeg: JpegChoice::Cpu,
         rounds: 20,
         warmup: 3,
@@ -92,6 +97,10 @@ fn read_options() -> anyhow::Result<Options> {
             "--inputs" => inputs = Some(PathBuf::from(&value)),
             "--out" => out = Some(PathBuf::from(&value)),
             "--backend" => options.backend = parse_backend(&value)?,
+            "--precision" => {
+                options.precision = Precision::from_name(&value)
+                    .with_context(|| format!("unknown precision {value:?}; usage: {USAGE}"))?
+            }
             "--jpeg" => options.jpeg = parse_jpeg(&value)?,
             "--rounds" => options.rounds = number("--rounds")?.max(1),
             "--warmup" => options.warmup = number("--warmup")?,
@@ -131,6 +140,7 @@ struct Concurrent {
 struct Report {
     pipeline: &'static str,
     backend: &'static str,
+    precision: &'static str,
     reason: String,
     jpeg_decoder: &'static str,
     jpeg_fallbacks: u64,
@@ -145,6 +155,7 @@ struct Report {
 fn open_engine(options: &Options, max_batch: usize, max_wait: Duration) -> anyhow::Result<Engine> {
     let mut config = EngineConfig::new(options.models_dir.clone());
     config.backend = options.backend;
+    config.precision = options.precision;
     config.jpeg = options.jpeg;
     config.threads = options.threads;
     config.max_batch = max_batch;
@@ -280,6 +291,7 @@ fn main() -> anyhow::Result<()> {
     let report = Report {
         pipeline: "argus",
         backend: options.backend.name(),
+        precision: options.precision.name(),
         reason,
         jpeg_decoder,
         jpeg_fallbacks,

@@ -4,7 +4,7 @@
 
 use crate::batcher::{BatchFn, BatchLimits, Batcher};
 use crate::error::Result;
-use crate::runtime::{Backend, Network};
+use crate::runtime::{Backend, Network, Precision};
 use ndarray::{ArrayD, Axis, IxDyn};
 use std::path::Path;
 
@@ -75,7 +75,9 @@ pub fn start(
     threads: usize,
     limits: BatchLimits,
 ) -> Result<Batcher> {
-    let net = Network::load(backend, spec.name, &models_dir.join(spec.file), threads)?;
+    // The attribute networks run on ONNX Runtime (`Backend::for_attributes`), as their ONNX files are.
+    let path = models_dir.join(spec.file);
+    let net = Network::load(backend, spec.name, &path, threads, Precision::Fp32)?;
     let run: BatchFn = Box::new(move |rows| run_batch(spec, &net, rows));
     Batcher::start(spec.name, limits, run)
 }

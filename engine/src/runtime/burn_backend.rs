@@ -1,20 +1,21 @@
 //! Burn on CubeCL: the detection and descriptor networks (Rust code generated from their ONNX files at build time,
-//! `burn_nets.rs`) on wgpu or on CUDA, in fp32, with their weights read at run time from the `.bpk` files that
-//! `make models` writes beside the ONNX files. Devices are probed with the kernels crate's runtime checks before
+//! `burn_nets.rs`) on wgpu or on CUDA, in fp32 or fp16, with their weights read at run time from the `.bpk` files
+//! that `make models` writes beside the ONNX files. In fp16 the weights are cast after loading, the inputs on the
+//! device, and the outputs are widened to f32 when read back. Devices are probed with the kernels crate's runtime checks before
 //! Burn touches them (CubeCL panics when a driver or device is missing), and a run that panics inside Burn
 //! becomes an `Inference` error.
 //! Inputs come from the host (`run`) or are already on the device, made there by the kernels crate (`run_on_device`,
 //! `burn_device`); outputs are read back to the host in one transaction per call.
 //! Owns: device probing for the Burn backends, loading weights, running the networks, tensors in and out.
 
-use super::Backend;
 use super::burn_device::{Client, DeviceFrame, DeviceInput};
+use super::{Backend, Precision};
 use crate::error::{EngineError, Result};
 use burn::backend::cuda::CudaDevice;
 use burn::backend::wgpu::{WgpuDevice, WgpuRuntime};
 use burn::backend::{Cuda, Wgpu};
 use burn::tensor::backend::Backend as BurnBackend;
-use burn::tensor::{Tensor, TensorData, Transaction};
+use burn::tensor::{DType, FloatDType, Tensor, TensorData, Transaction};
 use cubecl::cuda::CudaRuntime;
 use ndarray::{ArrayD, IxDyn};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -44,6 +45,7 @@ pub(super) fn check(backend: Backend) -> std::result::Result<(), String> {
 pub struct BurnNetwork {
     name: &'static str,
     model: Model,
+    precision: Precision,
 }
 
 /// The model on the device of its backend.
@@ -53,9 +55,15 @@ enum Model {
 }
 
 impl BurnNetwork {
-    /// Loads the network `name` (an ONNX file stem) for `backend` with its weights from `weights`. Fails with
-    /// `RuntimeUnavailable` when the backend cannot run here and `ModelMissing` when the weights do not load.
-    pub fn load(backend: Backend, name: &'static str, weights: &Path) -> Result<BurnNetwork> {
+    /// Loads the network `name` (an ONNX file stem) for `backend` with its weights from `weights`, to compute in
+    /// `precision`. Fails with `RuntimeUnavailable` when the backend cannot run here and `ModelMissing` when the
+    /// weights do not load.
+    pub fn load(
+        backend: Backend,
+        name: &'static str,
+        weights: &Path,
+        precision: Precision,
+    ) -> Result<BurnNetwork> {
         check(backend).map_err(|why| EngineError::RuntimeUnavailable {
             reason: format!("{}: {why}", backend.name()),
         })?;
@@ -69,18 +77,24 @@ impl BurnNetwork {
         let model = guarded(|| match backend {
             Backend::BurnWgpu => {
                 let device = WgpuDevice::DefaultDevice;
-                nets::Net::load(name, weights, &device).map(|net| Model::Wgpu(net, device))
+                nets::Net::load(name, weights, &device)
+                    .map(|net| Model::Wgpu(net.in_precision(precision), device))
             }
             Backend::BurnCuda => {
                 let device = CudaDevice::new(0);
-                nets::Net::load(name, weights, &device).map(|net| Model::Cuda(net, device))
+                nets::Net::load(name, weights, &device)
+                    .map(|net| Model::Cuda(net.in_precision(precision), device))
             }
             Backend::OrtCpu | Backend::OrtCuda | Backend::OrtTensorRt => {
                 Err(format!("{} is not a Burn backend", backend.name()))
             }
         })
         .map_err(missing)?;
-        Ok(BurnNetwork { name, model })
+        Ok(BurnNetwork {
+            name,
+            model,
+            precision,
+        })
     }
 
     /// Runs the network on one NCHW input tensor; returns the outputs named in `outputs`, in that order.
@@ -96,10 +110,12 @@ impl BurnNetwork {
         let data = TensorData::new(input.iter().copied().collect::<Vec<f32>>(), dims);
         let read = guarded(|| match &self.model {
             Model::Wgpu(net, device) => {
-                forward(net, vec![Tensor::from_data(data, device)], outputs)
+                let input = Tensor::from_data(data, (device, DType::F32));
+                forward(net, vec![input], outputs, self.precision)
             }
             Model::Cuda(net, device) => {
-                forward(net, vec![Tensor::from_data(data, device)], outputs)
+                let input = Tensor::from_data(data, (device, DType::F32));
+                forward(net, vec![input], outputs, self.precision)
             }
         })
         .map_err(fail)?;
@@ -134,14 +150,14 @@ impl BurnNetwork {
                     .iter()
                     .map(|input| input.tensor::<WgpuRuntime, u32>(Backend::BurnWgpu, device))
                     .collect::<std::result::Result<Vec<_>, _>>()?;
-                forward(net, tensors, outputs)
+                forward(net, tensors, outputs, self.precision)
             }
             Model::Cuda(net, device) => {
                 let tensors = inputs
                     .iter()
                     .map(|input| input.tensor::<CudaRuntime, u8>(Backend::BurnCuda, device))
                     .collect::<std::result::Result<Vec<_>, _>>()?;
-                forward(net, tensors, outputs)
+                forward(net, tensors, outputs, self.precision)
             }
         })
         .map_err(fail)?;
@@ -163,14 +179,20 @@ impl BurnNetwork {
     }
 }
 
-/// Runs `net` on each of `inputs` and reads the `outputs` of every run back in one transaction, input after input.
+/// Runs `net` on each of `inputs` (f32, cast to `precision` on the device) and reads the `outputs` of every run
+/// back in one transaction, input after input.
 fn forward<B: BurnBackend>(
     net: &nets::Net<B>,
     inputs: Vec<Tensor<B, 4>>,
     outputs: &[&str],
+    precision: Precision,
 ) -> std::result::Result<Vec<TensorData>, String> {
     let mut transaction = Transaction::default();
     for input in inputs {
+        let input = match precision {
+            Precision::Fp32 => input,
+            Precision::Fp16 => input.cast(FloatDType::F16),
+        };
         transaction = net.forward(input, outputs, transaction)?;
     }
     transaction
@@ -178,10 +200,13 @@ fn forward<B: BurnBackend>(
         .map_err(|e| format!("reading the outputs back failed: {e:?}"))
 }
 
-/// Values read back as an array of their shape.
+/// Values read back (f32, or f16 widened to f32) as an array of their shape.
 fn to_array(data: TensorData) -> std::result::Result<ArrayD<f32>, String> {
     let shape = data.shape.to_vec();
-    let values = data.into_vec::<f32>().map_err(|e| format!("{e:?}"))?;
+    let values = data
+        .convert::<f32>()
+        .into_vec::<f32>()
+        .map_err(|e| format!("{e:?}"))?;
     ArrayD::from_shape_vec(IxDyn(&shape), values).map_err(|e| e.to_string())
 }
 

@@ -1,8 +1,12 @@
 //! The Burn networks of this build: the code burn-onnx generated from the ONNX files (`build.rs`), and per
-//! network the glue that reads its weights and names its outputs as its ONNX file does (`models/README.md`).
+//! network the glue that reads its weights, casts them to the precision asked for and names its outputs as its
+//! ONNX file does (`models/README.md`).
 
+use super::Precision;
+use burn::module::{Module, ModuleMapper, Param};
 use burn::tensor::backend::Backend;
-use burn::tensor::{Tensor, Transaction};
+use burn::tensor::ops::PadMode;
+use burn::tensor::{FloatDType, Tensor, Transaction};
 use burn_store::{BurnpackStore, ModuleSnapshot};
 use std::path::Path;
 
@@ -16,6 +20,7 @@ mod mtcnn_onet {
     include!(concat!(env!("OUT_DIR"), "/burn/mtcnn_onet.rs"));
 }
 mod dlib_resnet_v1 {
+    use super::PadInOwnType;
     include!(concat!(env!("OUT_DIR"), "/burn/dlib_resnet_v1.rs"));
 }
 
@@ -61,6 +66,20 @@ impl<B: Backend> Net<B> {
         Ok(net)
     }
 
+    /// The network computing in `precision`: in fp16, every weight cast to f16.
+    pub fn in_precision(self, precision: Precision) -> Net<B> {
+        if precision == Precision::Fp32 {
+            return self;
+        }
+        let half = &mut ToHalf;
+        match self {
+            Net::Pnet(model) => Net::Pnet(Box::new(model.map(half))),
+            Net::Rnet(model) => Net::Rnet(Box::new(model.map(half))),
+            Net::Onet(model) => Net::Onet(Box::new(model.map(half))),
+            Net::Resnet(model) => Net::Resnet(Box::new(model.map(half))),
+        }
+    }
+
     /// Runs the network and adds the outputs named in `wanted`, in that order, to the reads of `transaction`.
     pub fn forward(
         &self,
@@ -87,6 +106,39 @@ impl<B: Backend> Net<B> {
             }
             Net::Resnet(model) => pick(transaction, wanted, [("descriptor", model.forward(input))]),
         }
+    }
+}
+
+/// Padding that keeps the tensor's float type; `build.rs` sends the generated code's `pad` calls here.
+trait PadInOwnType<const D: usize> {
+    fn pad_in_own_type(self, padding: [(usize, usize); D], mode: PadMode) -> Self;
+}
+
+impl<B: Backend, const D: usize> PadInOwnType<D> for Tensor<B, D> {
+    /// Constant padding makes the padded tensor in this tensor's type and writes this tensor into it; Burn's own
+    /// `pad` makes it in the device's default type, which is f32 even when this tensor is f16. Reflection and edge
+    /// padding make no new tensor and go to `pad`.
+    fn pad_in_own_type(self, padding: [(usize, usize); D], mode: PadMode) -> Self {
+        let PadMode::Constant(value) = mode else {
+            return self.pad(padding, mode);
+        };
+        let mut dims = self.dims();
+        let mut inside = Vec::with_capacity(D);
+        for (dim, (before, after)) in dims.iter_mut().zip(padding) {
+            inside.push(before..before + *dim);
+            *dim += before + after;
+        }
+        Tensor::full(dims, value, (&self.device(), self.dtype()))
+            .slice_assign(inside.as_slice(), self)
+    }
+}
+
+/// Casts every float parameter of a module to f16.
+struct ToHalf;
+
+impl<B: Backend> ModuleMapper<B> for ToHalf {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
+        param.map(|tensor| tensor.cast(FloatDType::F16))
     }
 }
 

@@ -25,10 +25,10 @@ pub enum Backend {
     /// ONNX Runtime, TensorRT execution provider in fp16 with its engines cached on disk beside the models
     /// (`tensorrt-cache/`), then CUDA, then CPU for the nodes TensorRT does not take.
     OrtTensorRt,
-    /// Burn on CubeCL's wgpu runtime (Vulkan, Metal or DX12; software adapters such as lavapipe included), fp32.
-    /// Detection and descriptors only: the attribute networks run on `OrtCpu`.
+    /// Burn on CubeCL's wgpu runtime (Vulkan, Metal or DX12; software adapters such as lavapipe included), in fp32
+    /// or fp16 (`Precision`). Detection and descriptors only: the attribute networks run on `OrtCpu`.
     BurnWgpu,
-    /// Burn on CubeCL's CUDA runtime (device 0), fp32. Detection and descriptors only, as `BurnWgpu`.
+    /// Burn on CubeCL's CUDA runtime (device 0), in fp32 or fp16. Detection and descriptors only, as `BurnWgpu`.
     BurnCuda,
 }
 
@@ -51,6 +51,34 @@ impl Backend {
             Backend::OrtCpu | Backend::OrtCuda | Backend::OrtTensorRt => self,
             Backend::BurnWgpu | Backend::BurnCuda => Backend::OrtCpu,
         }
+    }
+}
+
+/// What the Burn networks compute in. ONNX Runtime's backends take only `Fp32` here: their CPU and CUDA providers
+/// run the ONNX files as they are, and the TensorRT provider builds fp16 engines of its own.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Precision {
+    /// Weights, activations and outputs in f32.
+    #[default]
+    Fp32,
+    /// Weights and activations in f16; the outputs are read back as f32.
+    Fp16,
+}
+
+impl Precision {
+    /// The name used in settings, health checks and metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::Fp32 => "fp32",
+            Precision::Fp16 => "fp16",
+        }
+    }
+
+    /// The precision named `name` (`fp32` or `fp16`).
+    pub fn from_name(name: &str) -> Option<Precision> {
+        [Precision::Fp32, Precision::Fp16]
+            .into_iter()
+            .find(|precision| precision.name() == name)
     }
 }
 
@@ -139,21 +167,36 @@ enum Loaded {
 
 impl Network {
     /// Loads the network `name` from its ONNX file `path` for `backend`: ONNX Runtime reads the ONNX file with
-    /// `threads` intra-op threads; Burn reads the weights from the `.bpk` file beside it.
+    /// `threads` intra-op threads; Burn reads the weights from the `.bpk` file beside it and computes in
+    /// `precision`. `Fp16` on an ONNX Runtime backend is a `BadOption`.
     pub fn load(
         backend: Backend,
         name: &'static str,
         path: &Path,
         threads: usize,
+        precision: Precision,
     ) -> Result<Network> {
         match backend {
             Backend::OrtCpu | Backend::OrtCuda | Backend::OrtTensorRt => {
+                if precision != Precision::Fp32 {
+                    return Err(EngineError::BadOption {
+                        reason: format!(
+                            "{} runs the networks as their ONNX files are (fp32); {} is a precision of \
+                             burn-wgpu and burn-cuda (ort-tensorrt builds fp16 engines of its own)",
+                            backend.name(),
+                            precision.name()
+                        ),
+                    });
+                }
                 ort_backend::OrtNetwork::load(backend, name, path, threads).map(Loaded::Ort)
             }
-            Backend::BurnWgpu | Backend::BurnCuda => {
-                burn_backend::BurnNetwork::load(backend, name, &path.with_extension("bpk"))
-                    .map(Loaded::Burn)
-            }
+            Backend::BurnWgpu | Backend::BurnCuda => burn_backend::BurnNetwork::load(
+                backend,
+                name,
+                &path.with_extension("bpk"),
+                precision,
+            )
+            .map(Loaded::Burn),
         }
         .map(Network)
     }

@@ -1,16 +1,27 @@
 //! The Burn backends against ONNX Runtime on the CPU, on real photos: the same faces, boxes and landmarks within
 //! 1 px (also inside a region of interest), with the networks' inputs made on the device by the kernels crate;
-//! scores within 1e-3, and descriptors of the same samples at cosine ≥ 0.999 (fp32). On wgpu (Mesa's lavapipe in
-//! CI) without a Vulkan driver the test prints SKIPPED, or fails when `ARGUS_REQUIRE_GPU_TESTS` is set; on CUDA it
-//! skips where no NVIDIA driver and device are found, or fails when `ARGUS_REQUIRE_CUDA_TESTS` is set. Selection
-//! never panics: a Burn backend that cannot run here is refused with its reason.
+//! scores within 1e-3; descriptors of the same samples at cosine ≥ 0.999 in fp32 and ≥ 0.995 with the descriptor
+//! network in fp16. On wgpu (Mesa's lavapipe in CI) without a Vulkan driver the tests print SKIPPED, or fail when
+//! `ARGUS_REQUIRE_GPU_TESTS` is set; on CUDA they skip where no NVIDIA driver and device are found, or fail when
+//! `ARGUS_REQUIRE_CUDA_TESTS` is set. Selection never panics: a Burn backend that cannot run here is refused with
+//! its reason.
 
 use crate::common::{engine, models_dir, photo};
 use argus_engine::{
-    Backend, BackendChoice, DetectOptions, Detection, Engine, EngineConfig, EngineError, Rect,
-    choose_backend, similarity,
+    Backend, BackendChoice, DetectOptions, Detection, Engine, EngineConfig, EngineError, Precision,
+    Rect, choose_backend, similarity,
 };
 use std::time::Instant;
+
+/// How far a Burn backend may be from ONNX Runtime on the CPU.
+struct Tolerance {
+    /// Box corners and landmarks, in pixels.
+    px: f32,
+    /// Face scores.
+    score: f32,
+    /// The lowest cosine between descriptors of the same sample.
+    cosine: f32,
+}
 
 /// Few photos keep the run on lavapipe short: two people, an old photo, a landscape with no face.
 const PHOTOS: [&str; 4] = [
@@ -36,10 +47,11 @@ fn vulkan_present() -> bool {
     present
 }
 
-/// An engine whose networks run on `backend`.
-fn engine_on(backend: Backend) -> Engine {
+/// An engine whose networks run on `backend` in `precision`.
+fn engine_on(backend: Backend, precision: Precision) -> Engine {
     let mut config = EngineConfig::new(models_dir());
     config.backend = backend;
+    config.precision = precision;
     Engine::open(config).unwrap_or_else(|e| panic!("{}: {e}", backend.name()))
 }
 
@@ -73,17 +85,14 @@ fn around(face: &Detection) -> Rect {
     }
 }
 
-/// Detection (of the whole image and of a region around the largest face) and extraction on `backend` against
-/// ONNX Runtime on the CPU, on `PHOTOS`.
-fn matches_ort_cpu(backend: Backend) {
+/// Detection (of the whole image and of a region around the largest face) and extraction on `backend` in
+/// `precision` against ONNX Runtime on the CPU, on `PHOTOS`, within `tolerance`.
+fn matches_ort_cpu(backend: Backend, precision: Precision, tolerance: &Tolerance) {
     let reference = engine();
     let started = Instant::now();
-    let burn = engine_on(backend);
-    println!(
-        "{}: engine opened in {:.1?}",
-        backend.name(),
-        started.elapsed()
-    );
+    let burn = engine_on(backend, precision);
+    let label = format!("{} {}", backend.name(), precision.name());
+    println!("{label}: engine opened in {:.1?}", started.elapsed());
     let (mut worst_px, mut worst_score, mut lowest_cosine) = (0f32, 0f32, 1f32);
     for name in PHOTOS {
         let image = photo(name);
@@ -107,17 +116,23 @@ fn matches_ort_cpu(backend: Backend) {
             assert_eq!(inside.len(), wanted.len(), "{name}, roi {roi:?}");
             for (got, want) in inside.iter().zip(&wanted) {
                 let px = distance(got, want);
-                assert!(px <= 1.0, "{name}, roi {roi:?}: {px} px apart");
+                assert!(
+                    px <= tolerance.px,
+                    "{name}, roi {roi:?}: {px} px apart: {got:?} vs {want:?}"
+                );
                 worst_px = worst_px.max(px);
             }
         }
         let mut samples = Vec::new();
         for (got, want) in found.iter().zip(&expected) {
             let px = distance(got, want);
-            assert!(px <= 1.0, "{name}: {px} px apart: {got:?} vs {want:?}");
+            assert!(
+                px <= tolerance.px,
+                "{name}: {px} px apart: {got:?} vs {want:?}"
+            );
             let score = (got.score - want.score).abs();
             assert!(
-                score <= 1e-3,
+                score <= tolerance.score,
                 "{name}: scores {} vs {}",
                 got.score,
                 want.score
@@ -130,33 +145,53 @@ fn matches_ort_cpu(backend: Backend) {
         let extract_time = started.elapsed();
         for (got, want) in descriptors.iter().zip(reference.extract(&samples).unwrap()) {
             let cosine = similarity(got, &want).unwrap();
-            assert!(cosine >= 0.999, "{name}: cosine {cosine}");
+            assert!(cosine >= tolerance.cosine, "{name}: cosine {cosine}");
             lowest_cosine = lowest_cosine.min(cosine);
         }
         println!(
-            "{}: {name}: {} faces, detect {detect_time:.1?}, extract {extract_time:.1?}",
-            backend.name(),
+            "{label}: {name}: {} faces, detect {detect_time:.1?}, extract {extract_time:.1?}",
             found.len()
         );
     }
     println!(
-        "{} vs ort-cpu: largest box/landmark difference {worst_px:.4} px, largest score difference \
-         {worst_score:.2e}, lowest descriptor cosine {lowest_cosine:.6}",
-        backend.name()
+        "{label} vs ort-cpu: largest box/landmark difference {worst_px:.4} px, largest score difference \
+         {worst_score:.2e}, lowest descriptor cosine {lowest_cosine:.6}"
     );
 }
+
+const FP32: Tolerance = Tolerance {
+    px: 1.0,
+    score: 1e-3,
+    cosine: 0.999,
+};
+
+/// Detection runs in fp32 either way (`EngineConfig::precision`), so only the descriptors may differ more.
+const FP16: Tolerance = Tolerance {
+    cosine: 0.995,
+    ..FP32
+};
 
 #[test]
 fn burn_wgpu_matches_ort_cpu() {
     if vulkan_present() {
-        matches_ort_cpu(Backend::BurnWgpu);
+        matches_ort_cpu(Backend::BurnWgpu, Precision::Fp32, &FP32);
+    }
+}
+
+#[test]
+fn burn_wgpu_in_fp16_matches_ort_cpu() {
+    if vulkan_present() {
+        matches_ort_cpu(Backend::BurnWgpu, Precision::Fp16, &FP16);
     }
 }
 
 #[test]
 fn burn_cuda_matches_ort_cpu_where_there_is_a_driver() {
     match choose_backend(BackendChoice::Exactly(Backend::BurnCuda)) {
-        Ok(_) => matches_ort_cpu(Backend::BurnCuda),
+        Ok(_) => {
+            matches_ort_cpu(Backend::BurnCuda, Precision::Fp32, &FP32);
+            matches_ort_cpu(Backend::BurnCuda, Precision::Fp16, &FP16);
+        }
         Err(error) => {
             assert!(
                 std::env::var("ARGUS_REQUIRE_CUDA_TESTS").is_err(),
@@ -197,5 +232,21 @@ fn burn_cuda_without_a_driver_is_refused_not_a_panic() {
         }
         Err(other) => panic!("expected RuntimeUnavailable, got {other}"),
         Ok(_) => panic!("burn-cuda opened where it was refused"),
+    }
+}
+
+#[test]
+fn fp16_on_onnx_runtime_is_a_bad_option() {
+    let mut config = EngineConfig::new(models_dir());
+    config.precision = Precision::Fp16;
+    match Engine::open(config) {
+        Err(EngineError::BadOption { reason }) => {
+            assert!(
+                reason.contains("ort-cpu runs the networks as their ONNX files are"),
+                "{reason}"
+            )
+        }
+        Err(other) => panic!("expected BadOption, got {other}"),
+        Ok(_) => panic!("ort-cpu opened in fp16"),
     }
 }

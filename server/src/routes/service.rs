@@ -32,7 +32,11 @@ pub fn healthcheck(state: &AppState) -> ApiResult<Reply> {
         json!({
             "execution_time": started.elapsed().as_secs_f64(),
             "backends": {
-                "engine": {"backend": state.engine.config().backend.name(), "reason": state.engine_reason},
+                "engine": {
+                    "backend": state.engine.config().backend.name(),
+                    "precision": state.engine.config().precision.name(),
+                    "reason": state.engine_reason,
+                },
                 "jpeg": {"decoder": state.engine.jpeg_decoder().name(), "reason": state.engine.jpeg_decoder().reason()},
                 "matcher": {"backend": state.index.backend_name(), "reason": state.index_reason},
             },

@@ -34,7 +34,7 @@ fn cpu_places_both_on_the_cpu_and_says_so() {
     let health = server.get("/6/healthcheck", &[]).json;
     assert_eq!(
         health["backends"]["engine"],
-        json!({"backend": "ort-cpu", "reason": "ort-cpu was asked for"}),
+        json!({"backend": "ort-cpu", "precision": "fp32", "reason": "ort-cpu was asked for"}),
         "{health}"
     );
     assert_eq!(health["backends"]["matcher"]["backend"], json!("cpu"));

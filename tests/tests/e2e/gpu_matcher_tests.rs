@@ -7,7 +7,7 @@ use crate::server::{Account, Server, enrol_attribute, list_matches};
 use serde_json::{Value, json};
 use std::path::Path;
 
-fn vulkan_present() -> bool {
+pub fn vulkan_present() -> bool {
     let present = ["/usr/share/vulkan/icd.d", "/etc/vulkan/icd.d"]
         .iter()
         .filter_map(|dir| std::fs::read_dir(dir).ok())
@@ -46,6 +46,7 @@ fn faces_match_on_the_gpu_index_as_on_the_cpu_one() {
         health.json["backends"]["engine"],
         json!({
             "backend": "burn-wgpu",
+            "precision": "fp32",
             "reason": "burn-wgpu was asked for (the attribute networks run on ort-cpu)"
         }),
         "{}",

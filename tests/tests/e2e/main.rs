@@ -20,6 +20,7 @@ mod image_store_tests;
 mod index_storage_tests;
 mod list_tests;
 mod live_tests;
+mod precision_tests;
 mod server;
 mod token_tests;
 mod verifier_tests;
