@@ -7,11 +7,13 @@ use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, SyncSender, channel, sync_channel};
 use std::time::{Duration, Instant};
 
-/// Runs a batch: input rows in, output rows out (same count and order), or an error message.
-pub type BatchFn = Box<dyn FnMut(&[Vec<f32>]) -> std::result::Result<Vec<Vec<f32>>, String> + Send>;
+/// Runs a batch: input rows in (`In`, by default f32 values), output rows out (same count and order), or an error
+/// message.
+pub type BatchFn<In = Vec<f32>> =
+    Box<dyn FnMut(&[In]) -> std::result::Result<Vec<Vec<f32>>, String> + Send>;
 
-struct Job {
-    rows: Vec<Vec<f32>>,
+struct Job<In> {
+    rows: Vec<In>,
     reply: SyncSender<std::result::Result<Vec<Vec<f32>>, String>>,
 }
 
@@ -24,16 +26,16 @@ pub struct BatchLimits {
     pub max_wait: Duration,
 }
 
-/// A queue in front of one network.
-pub struct Batcher {
-    queue: Mutex<Sender<Job>>,
+/// A queue in front of one network, taking input rows of type `In`.
+pub struct Batcher<In = Vec<f32>> {
+    queue: Mutex<Sender<Job<In>>>,
     name: &'static str,
     max_batch: usize,
 }
 
-impl Batcher {
+impl<In: Send + 'static> Batcher<In> {
     /// Starts the worker thread.
-    pub fn start(name: &'static str, limits: BatchLimits, run: BatchFn) -> Result<Batcher> {
+    pub fn start(name: &'static str, limits: BatchLimits, run: BatchFn<In>) -> Result<Batcher<In>> {
         let (queue, jobs) = channel();
         std::thread::Builder::new()
             .name(format!("batcher-{name}"))
@@ -51,7 +53,7 @@ impl Batcher {
 
     /// Sends rows through the network, batched with whatever else is waiting; blocks until done. More rows than
     /// `max_batch` are queued as several jobs, so no network run exceeds the limit.
-    pub fn run(&self, mut rows: Vec<Vec<f32>>) -> Result<Vec<Vec<f32>>> {
+    pub fn run(&self, mut rows: Vec<In>) -> Result<Vec<Vec<f32>>> {
         let stopped = || EngineError::Inference {
             model: self.name,
             reason: "the batcher has stopped".into(),
@@ -86,8 +88,8 @@ impl Batcher {
 
 /// Serves jobs until every sender is gone. A job that would push a batch past `max_batch` is held back to start
 /// the next batch (`run` never queues a job larger than `max_batch`).
-fn worker(jobs: Receiver<Job>, limits: BatchLimits, mut run: BatchFn) {
-    let mut held: Option<Job> = None;
+fn worker<In>(jobs: Receiver<Job<In>>, limits: BatchLimits, mut run: BatchFn<In>) {
+    let mut held: Option<Job<In>> = None;
     loop {
         let first = match held.take() {
             Some(job) => job,
@@ -114,7 +116,7 @@ fn worker(jobs: Receiver<Job>, limits: BatchLimits, mut run: BatchFn) {
             }
         }
         let counts: Vec<usize> = batch.iter().map(|j| j.rows.len()).collect();
-        let inputs: Vec<Vec<f32>> = batch.iter_mut().flat_map(|j| j.rows.drain(..)).collect();
+        let inputs: Vec<In> = batch.iter_mut().flat_map(|j| j.rows.drain(..)).collect();
         match run(&inputs) {
             Ok(outputs) if outputs.len() == inputs.len() => {
                 let mut outputs = outputs.into_iter();
@@ -153,7 +155,7 @@ mod tests {
             Batcher::start(
                 "double",
                 limits,
-                Box::new(move |rows| {
+                Box::new(move |rows: &[Vec<f32>]| {
                     seen.fetch_max(rows.len(), Ordering::SeqCst);
                     Ok(rows
                         .iter()
@@ -196,7 +198,7 @@ mod tests {
         let batcher = Batcher::start(
             "identity",
             limits,
-            Box::new(move |rows| {
+            Box::new(move |rows: &[Vec<f32>]| {
                 seen.fetch_max(rows.len(), Ordering::SeqCst);
                 Ok(rows.to_vec())
             }),

@@ -1,5 +1,7 @@
 //! The engine facade: loads the networks once and offers decode → detect → warp → extract to callers that hold it
 //! in an `Arc`. Descriptor extraction goes through the dynamic batcher; detection runs on the caller's thread.
+//! The descriptor network's 150 px chips are made from the aligned samples on the caller's thread for ONNX Runtime,
+//! and on the device, a whole batch in one launch, for a network that takes its inputs there (Burn).
 
 use crate::align::{SAMPLE_SIZE, warp};
 use crate::attributes::{AttributeNets, FaceAttributes, Wanted};
@@ -10,7 +12,7 @@ use crate::error::{EngineError, Result};
 use crate::image::{Image, decode};
 use crate::jpeg::{JpegChoice, JpegDecoder, choose_jpeg_decoder};
 use crate::resample::{FloatImage, area_resize};
-use crate::runtime::{Backend, Network, Precision};
+use crate::runtime::{Backend, DeviceInput, Network, Precision};
 use ndarray::{Array4, Axis};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -62,7 +64,9 @@ impl EngineConfig {
 pub struct Engine {
     config: EngineConfig,
     mtcnn: Mtcnn,
-    descriptor: Batcher,
+    descriptor: Batcher<FaceInput>,
+    /// Whether the descriptor network makes its chips on its device (it takes `FaceInput::Sample`).
+    chips_on_device: bool,
     attributes: AttributeNets,
     jpeg: JpegDecoder,
 }
@@ -91,6 +95,7 @@ impl Engine {
             onet: load("mtcnn_onet", "mtcnn_onet.onnx", Precision::Fp32)?,
         };
         let net = load("dlib_resnet_v1", "dlib_resnet_v1.onnx", config.precision)?;
+        let chips_on_device = net.on_device();
         let limits = BatchLimits {
             max_batch: config.max_batch,
             max_wait: config.max_wait,
@@ -111,6 +116,7 @@ impl Engine {
             config,
             mtcnn,
             descriptor,
+            chips_on_device,
             attributes,
             jpeg,
         })
@@ -166,7 +172,11 @@ impl Engine {
         let mut rows = Vec::with_capacity(samples.len());
         for sample in samples {
             check_sample(sample)?;
-            rows.push(chip_row(sample));
+            rows.push(if self.chips_on_device {
+                FaceInput::Sample(sample.rgb().to_vec())
+            } else {
+                FaceInput::Chip(chip_row(sample))
+            });
         }
         self.descriptor
             .run(rows)?
@@ -212,6 +222,14 @@ fn check_sample(sample: &Image) -> Result<()> {
     Ok(())
 }
 
+/// One face on its way to the descriptor network.
+enum FaceInput {
+    /// Its chip, made on the host (`chip_row`).
+    Chip(Vec<f32>),
+    /// Its aligned sample's RGB bytes, for a network that makes the chips on its device.
+    Sample(Vec<u8>),
+}
+
 /// The descriptor network's input for a sample: area-resized to 150 px, planar RGB, raw 0..255.
 fn chip_row(sample: &Image) -> Vec<f32> {
     let chip = area_resize(&FloatImage::from_image(sample), CHIP_SIZE, CHIP_SIZE);
@@ -225,17 +243,47 @@ fn chip_row(sample: &Image) -> Vec<f32> {
     row
 }
 
-fn run_descriptor(net: &Network, rows: &[Vec<f32>]) -> std::result::Result<Vec<Vec<f32>>, String> {
-    let mut input = Array4::<f32>::zeros((rows.len(), 3, CHIP_SIZE, CHIP_SIZE));
-    for (mut slot, row) in input.axis_iter_mut(Axis(0)).zip(rows) {
-        slot.as_slice_mut()
-            .ok_or("input tensor is not contiguous")?
-            .copy_from_slice(row);
-    }
-    let out = net
-        .run(&input.into_dyn(), &["descriptor"])
-        .map_err(|e| e.to_string())?;
-    let out = out.into_iter().next().ok_or("no descriptor output")?;
+/// Descriptors of a batch of faces: chips made on the host go up as one tensor; samples go up as one image (the
+/// samples stacked top to bottom) whose chips the device makes.
+fn run_descriptor(net: &Network, rows: &[FaceInput]) -> std::result::Result<Vec<Vec<f32>>, String> {
+    let out = if net.on_device() {
+        let side = SAMPLE_SIZE as usize;
+        let mut stacked = Vec::with_capacity(rows.len() * side * side * 3);
+        for row in rows {
+            match row {
+                FaceInput::Sample(rgb) => stacked.extend_from_slice(rgb),
+                FaceInput::Chip(_) => return Err("a host chip given to a device network".into()),
+            }
+        }
+        let frame = net
+            .frame(&stacked, side, side * rows.len())
+            .map_err(|e| e.to_string())?;
+        let chips = frame.chips(CHIP_SIZE).map_err(|e| e.to_string())?;
+        let input = DeviceInput {
+            batch: &chips,
+            offset: 0,
+            shape: [rows.len(), 3, CHIP_SIZE, CHIP_SIZE],
+        };
+        let mut per_input = net
+            .run_on_device(&[input], &["descriptor"])
+            .map_err(|e| e.to_string())?;
+        per_input.pop().and_then(|mut outputs| outputs.pop())
+    } else {
+        let mut input = Array4::<f32>::zeros((rows.len(), 3, CHIP_SIZE, CHIP_SIZE));
+        for (mut slot, row) in input.axis_iter_mut(Axis(0)).zip(rows) {
+            let FaceInput::Chip(chip) = row else {
+                return Err("a sample given to a host network".into());
+            };
+            slot.as_slice_mut()
+                .ok_or("input tensor is not contiguous")?
+                .copy_from_slice(chip);
+        }
+        let out = net
+            .run(&input.into_dyn(), &["descriptor"])
+            .map_err(|e| e.to_string())?;
+        out.into_iter().next()
+    };
+    let out = out.ok_or("no descriptor output")?;
     if out.shape() != [rows.len(), DESCRIPTOR_LEN] {
         return Err(format!("descriptor output has shape {:?}", out.shape()));
     }

@@ -214,7 +214,7 @@ fn gemm_source<E: Numeric, C: Numeric>(
 }
 
 /// The detector's image and box kernels, at the sizes the engine uses (chips of 112, R-Net and
-/// O-Net crops of 24 and 48).
+/// O-Net crops of 24 and 48, descriptor chips of 150).
 fn image_sources(client: &Client) -> anyhow::Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     let chip = 112;
@@ -230,15 +230,27 @@ fn image_sources(client: &Client) -> anyhow::Result<Vec<(String, String)>> {
         warp_affine::WarpAffine::<WgpuRuntime>::new(s, client.clone(), a0, a1, a2, (), (), chip);
     out.push((format!("warp_affine.s{chip}"), cuda_source(kernel)?));
 
-    for size in [24, 48] {
+    for size in [24, 48, 150] {
         let s = settings(IMAGE_CUBE_DIM);
         let mut l = launcher(client, &s);
         let a0 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
         let a1 = <Array<u32> as LaunchArg>::register(array(client), &mut l);
         let a2 = <Array<f32> as LaunchArg>::register(array(client), &mut l);
+        // image_width, then the normalisation's offset and scale.
         <u32 as LaunchArg>::register(1u32, &mut l);
-        let kernel =
-            crop_resize::CropResize::<WgpuRuntime>::new(s, client.clone(), a0, a1, a2, (), size);
+        <f32 as LaunchArg>::register(0f32, &mut l);
+        <f32 as LaunchArg>::register(1f32, &mut l);
+        let kernel = crop_resize::CropResize::<WgpuRuntime>::new(
+            s,
+            client.clone(),
+            a0,
+            a1,
+            a2,
+            (),
+            (),
+            (),
+            size,
+        );
         out.push((format!("crop_resize.s{size}"), cuda_source(kernel)?));
     }
 

@@ -1,11 +1,12 @@
-//! Area resizing of RGB8 images into MTCNN's normalised input tensors: the crops of candidate
-//! boxes for R-Net / O-Net ([`crop_resize_gpu`]) and P-Net's whole image pyramid in one launch
-//! ([`pyramid_gpu`]), from host bytes to host values, or on an image already uploaded leaving
-//! the tensors in device memory for the networks ([`crop_resize_on_device`],
-//! [`pyramid_on_device`]). Both are the GPU twins of the CPU engine's `resample::area_resize`
-//! (separable adaptive average pooling: each output pixel averages the rows of per-row column
-//! averages) followed by `detect::to_tensor`'s `(v - 127.5) * 0.0078125` into planar NCHW
-//! (channel planes of height x width, what the networks take). The CPU references are
+//! Area resizing of RGB8 images into network input tensors: the crops of candidate boxes for
+//! R-Net / O-Net and the descriptor network's chips of aligned samples ([`crop_resize_gpu`]) and
+//! P-Net's whole image pyramid in one launch ([`pyramid_gpu`]), from host bytes to host values,
+//! or on an image already uploaded leaving the tensors in device memory for the networks
+//! ([`crop_resize_on_device`], [`pyramid_on_device`]). Both are the GPU twins of the CPU engine's
+//! `resample::area_resize` (separable adaptive average pooling: each output pixel averages the
+//! rows of per-row column averages) followed by a [`Normalisation`] (MTCNN's
+//! `(v - 127.5) * 0.0078125` of `detect::to_tensor`, or none for the descriptor chips) into
+//! planar NCHW (channel planes of height x width, what the networks take). The CPU references are
 //! [`crop_resize_ref`] and [`pyramid_ref`]; the crop rule is [`crop_rect`] and the pyramid's
 //! scales are [`pyramid_levels`], host arithmetic shared by the launchers and the references.
 
@@ -17,6 +18,27 @@ use crate::{KernelError, Result};
 
 /// MTCNN's input normalisation: `(v - 127.5) * NORM_SCALE`.
 pub const NORM_SCALE: f32 = 0.0078125;
+
+/// How an averaged pixel value `v` (0..=255) becomes a network input: `(v - offset) * scale`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Normalisation {
+    /// Subtracted first.
+    pub offset: f32,
+    /// Then multiplied by.
+    pub scale: f32,
+}
+
+/// MTCNN's input: `(v - 127.5) * NORM_SCALE`, values in -1..=1.
+pub const MTCNN_INPUT: Normalisation = Normalisation {
+    offset: 127.5,
+    scale: NORM_SCALE,
+};
+
+/// The values as they are, 0..=255 (the descriptor network normalises inside its graph).
+pub const RAW: Normalisation = Normalisation {
+    offset: 0.0,
+    scale: 1.0,
+};
 /// Smallest face the pyramid looks for, in pixels (the engine's detection uses it).
 pub const MIN_FACE: f32 = 20.0;
 /// The pyramid step (the engine's detection uses it).
@@ -82,8 +104,8 @@ fn area_end(i: u32, input: u32, output: u32, start: u32) -> u32 {
 }
 
 /// Output pixel (ox, oy) of the area resize of the rectangle (x0, y0, width, height) of the
-/// packed image (`image_width` pixels per row) to `out_width x out_height`, normalised, written to the
-/// three planes `out[base + c * plane + oy * out_width + ox]`. Per channel, in the engine's
+/// packed image (`image_width` pixels per row) to `out_width x out_height`, normalised as
+/// `(v - offset) * scale`, written to the three planes `out[base + c * plane + oy * out_width + ox]`. Per channel, in the engine's
 /// order: each source row's columns are summed in order and divided by their count, those row
 /// averages are summed in order, the sum is divided by the row count.
 #[cube]
@@ -101,6 +123,8 @@ fn area_pixel(
     oy: u32,
     out: &mut Array<f32>,
     base: usize,
+    offset: f32,
+    scale: f32,
 ) {
     let col_start = area_start(ox, width, out_width);
     let col_end = area_end(ox, width, out_width, col_start);
@@ -131,19 +155,22 @@ fn area_pixel(
     }
     let plane = (out_width * out_height) as usize;
     let at = base + (oy * out_width + ox) as usize;
-    out[at] = (red / rows - 127.5f32) * 0.0078125f32;
-    out[at + plane] = (green / rows - 127.5f32) * 0.0078125f32;
-    out[at + 2 * plane] = (blue / rows - 127.5f32) * 0.0078125f32;
+    out[at] = (red / rows - offset) * scale;
+    out[at + plane] = (green / rows - offset) * scale;
+    out[at + 2 * plane] = (blue / rows - offset) * scale;
 }
 
 /// One thread per output pixel; grid (ceil(size² / threads), crops). `rects` holds
-/// (x0, y0, width, height) per crop; crop `i` fills `out[i * 3 * size² ..][..3 * size²]` (NCHW).
+/// (x0, y0, width, height) per crop; crop `i` fills `out[i * 3 * size² ..][..3 * size²]` (NCHW),
+/// normalised as `(v - offset) * scale`.
 #[cube(launch)]
 pub fn crop_resize(
     image: &Array<u32>,
     rects: &Array<u32>,
     out: &mut Array<f32>,
     image_width: u32,
+    offset: f32,
+    scale: f32,
     #[comptime] size: usize,
 ) {
     let pixel = ABSOLUTE_POS_X as usize;
@@ -163,13 +190,16 @@ pub fn crop_resize(
             (pixel / size) as u32,
             out,
             crop * 3 * size * size,
+            offset,
+            scale,
         );
     }
 }
 
 /// One thread per output pixel of one level; grid (ceil(largest level's pixels / threads),
 /// levels). `levels` holds (offset in floats, width, height) per level; level `l` fills
-/// `out[offset..offset + 3 * width * height]` (CHW) from the whole image.
+/// `out[offset..offset + 3 * width * height]` (CHW) from the whole image, normalised as MTCNN's
+/// input.
 #[cube(launch)]
 pub fn pyramid_resize(
     image: &Array<u32>,
@@ -197,19 +227,20 @@ pub fn pyramid_resize(
             pixel / width,
             out,
             offset as usize,
+            127.5f32,
+            0.0078125f32,
         );
     }
 }
 
 /// The engine's `resample::area_resize` of the `rect` of an RGB8 image (read as f32) to
-/// `out_width x out_height`, then `detect::to_tensor`'s normalisation, appended to `out` as
-/// three planes (R, G, B).
+/// `out_width x out_height`, then `norm`, appended to `out` as three planes (R, G, B).
 fn area_resize_ref(
     rgb: &[u8],
     image_width: usize,
     rect: PixelRect,
-    out_width: usize,
-    out_height: usize,
+    (out_width, out_height): (usize, usize),
+    norm: Normalisation,
     out: &mut Vec<f32>,
 ) {
     let ranges = |input: usize, output: usize| -> Vec<(usize, usize)> {
@@ -255,7 +286,7 @@ fn area_resize_ref(
     let plane = out_width * out_height;
     for (i, px) in data.chunks_exact(3).enumerate() {
         for c in 0..3 {
-            out[base + c * plane + i] = (px[c] - 127.5) * NORM_SCALE;
+            out[base + c * plane + i] = (px[c] - norm.offset) * norm.scale;
         }
     }
 }
@@ -272,13 +303,14 @@ pub struct Crops {
 }
 
 /// CPU reference of [`crop_resize`]: mirrors the engine's `detect::run_on_crops` (`crop_box`,
-/// `resample::area_resize` to `size x size`, `to_tensor`) on an RGB8 image read as f32.
+/// `resample::area_resize` to `size x size`, `to_tensor`) on an RGB8 image read as f32, with
+/// `norm` for `to_tensor`'s normalisation.
 pub fn crop_resize_ref(
     rgb: &[u8],
-    width: usize,
-    height: usize,
+    (width, height): (usize, usize),
     boxes: &[[f32; 4]],
     size: usize,
+    norm: Normalisation,
 ) -> Crops {
     let mut crops = Crops {
         kept: Vec::new(),
@@ -287,24 +319,24 @@ pub fn crop_resize_ref(
     for (i, bx) in boxes.iter().enumerate() {
         if let Some(rect) = crop_rect(*bx, width, height) {
             crops.kept.push(i);
-            area_resize_ref(rgb, width, rect, size, size, &mut crops.data);
+            area_resize_ref(rgb, width, rect, (size, size), norm, &mut crops.data);
         }
     }
     crops
 }
 
 /// Crops every box (x1, y1, x2, y2 in pixels) out of the `width x height` RGB8 image, area
-/// resizes it to `size x size` and normalises it, all boxes in one launch.
+/// resizes it to `size x size` and normalises it with `norm`, all boxes in one launch.
 pub fn crop_resize_gpu<R: Runtime>(
     client: &ComputeClient<R>,
     rgb: &[u8],
-    width: usize,
-    height: usize,
+    (width, height): (usize, usize),
     boxes: &[[f32; 4]],
     size: usize,
+    norm: Normalisation,
 ) -> Result<Crops> {
     let image = DeviceImage::upload(client, rgb, width, height)?;
-    let (kept, values) = crop_resize_on_device(client, &image, boxes, size)?;
+    let (kept, values) = crop_resize_on_device(client, &image, boxes, size, norm)?;
     let data = match values {
         Some(values) => read_written(client, values, "crop_resize")?,
         None => Vec::new(),
@@ -328,6 +360,7 @@ pub fn crop_resize_on_device<R: Runtime>(
     image: &DeviceImage,
     boxes: &[[f32; 4]],
     size: usize,
+    norm: Normalisation,
 ) -> Result<(Vec<usize>, Option<DeviceValues>)> {
     let (width, height) = (image.width, image.height);
     let mut kept = Vec::new();
@@ -366,6 +399,8 @@ pub fn crop_resize_on_device<R: Runtime>(
         unsafe { ArrayArg::from_raw_parts(rects_handle, rects.len()) },
         unsafe { ArrayArg::from_raw_parts(out_handle.clone(), values) },
         width as u32,
+        norm.offset,
+        norm.scale,
         size,
     );
     Ok((
@@ -442,7 +477,8 @@ pub fn pyramid_ref(rgb: &[u8], width: usize, height: usize, levels: &[PyramidLev
         height,
     };
     for level in levels {
-        area_resize_ref(rgb, width, whole, level.width, level.height, &mut data);
+        let size = (level.width, level.height);
+        area_resize_ref(rgb, width, whole, size, MTCNN_INPUT, &mut data);
     }
     Pyramid {
         levels: levels.to_vec(),

@@ -1,9 +1,10 @@
 //! `crop_resize` and `pyramid_resize` against their references: seeded images, boxes partly and
-//! wholly outside, crops smaller and larger than the output, a 1x1 image, empty inputs.
+//! wholly outside, crops smaller and larger than the output, a 1x1 image, empty inputs; the
+//! descriptor chips of a stack of aligned samples, unnormalised.
 
 use argus_kernels::resize::{
-    MIN_FACE, PYRAMID_FACTOR, PyramidLevel, crop_rect, crop_resize_gpu, crop_resize_ref,
-    pyramid_gpu, pyramid_levels, pyramid_ref,
+    MIN_FACE, MTCNN_INPUT, PYRAMID_FACTOR, PyramidLevel, RAW, crop_rect, crop_resize_gpu,
+    crop_resize_ref, pyramid_gpu, pyramid_levels, pyramid_ref,
 };
 
 use crate::common::{RESIZE_ABS, Rng, gpu, random_image};
@@ -56,8 +57,9 @@ fn crop_resize_matches_reference() {
     }
     let mut inexact = 0;
     for size in [24, 48] {
-        let gpu = crop_resize_gpu(&client, &image, width, height, &boxes, size).expect("launch");
-        let reference = crop_resize_ref(&image, width, height, &boxes, size);
+        let gpu = crop_resize_gpu(&client, &image, (width, height), &boxes, size, MTCNN_INPUT)
+            .expect("launch");
+        let reference = crop_resize_ref(&image, (width, height), &boxes, size, MTCNN_INPUT);
         assert_eq!(gpu.kept, reference.kept, "size {size}: kept boxes");
         assert!(!gpu.kept.contains(&3) && !gpu.kept.contains(&7));
         assert_eq!(gpu.data.len(), gpu.kept.len() * 3 * size * size);
@@ -72,8 +74,11 @@ fn crop_resize_of_a_one_pixel_image() {
     let Some(client) = gpu() else { return };
     let image = [255u8, 0, 128];
     let boxes = [[-3.0, -3.0, 4.0, 4.0], [2.0, 2.0, 3.0, 3.0]];
-    let gpu = crop_resize_gpu(&client, &image, 1, 1, &boxes, 24).expect("launch");
-    assert_eq!(gpu, crop_resize_ref(&image, 1, 1, &boxes, 24));
+    let gpu = crop_resize_gpu(&client, &image, (1, 1), &boxes, 24, MTCNN_INPUT).expect("launch");
+    assert_eq!(
+        gpu,
+        crop_resize_ref(&image, (1, 1), &boxes, 24, MTCNN_INPUT)
+    );
     assert_eq!(gpu.kept, vec![0]);
     let plane = 24 * 24;
     assert!(gpu.data[..plane].iter().all(|v| *v == 127.5 * 0.0078125));
@@ -85,16 +90,61 @@ fn crop_resize_of_a_one_pixel_image() {
     assert!(gpu.data[2 * plane..].iter().all(|v| *v == 0.5 * 0.0078125));
 }
 
+/// The descriptor network's chips: samples of 250 px stacked into one tall image, each its own
+/// box, area-resized to 150 px with the values left as they are (0..=255), exactly as the
+/// reference.
+#[test]
+fn descriptor_chips_of_stacked_samples_match_reference() {
+    let Some(client) = gpu() else { return };
+    let mut rng = Rng::new(51);
+    let (side, samples) = (250usize, 3usize);
+    let image = random_image(&mut rng, side, side * samples);
+    let boxes: Vec<[f32; 4]> = (0..samples)
+        .map(|i| {
+            let top = (i * side) as f32;
+            [1.0, top + 1.0, side as f32, top + side as f32]
+        })
+        .collect();
+    let size = (side, side * samples);
+    let gpu = crop_resize_gpu(&client, &image, size, &boxes, 150, RAW).expect("launch");
+    let reference = crop_resize_ref(&image, size, &boxes, 150, RAW);
+    assert_eq!(gpu.kept, vec![0, 1, 2]);
+    let inexact = assert_close(&gpu.data, &reference.data, "chips");
+    assert!(gpu.data.iter().all(|v| (0.0..=255.0).contains(v)));
+    assert!(
+        gpu.data.iter().any(|v| *v > 200.0),
+        "values are not normalised"
+    );
+    eprintln!("descriptor chips: {inexact} values not bit-exact");
+}
+
 #[test]
 fn crop_resize_of_nothing_and_bad_lengths() {
     let Some(client) = gpu() else { return };
     let image = vec![9u8; 6 * 6 * 3];
-    let empty = crop_resize_gpu(&client, &image, 6, 6, &[], 24).expect("empty");
+    let empty = crop_resize_gpu(&client, &image, (6, 6), &[], 24, MTCNN_INPUT).expect("empty");
     assert!(empty.kept.is_empty() && empty.data.is_empty());
-    let outside =
-        crop_resize_gpu(&client, &image, 6, 6, &[[50.0, 50.0, 60.0, 60.0]], 24).expect("outside");
+    let outside = crop_resize_gpu(
+        &client,
+        &image,
+        (6, 6),
+        &[[50.0, 50.0, 60.0, 60.0]],
+        24,
+        MTCNN_INPUT,
+    )
+    .expect("outside");
     assert!(outside.kept.is_empty() && outside.data.is_empty());
-    assert!(crop_resize_gpu(&client, &image[3..], 6, 6, &[[0.0, 0.0, 3.0, 3.0]], 24).is_err());
+    assert!(
+        crop_resize_gpu(
+            &client,
+            &image[3..],
+            (6, 6),
+            &[[0.0, 0.0, 3.0, 3.0]],
+            24,
+            MTCNN_INPUT
+        )
+        .is_err()
+    );
 }
 
 #[test]

@@ -7,7 +7,9 @@
 use super::Backend;
 use crate::error::{EngineError, Result};
 use argus_kernels::image::DeviceImage;
-use argus_kernels::resize::{DeviceValues, PyramidLevel, crop_resize_on_device, pyramid_on_device};
+use argus_kernels::resize::{
+    DeviceValues, MTCNN_INPUT, PyramidLevel, RAW, crop_resize_on_device, pyramid_on_device,
+};
 use burn::backend::cuda::CudaDevice;
 use burn::backend::wgpu::{CubeBackend, CubeTensor, WgpuDevice, WgpuRuntime};
 use burn::tensor::{DType, Shape, Tensor, TensorPrimitive};
@@ -103,19 +105,55 @@ impl DeviceFrame {
         Ok(values.map(|values| self.batch(values)))
     }
 
-    /// The crops of `boxes` (x1, y1, x2, y2) resized to `size x size` and normalised, in one launch: the indices
-    /// of the boxes with a non-empty crop and their `n x 3 x size x size` tensor (`None` when there are none).
+    /// The crops of `boxes` (x1, y1, x2, y2) resized to `size x size` and normalised as MTCNN's input, in one
+    /// launch: the indices of the boxes with a non-empty crop and their `n x 3 x size x size` tensor (`None` when
+    /// there are none).
     pub fn crops(
         &self,
         boxes: &[[f32; 4]],
         size: usize,
     ) -> Result<(Vec<usize>, Option<DeviceBatch>)> {
         let (kept, values) = match &self.client {
-            Client::Wgpu(c) => crop_resize_on_device(c, &self.image, boxes, size),
-            Client::Cuda(c) => crop_resize_on_device(c, &self.image, boxes, size),
+            Client::Wgpu(c) => crop_resize_on_device(c, &self.image, boxes, size, MTCNN_INPUT),
+            Client::Cuda(c) => crop_resize_on_device(c, &self.image, boxes, size, MTCNN_INPUT),
         }
         .map_err(kernel_failed)?;
         Ok((kept, values.map(|values| self.batch(values))))
+    }
+
+    /// The descriptor network's chips of a frame that stacks square samples top to bottom (as wide as one sample,
+    /// as high as all of them): each sample area-resized to `size x size` with its values as they are (0..=255),
+    /// `samples x 3 x size x size` in one launch, the same values as the host's `resample::area_resize`.
+    pub fn chips(&self, size: usize) -> Result<DeviceBatch> {
+        let side = self.width();
+        let samples = self.height().checked_div(side).unwrap_or(0);
+        if samples == 0 || samples * side != self.height() {
+            return Err(kernel_failed(argus_kernels::KernelError::BadInput(
+                format!(
+                    "a {}x{} frame is not a stack of square samples",
+                    self.width(),
+                    self.height()
+                ),
+            )));
+        }
+        // One box per sample, in the 1-based corner convention of `crop_rect`: its whole square.
+        let boxes: Vec<[f32; 4]> = (0..samples)
+            .map(|i| {
+                let top = (i * side) as f32;
+                [1.0, top + 1.0, side as f32, top + side as f32]
+            })
+            .collect();
+        let (kept, values) = match &self.client {
+            Client::Wgpu(c) => crop_resize_on_device(c, &self.image, &boxes, size, RAW),
+            Client::Cuda(c) => crop_resize_on_device(c, &self.image, &boxes, size, RAW),
+        }
+        .map_err(kernel_failed)?;
+        match values {
+            Some(values) if kept.len() == samples => Ok(self.batch(values)),
+            _ => Err(kernel_failed(argus_kernels::KernelError::BadInput(
+                format!("{} of {samples} samples made a chip", kept.len()),
+            ))),
+        }
     }
 
     fn batch(&self, values: DeviceValues) -> DeviceBatch {
@@ -167,7 +205,7 @@ impl DeviceInput<'_> {
 
 fn kernel_failed(error: argus_kernels::KernelError) -> EngineError {
     EngineError::Inference {
-        model: "mtcnn input kernels",
+        model: "network input kernels",
         reason: error.to_string(),
     }
 }
