@@ -1,10 +1,12 @@
-//! Dynamic batching: concurrent callers' inputs are gathered into one network run, up to `max_batch` items or
-//! until `max_wait` has passed since the first one arrived, and each caller gets back its own rows.
+//! Dynamic batching: concurrent callers' inputs are gathered into one network run of up to `max_batch` items, and
+//! each caller gets back its own rows. The batch size follows the load: a run takes every input already waiting,
+//! and waits up to `max_wait` for more only when the run before it served several callers. A lone caller is
+//! therefore never kept waiting, and under concurrent load the inputs that arrive during one run fill the next.
 //! Owns: the worker thread and the queue. The network itself is a closure given at start.
 
 use crate::error::{EngineError, Result};
 use std::sync::Mutex;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, SyncSender, channel, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::time::{Duration, Instant};
 
 /// Runs a batch: input rows in (`In`, by default f32 values), output rows out (same count and order), or an error
@@ -90,6 +92,8 @@ impl<In: Send + 'static> Batcher<In> {
 /// the next batch (`run` never queues a job larger than `max_batch`).
 fn worker<In>(jobs: Receiver<Job<In>>, limits: BatchLimits, mut run: BatchFn<In>) {
     let mut held: Option<Job<In>> = None;
+    // Whether the last run served more than one caller: then more callers are likely on their way.
+    let mut busy = false;
     loop {
         let first = match held.take() {
             Some(job) => job,
@@ -102,19 +106,25 @@ fn worker<In>(jobs: Receiver<Job<In>>, limits: BatchLimits, mut run: BatchFn<In>
         let mut rows = first.rows.len();
         let mut batch = vec![first];
         while rows < limits.max_batch {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match jobs.recv_timeout(left) {
-                Ok(job) if rows + job.rows.len() > limits.max_batch => {
+            let next = if busy {
+                let left = deadline.saturating_duration_since(Instant::now());
+                jobs.recv_timeout(left).ok()
+            } else {
+                jobs.try_recv().ok()
+            };
+            match next {
+                Some(job) if rows + job.rows.len() > limits.max_batch => {
                     held = Some(job);
                     break;
                 }
-                Ok(job) => {
+                Some(job) => {
                     rows += job.rows.len();
                     batch.push(job);
                 }
-                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+                None => break,
             }
         }
+        busy = batch.len() > 1;
         let counts: Vec<usize> = batch.iter().map(|j| j.rows.len()).collect();
         let inputs: Vec<In> = batch.iter_mut().flat_map(|j| j.rows.drain(..)).collect();
         match run(&inputs) {
@@ -143,6 +153,7 @@ mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
+    /// The network takes 50 ms a run, as a real one takes its time: callers arriving during a run share the next.
     #[test]
     fn concurrent_callers_get_their_own_rows_and_are_batched() {
         let largest = Arc::new(AtomicUsize::new(0));
@@ -157,6 +168,7 @@ mod tests {
                 limits,
                 Box::new(move |rows: &[Vec<f32>]| {
                     seen.fetch_max(rows.len(), Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(50));
                     Ok(rows
                         .iter()
                         .map(|r| r.iter().map(|v| v * 2.0).collect())
@@ -207,6 +219,32 @@ mod tests {
         let rows: Vec<Vec<f32>> = (0..10).map(|i| vec![i as f32]).collect();
         assert_eq!(batcher.run(rows.clone()).unwrap(), rows);
         assert_eq!(largest.load(Ordering::SeqCst), 3);
+    }
+
+    /// A caller alone is not kept waiting for company: with a minute's `max_wait`, its answer comes at once.
+    #[test]
+    fn a_lone_caller_does_not_wait_for_company() {
+        let limits = BatchLimits {
+            max_batch: 8,
+            max_wait: Duration::from_secs(60),
+        };
+        let batcher = Batcher::start(
+            "lone",
+            limits,
+            Box::new(|rows: &[Vec<f32>]| Ok(rows.to_vec())),
+        )
+        .unwrap();
+        let started = Instant::now();
+        for i in 0..3 {
+            assert_eq!(
+                batcher.run(vec![vec![i as f32]]).unwrap(),
+                vec![vec![i as f32]]
+            );
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "a lone caller waited for company"
+        );
     }
 
     #[test]
