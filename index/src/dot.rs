@@ -1,5 +1,6 @@
-//! Dot products between a query and a stored vector (f32 with f32, f32 with f16 bits, i16 with i8), chosen once at
-//! run time: AVX-512 (F + BW, with VNNI for int8 where the CPU has it), else AVX2 + FMA + F16C on x86_64, NEON on
+//! Dot products between a query and a stored vector (f32 with f32, f32 with f16 bits), and between quantised
+//! queries and a block of `BLOCK_ROWS` int8 vectors (i16 with i8, see `dot_i8_block_ref` for the layout), chosen
+//! once at run time: AVX-512 (F + BW, with VNNI for int8 where the CPU has it), else AVX2 + FMA + F16C on x86_64, NEON on
 //! aarch64, where the CPU has them; the scalar reference otherwise. The scalar versions are the reference every
 //! SIMD set is tested against.
 
@@ -13,6 +14,12 @@ mod avx512;
 #[path = "dot_neon.rs"]
 mod neon;
 
+/// Vectors in one int8 block.
+pub(crate) const BLOCK_ROWS: usize = 16;
+
+/// Quantised queries, an int8 block, one row of results per query (see `dot_i8_block_ref`).
+pub(crate) type BlockKernel = fn(&[&[i16]], &[i8], &mut [[i32; BLOCK_ROWS]]);
+
 /// The dot-product functions in use.
 #[derive(Clone, Copy)]
 pub(crate) struct Kernels {
@@ -23,11 +30,9 @@ pub(crate) struct Kernels {
     pub f16: fn(&[f32], &[u16]) -> f32,
     /// Widens f16 bits to f32 (exact).
     pub widen_f16: fn(&[u16], &mut [f32]),
-    /// Exact integer dot product of a quantised query with an int8 vector (the caller keeps it within i32).
-    pub i8: fn(&[i16], &[i8]) -> i32,
-    /// Four quantised queries against one int8 vector, read once; each result equals `i8` on that query (both are
-    /// exact).
-    pub i8x4: fn([&[i16]; 4], &[i8]) -> [i32; 4],
+    /// Exact integer dot products of quantised queries with the vectors of one int8 block, one row of results per
+    /// query; equal to `dot_i8_block_ref` (the caller keeps every sum within i32).
+    pub i8_block: BlockKernel,
     pub name: &'static str,
 }
 
@@ -58,8 +63,7 @@ impl Kernels {
             f32x4: dot_f32x4_ref,
             f16: dot_f16_ref,
             widen_f16: widen_f16_ref,
-            i8: dot_i8_ref,
-            i8x4: dot_i8x4_ref,
+            i8_block: dot_i8_block_ref,
             name: "scalar",
         }
     }
@@ -86,15 +90,30 @@ pub(crate) fn dot_f16_ref(q: &[f32], x: &[u16]) -> f32 {
         .sum()
 }
 
-pub(crate) fn dot_i8_ref(q: &[i16], x: &[i8]) -> i32 {
-    q.iter()
-        .zip(x)
-        .map(|(&a, &b)| i32::from(a) * i32::from(b))
-        .sum()
+/// Dot products of each quantised query with the `BLOCK_ROWS` vectors of an int8 block, into one row of `out` per
+/// query. The block is pair-interleaved: for each pair of dimensions (2p, 2p + 1) it holds 2 · `BLOCK_ROWS` bytes,
+/// vector r's two values at bytes 2r and 2r + 1, so that one wide load holds one pair of every vector. The
+/// queries are as long as the block is wide (an even number of dimensions); a query with fewer values, or a block
+/// that is not whole pairs, gives zeros.
+pub(crate) fn dot_i8_block_ref(qs: &[&[i16]], block: &[i8], out: &mut [[i32; BLOCK_ROWS]]) {
+    let pairs = block.chunks_exact(2 * BLOCK_ROWS);
+    for (q, o) in qs.iter().zip(out.iter_mut()) {
+        *o = [0; BLOCK_ROWS];
+        if !block_fits(q, block) {
+            continue;
+        }
+        for (pair, values) in q.chunks_exact(2).zip(pairs.clone()) {
+            let (a, b) = (i32::from(pair[0]), i32::from(pair[1]));
+            for (sum, x) in o.iter_mut().zip(values.chunks_exact(2)) {
+                *sum += a * i32::from(x[0]) + b * i32::from(x[1]);
+            }
+        }
+    }
 }
 
-pub(crate) fn dot_i8x4_ref(qs: [&[i16]; 4], x: &[i8]) -> [i32; 4] {
-    qs.map(|q| dot_i8_ref(q, x))
+/// Whether `block` is whole pairs and `q` covers its width, as every int8 block kernel requires.
+pub(crate) fn block_fits(q: &[i16], block: &[i8]) -> bool {
+    block.len().is_multiple_of(2 * BLOCK_ROWS) && q.len() * BLOCK_ROWS >= block.len()
 }
 
 #[cfg(test)]
@@ -136,8 +155,6 @@ mod tests {
                 .iter()
                 .map(|&v| half::f16::from_f32(v).to_bits())
                 .collect();
-            let i: Vec<i8> = x.iter().map(|&v| (v * 254.0) as i8).collect();
-            let qi: Vec<i16> = q.iter().map(|&v| (v * 65_534.0) as i16).collect();
             let tol = 1e-5 * n as f32;
             assert!(
                 ((fast.f32)(&q, &x) - dot_f32_ref(&q, &x)).abs() < tol,
@@ -147,7 +164,6 @@ mod tests {
                 ((fast.f16)(&q, &h) - dot_f16_ref(&q, &h)).abs() < tol,
                 "{name} f16 n={n}"
             );
-            assert_eq!((fast.i8)(&qi, &i), dot_i8_ref(&qi, &i), "{name} i8 n={n}");
             let mut wide = vec![0f32; n];
             (fast.widen_f16)(&h, &mut wide);
             let mut wide_ref = vec![0f32; n];
@@ -167,43 +183,71 @@ mod tests {
             for (got, query) in four.iter().zip([&q, &others[0], &others[1], &others[2]]) {
                 assert_eq!(*got, (fast.f32)(query, &x), "{name} f32x4 = f32, n={n}");
             }
-            let others_i: Vec<Vec<i16>> = others
-                .iter()
-                .map(|o| o.iter().map(|&v| (v * 65_534.0) as i16).collect())
-                .collect();
-            let fours_i = [&qi[..], &others_i[0], &others_i[1], &others_i[2]];
-            assert_eq!(
-                (fast.i8x4)(fours_i, &i),
-                dot_i8x4_ref(fours_i, &i),
-                "{name} i8x4 n={n}"
-            );
         }
-        i8x4_at_the_extremes(fast);
+        i8_block_matches_the_reference(fast);
+        i8_block_at_the_extremes(fast);
     }
 
-    /// The largest values a quantised query (±32 767) and an int8 vector (±127) hold, at the longest length whose
-    /// sums still fit in i32, with every sign pattern in the four queries.
-    fn i8x4_at_the_extremes(fast: Kernels) {
+    /// Blocks of every width from one pair to 512 dimensions, with one to nine queries (two fours and a single).
+    fn i8_block_matches_the_reference(fast: Kernels) {
         let name = fast.name;
-        for n in [1, 63, 64, 65, 127, 128, 511, 512] {
-            let x: Vec<i8> = (0..n)
-                .map(|j| if j % 3 == 0 { -127 } else { 127 })
-                .collect();
-            let same: Vec<i16> = x
+        for width in [2, 6, 64, 126, 128, 130, 512] {
+            let block: Vec<i8> = data(width * BLOCK_ROWS, 6)
                 .iter()
-                .map(|&v| if v > 0 { 32_767 } else { -32_767 })
+                .map(|&v| (v * 254.0) as i8)
+                .collect();
+            let queries: Vec<Vec<i16>> = (0..9)
+                .map(|seed| {
+                    data(width, 7 + seed)
+                        .iter()
+                        .map(|&v| (v * 65_534.0) as i16)
+                        .collect()
+                })
+                .collect();
+            for count in 1..=queries.len() {
+                let qs: Vec<&[i16]> = queries[..count].iter().map(Vec::as_slice).collect();
+                let mut got = vec![[0; BLOCK_ROWS]; count];
+                let mut want = vec![[0; BLOCK_ROWS]; count];
+                (fast.i8_block)(&qs, &block, &mut got);
+                dot_i8_block_ref(&qs, &block, &mut want);
+                assert_eq!(got, want, "{name} i8 block, width {width}, {count} queries");
+            }
+        }
+    }
+
+    /// The largest values a quantised query (±32 767) and an int8 vector (±127) hold, at the longest width whose
+    /// sums still fit in i32, with every sign pattern among the queries; and the reference against sums written out.
+    fn i8_block_at_the_extremes(fast: Kernels) {
+        let name = fast.name;
+        for width in [2, 64, 128, 512] {
+            // Vector r: -127 at every third dimension, else 127; row r + 8 is its negation.
+            let value = |r: usize, d: usize| {
+                let v: i8 = if d.is_multiple_of(3) { -127 } else { 127 };
+                if r < BLOCK_ROWS / 2 { v } else { -v }
+            };
+            let mut block = vec![0i8; width * BLOCK_ROWS];
+            for d in 0..width {
+                for r in 0..BLOCK_ROWS {
+                    block[(d / 2) * 2 * BLOCK_ROWS + 2 * r + d % 2] = value(r, d);
+                }
+            }
+            let same: Vec<i16> = (0..width)
+                .map(|d| if value(0, d) > 0 { 32_767 } else { -32_767 })
                 .collect();
             let opposite: Vec<i16> = same.iter().map(|&v| -v).collect();
-            let mixed: Vec<i16> = (0..n)
-                .map(|j| if j % 2 == 0 { 32_767 } else { -32_768 })
+            let mixed: Vec<i16> = (0..width)
+                .map(|d| if d % 2 == 0 { 32_767 } else { -32_768 })
                 .collect();
-            let zero = vec![0i16; n];
-            let fours = [&same[..], &opposite, &mixed, &zero];
-            let want = dot_i8x4_ref(fours, &x);
-            assert_eq!((fast.i8x4)(fours, &x), want, "{name} i8x4 extremes n={n}");
-            for (query, w) in fours.iter().zip(want) {
-                assert_eq!((fast.i8)(query, &x), w, "{name} i8 extremes n={n}");
-            }
+            let zero = vec![0i16; width];
+            let qs = [&same[..], &opposite, &mixed, &zero, &same];
+            let mut want = vec![[0; BLOCK_ROWS]; qs.len()];
+            dot_i8_block_ref(&qs, &block, &mut want);
+            let top = 32_767 * 127 * width as i32;
+            assert_eq!(want[0][0], top, "reference, width {width}");
+            assert_eq!(want[1][BLOCK_ROWS - 1], top, "reference, width {width}");
+            let mut got = vec![[0; BLOCK_ROWS]; qs.len()];
+            (fast.i8_block)(&qs, &block, &mut got);
+            assert_eq!(got, want, "{name} i8 block extremes, width {width}");
         }
     }
 }

@@ -1,8 +1,7 @@
-//! AVX2 + FMA + F16C dot products (x86_64): f32 and f16 eight or sixteen lanes at a time, int8 sixteen at a
-//! time with integer multiply-adds (one query, or four sharing each widened load of the vector); each with a
-//! scalar tail.
+//! AVX2 + FMA + F16C dot products (x86_64): f32 and f16 eight or sixteen lanes at a time, each with a scalar
+//! tail; int8 blocks a pair of dimensions of all sixteen vectors at a time, with integer multiply-adds.
 
-use super::{Kernels, dot_f16_ref, dot_f32_ref, dot_i8_ref, widen_f16_ref};
+use super::{BLOCK_ROWS, Kernels, block_fits, dot_f16_ref, dot_f32_ref, widen_f16_ref};
 use std::arch::x86_64::*;
 
 pub(super) fn kernels() -> Option<Kernels> {
@@ -14,8 +13,7 @@ pub(super) fn kernels() -> Option<Kernels> {
         f32x4: f32x4_dot,
         f16: f16_dot,
         widen_f16,
-        i8: i8_dot,
-        i8x4: i8x4_dot,
+        i8_block,
         name: "avx2+fma+f16c",
     })
 }
@@ -40,14 +38,9 @@ fn f16_dot(q: &[f32], x: &[u16]) -> f32 {
     unsafe { f16_dot_avx2(q, x) }
 }
 
-fn i8_dot(q: &[i16], x: &[i8]) -> i32 {
+fn i8_block(qs: &[&[i16]], block: &[i8], out: &mut [[i32; BLOCK_ROWS]]) {
     // Safety: as above.
-    unsafe { i8_dot_avx2(q, x) }
-}
-
-fn i8x4_dot(qs: [&[i16]; 4], x: &[i8]) -> [i32; 4] {
-    // Safety: as above.
-    unsafe { i8x4_dot_avx2(qs, x) }
+    unsafe { i8_block_avx2(qs, block, out) }
 }
 
 #[target_feature(enable = "avx2,fma")]
@@ -152,69 +145,47 @@ fn widen_f16_avx2(x: &[u16], out: &mut [f32]) {
     widen_f16_ref(&x[body..n], &mut out[body..n]);
 }
 
-/// Sixteen values at a time: the int8 bytes are widened to i16 and `madd` multiplies them with the i16 query and
-/// adds neighbouring pairs into eight i32 lanes, so no value is converted to float inside the loop.
+/// The int8 block kernel: queries four at a time, so that each widened pair of the block is loaded once for four.
 #[target_feature(enable = "avx2")]
-fn i8_dot_avx2(q: &[i16], x: &[i8]) -> i32 {
-    let n = q.len().min(x.len());
-    let body = n - n % 32;
-    let (mut a0, mut a1) = (_mm256_setzero_si256(), _mm256_setzero_si256());
-    let mut i = 0;
-    while i < body {
-        // Safety: i + 32 <= n; each 16-byte load reads x[i..i + 16] or x[i + 16..i + 32], each 32-byte one
-        // q[i..i + 16] or q[i + 16..i + 32].
-        unsafe {
-            let x0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(x.as_ptr().add(i) as *const __m128i));
-            let x1 =
-                _mm256_cvtepi8_epi16(_mm_loadu_si128(x.as_ptr().add(i + 16) as *const __m128i));
-            let q0 = _mm256_loadu_si256(q.as_ptr().add(i) as *const __m256i);
-            let q1 = _mm256_loadu_si256(q.as_ptr().add(i + 16) as *const __m256i);
-            a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(x0, q0));
-            a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(x1, q1));
+fn i8_block_avx2(qs: &[&[i16]], block: &[i8], out: &mut [[i32; BLOCK_ROWS]]) {
+    for (four, rows) in qs.chunks(4).zip(out.chunks_mut(4)) {
+        match four.len() {
+            4 => i8_block_n::<4>(four, block, rows),
+            3 => i8_block_n::<3>(four, block, rows),
+            2 => i8_block_n::<2>(four, block, rows),
+            _ => i8_block_n::<1>(four, block, rows),
         }
-        i += 32;
     }
-    hsum_i32(_mm256_add_epi32(a0, a1)) + dot_i8_ref(&q[body..n], &x[body..n])
 }
 
+/// `N` queries against a block, eight vectors to a register: per pair of dimensions, the two 16-byte halves
+/// holding it for vectors 0..8 and 8..16 are widened to i16, and `madd` multiplies them by the query's two values
+/// (broadcast) and adds each vector's two products into its i32 lane. Exact, so equal to `dot_i8_block_ref`.
 #[target_feature(enable = "avx2")]
-fn hsum_i32(acc: __m256i) -> i32 {
-    let s = _mm_add_epi32(
-        _mm256_castsi256_si128(acc),
-        _mm256_extracti128_si256(acc, 1),
-    );
-    let s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0b01_00_11_10));
-    let s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0b10_11_00_01));
-    _mm_cvtsi128_si32(s)
-}
-
-/// Four queries against one int8 vector: each 32 bytes of the vector are loaded and widened to i16 once, then
-/// multiplied with all four queries. Integer sums are exact, so every result equals `i8_dot_avx2` on its query.
-#[target_feature(enable = "avx2")]
-fn i8x4_dot_avx2(qs: [&[i16]; 4], x: &[i8]) -> [i32; 4] {
-    let n = qs.iter().fold(x.len(), |m, q| m.min(q.len()));
-    let body = n - n % 32;
-    let mut acc = [[_mm256_setzero_si256(); 2]; 4];
-    let mut i = 0;
-    while i < body {
-        // Safety: i + 32 <= n; each 16-byte load reads x[i..i + 16] or x[i + 16..i + 32], each 32-byte one
-        // q[i..i + 16] or q[i + 16..i + 32] of a query holding at least n values.
+fn i8_block_n<const N: usize>(qs: &[&[i16]], block: &[i8], out: &mut [[i32; BLOCK_ROWS]]) {
+    if qs.len() != N || out.len() != N || !qs.iter().all(|q| block_fits(q, block)) {
+        return super::dot_i8_block_ref(qs, block, out);
+    }
+    let mut acc = [[_mm256_setzero_si256(); 2]; N];
+    for p in 0..block.len() / (2 * BLOCK_ROWS) {
+        // Safety: `block_fits` holds: the block has 32 bytes at 32p, and each query two values at 2p.
         unsafe {
-            let x0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(x.as_ptr().add(i) as *const __m128i));
-            let x1 =
-                _mm256_cvtepi8_epi16(_mm_loadu_si128(x.as_ptr().add(i + 16) as *const __m128i));
+            let at = block.as_ptr().add(32 * p);
+            let low = _mm256_cvtepi8_epi16(_mm_loadu_si128(at as *const __m128i));
+            let high = _mm256_cvtepi8_epi16(_mm_loadu_si128(at.add(16) as *const __m128i));
             for (a, q) in acc.iter_mut().zip(qs) {
-                let q0 = _mm256_loadu_si256(q.as_ptr().add(i) as *const __m256i);
-                let q1 = _mm256_loadu_si256(q.as_ptr().add(i + 16) as *const __m256i);
-                a[0] = _mm256_add_epi32(a[0], _mm256_madd_epi16(x0, q0));
-                a[1] = _mm256_add_epi32(a[1], _mm256_madd_epi16(x1, q1));
+                let pair =
+                    _mm256_set1_epi32((q.as_ptr().add(2 * p) as *const i32).read_unaligned());
+                a[0] = _mm256_add_epi32(a[0], _mm256_madd_epi16(low, pair));
+                a[1] = _mm256_add_epi32(a[1], _mm256_madd_epi16(high, pair));
             }
         }
-        i += 32;
     }
-    let mut out = [0i32; 4];
-    for ((o, a), q) in out.iter_mut().zip(acc).zip(qs) {
-        *o = hsum_i32(_mm256_add_epi32(a[0], a[1])) + dot_i8_ref(&q[body..n], &x[body..n]);
+    for (o, a) in out.iter_mut().zip(acc) {
+        // Safety: a row of results is sixteen i32: two 32-byte stores.
+        unsafe {
+            _mm256_storeu_si256(o.as_mut_ptr() as *mut __m256i, a[0]);
+            _mm256_storeu_si256(o.as_mut_ptr().add(8) as *mut __m256i, a[1]);
+        }
     }
-    out
 }

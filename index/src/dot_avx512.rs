@@ -1,10 +1,10 @@
-//! AVX-512 dot products (x86_64, AVX-512F + BW): f32 and f16 thirty-two lanes at a time in two accumulators, int8
-//! sixty-four at a time with integer multiply-adds (one query, or four sharing each widened load of the vector;
-//! fused multiply-add-accumulate `vpdpwssd` where the CPU has AVX-512 VNNI); each with a scalar tail.
+//! AVX-512 dot products (x86_64, AVX-512F + BW): f32 and f16 thirty-two lanes at a time in two accumulators, with
+//! a scalar tail; int8 blocks a pair of dimensions of all sixteen vectors at a time, with integer multiply-adds
+//! (fused multiply-add-accumulate `vpdpwssd` where the CPU has AVX-512 VNNI).
 //! The f16 kernel widens with `vcvtph2ps` and otherwise does exactly what the f32 one does, so the two agree bit
 //! for bit on widened data, as the batch search relies on.
 
-use super::{Kernels, dot_f16_ref, dot_f32_ref, dot_i8_ref, widen_f16_ref};
+use super::{BLOCK_ROWS, Kernels, block_fits, dot_f16_ref, dot_f32_ref, widen_f16_ref};
 use std::arch::x86_64::*;
 
 /// The AVX-512 sets this CPU runs, fastest first: with VNNI for int8, then without.
@@ -18,15 +18,13 @@ pub(super) fn kernels() -> Vec<Kernels> {
         f32x4: f32x4_dot,
         f16: f16_dot,
         widen_f16,
-        i8: i8_dot,
-        i8x4: i8x4_dot,
+        i8_block,
         name: "avx512f+bw",
     };
     let mut sets = Vec::new();
     if is_x86_feature_detected!("avx512vnni") {
         sets.push(Kernels {
-            i8: i8_dot_vnni,
-            i8x4: i8x4_dot_vnni,
+            i8_block: i8_block_vnni,
             name: "avx512f+bw+vnni",
             ..plain
         });
@@ -55,24 +53,14 @@ fn f16_dot(q: &[f32], x: &[u16]) -> f32 {
     unsafe { f16_dot_avx512(q, x) }
 }
 
-fn i8_dot(q: &[i16], x: &[i8]) -> i32 {
-    // Safety: as above.
-    unsafe { i8_dot_avx512(q, x) }
-}
-
-fn i8x4_dot(qs: [&[i16]; 4], x: &[i8]) -> [i32; 4] {
+fn i8_block(qs: &[&[i16]], block: &[i8], out: &mut [[i32; BLOCK_ROWS]]) {
     // SAFETY: as above.
-    unsafe { i8x4_dot_avx512(qs, x) }
+    unsafe { i8_block_avx512(qs, block, out) }
 }
 
-fn i8_dot_vnni(q: &[i16], x: &[i8]) -> i32 {
+fn i8_block_vnni(qs: &[&[i16]], block: &[i8], out: &mut [[i32; BLOCK_ROWS]]) {
     // SAFETY: only reachable through the VNNI set of `kernels()`, which checked AVX-512 F, BW and VNNI.
-    unsafe { i8_dot_avx512_vnni(q, x) }
-}
-
-fn i8x4_dot_vnni(qs: [&[i16]; 4], x: &[i8]) -> [i32; 4] {
-    // SAFETY: as above.
-    unsafe { i8x4_dot_avx512_vnni(qs, x) }
+    unsafe { i8_block_avx512_vnni(qs, block, out) }
 }
 
 #[target_feature(enable = "avx512f")]
@@ -168,131 +156,84 @@ fn widen_f16_avx512(x: &[u16], out: &mut [f32]) {
     widen_f16_ref(&x[body..n], &mut out[body..n]);
 }
 
-/// Thirty-two values at a time: the int8 bytes are widened to i16 and `madd` multiplies them with the i16 query
-/// and adds neighbouring pairs into sixteen i32 lanes.
+/// The int8 block kernel: queries four at a time (one accumulator of sixteen vectors each), so that each widened
+/// pair of the block is loaded once for four queries.
 #[target_feature(enable = "avx512f,avx512bw")]
-fn i8_dot_avx512(q: &[i16], x: &[i8]) -> i32 {
-    let n = q.len().min(x.len());
-    let body = n - n % 64;
-    let (mut a0, mut a1) = (_mm512_setzero_si512(), _mm512_setzero_si512());
-    let mut i = 0;
-    while i < body {
-        // Safety: i + 64 <= n; each 32-byte load reads x[i..i + 32] or x[i + 32..i + 64], each 64-byte one
-        // q[i..i + 32] or q[i + 32..i + 64].
-        unsafe {
-            let x0 = _mm512_cvtepi8_epi16(_mm256_loadu_si256(x.as_ptr().add(i) as *const __m256i));
-            let x1 =
-                _mm512_cvtepi8_epi16(_mm256_loadu_si256(x.as_ptr().add(i + 32) as *const __m256i));
-            let q0 = _mm512_loadu_si512(q.as_ptr().add(i) as *const __m512i);
-            let q1 = _mm512_loadu_si512(q.as_ptr().add(i + 32) as *const __m512i);
-            a0 = _mm512_add_epi32(a0, _mm512_madd_epi16(x0, q0));
-            a1 = _mm512_add_epi32(a1, _mm512_madd_epi16(x1, q1));
+fn i8_block_avx512(qs: &[&[i16]], block: &[i8], out: &mut [[i32; BLOCK_ROWS]]) {
+    for (four, rows) in qs.chunks(4).zip(out.chunks_mut(4)) {
+        match four.len() {
+            4 => i8_block_n::<4>(four, block, rows),
+            3 => i8_block_n::<3>(four, block, rows),
+            2 => i8_block_n::<2>(four, block, rows),
+            _ => i8_block_n::<1>(four, block, rows),
         }
-        i += 64;
     }
-    _mm512_reduce_add_epi32(_mm512_add_epi32(a0, a1)) + dot_i8_ref(&q[body..n], &x[body..n])
 }
 
-/// Four queries against one int8 vector: each 64 bytes of the vector are loaded and widened to i16 once, then
-/// multiplied with all four queries. Integer sums are exact, so every result equals `i8_dot_avx512` on its query.
+/// `N` queries against a block: per pair of dimensions, the 32 bytes holding it for all sixteen vectors are widened
+/// to i16, and `madd` multiplies them by the query's two values (broadcast) and adds each vector's two products into
+/// its i32 lane. Integer sums are exact, so the results equal `dot_i8_block_ref`.
 #[target_feature(enable = "avx512f,avx512bw")]
-fn i8x4_dot_avx512(qs: [&[i16]; 4], x: &[i8]) -> [i32; 4] {
-    let n = qs.iter().fold(x.len(), |m, q| m.min(q.len()));
-    let body = n - n % 64;
-    let mut acc = [[_mm512_setzero_si512(); 2]; 4];
-    let mut i = 0;
-    while i < body {
-        // SAFETY: i + 64 <= n; each 32-byte load reads x[i..i + 32] or x[i + 32..i + 64], each 64-byte one
-        // q[i..i + 32] or q[i + 32..i + 64] of a query holding at least n values.
+fn i8_block_n<const N: usize>(qs: &[&[i16]], block: &[i8], out: &mut [[i32; BLOCK_ROWS]]) {
+    if qs.len() != N || out.len() != N || !qs.iter().all(|q| block_fits(q, block)) {
+        return super::dot_i8_block_ref(qs, block, out);
+    }
+    let mut acc = [_mm512_setzero_si512(); N];
+    for p in 0..block.len() / (2 * BLOCK_ROWS) {
+        // SAFETY: `block_fits` holds: the block has 32 bytes at 32p, and each query two values at 2p.
         unsafe {
-            let x0 = _mm512_cvtepi8_epi16(_mm256_loadu_si256(x.as_ptr().add(i) as *const __m256i));
-            let x1 =
-                _mm512_cvtepi8_epi16(_mm256_loadu_si256(x.as_ptr().add(i + 32) as *const __m256i));
+            let x = _mm512_cvtepi8_epi16(_mm256_loadu_si256(
+                block.as_ptr().add(32 * p) as *const __m256i
+            ));
             for (a, q) in acc.iter_mut().zip(qs) {
-                let q0 = _mm512_loadu_si512(q.as_ptr().add(i) as *const __m512i);
-                let q1 = _mm512_loadu_si512(q.as_ptr().add(i + 32) as *const __m512i);
-                a[0] = _mm512_add_epi32(a[0], _mm512_madd_epi16(x0, q0));
-                a[1] = _mm512_add_epi32(a[1], _mm512_madd_epi16(x1, q1));
+                let pair =
+                    _mm512_set1_epi32((q.as_ptr().add(2 * p) as *const i32).read_unaligned());
+                *a = _mm512_add_epi32(*a, _mm512_madd_epi16(x, pair));
             }
         }
-        i += 64;
     }
-    let sums = reduce_four(acc.map(|a| _mm512_add_epi32(a[0], a[1])));
-    let mut out = [0i32; 4];
-    for ((o, sum), q) in out.iter_mut().zip(sums).zip(qs) {
-        *o = sum + dot_i8_ref(&q[body..n], &x[body..n]);
+    for (o, a) in out.iter_mut().zip(acc) {
+        // SAFETY: a row of results is sixteen i32, one 64-byte store.
+        unsafe { _mm512_storeu_si512(o.as_mut_ptr() as *mut __m512i, a) };
     }
-    out
 }
 
-/// `i8_dot_avx512` with `vpdpwssd`, which multiplies, adds neighbouring pairs and accumulates in one instruction.
+/// `i8_block_avx512` with `vpdpwssd`.
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-fn i8_dot_avx512_vnni(q: &[i16], x: &[i8]) -> i32 {
-    let n = q.len().min(x.len());
-    let body = n - n % 64;
-    let (mut a0, mut a1) = (_mm512_setzero_si512(), _mm512_setzero_si512());
-    let mut i = 0;
-    while i < body {
-        // SAFETY: as in `i8_dot_avx512`.
-        unsafe {
-            let x0 = _mm512_cvtepi8_epi16(_mm256_loadu_si256(x.as_ptr().add(i) as *const __m256i));
-            let x1 =
-                _mm512_cvtepi8_epi16(_mm256_loadu_si256(x.as_ptr().add(i + 32) as *const __m256i));
-            let q0 = _mm512_loadu_si512(q.as_ptr().add(i) as *const __m512i);
-            let q1 = _mm512_loadu_si512(q.as_ptr().add(i + 32) as *const __m512i);
-            a0 = _mm512_dpwssd_epi32(a0, x0, q0);
-            a1 = _mm512_dpwssd_epi32(a1, x1, q1);
+fn i8_block_avx512_vnni(qs: &[&[i16]], block: &[i8], out: &mut [[i32; BLOCK_ROWS]]) {
+    for (four, rows) in qs.chunks(4).zip(out.chunks_mut(4)) {
+        match four.len() {
+            4 => i8_block_vnni_n::<4>(four, block, rows),
+            3 => i8_block_vnni_n::<3>(four, block, rows),
+            2 => i8_block_vnni_n::<2>(four, block, rows),
+            _ => i8_block_vnni_n::<1>(four, block, rows),
         }
-        i += 64;
     }
-    _mm512_reduce_add_epi32(_mm512_add_epi32(a0, a1)) + dot_i8_ref(&q[body..n], &x[body..n])
 }
 
-/// `i8x4_dot_avx512` with `vpdpwssd`.
+/// `i8_block_n` with `vpdpwssd`, which multiplies, adds each vector's two products and accumulates in one
+/// instruction.
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-fn i8x4_dot_avx512_vnni(qs: [&[i16]; 4], x: &[i8]) -> [i32; 4] {
-    let n = qs.iter().fold(x.len(), |m, q| m.min(q.len()));
-    let body = n - n % 64;
-    let mut acc = [[_mm512_setzero_si512(); 2]; 4];
-    let mut i = 0;
-    while i < body {
-        // SAFETY: as in `i8x4_dot_avx512`.
+fn i8_block_vnni_n<const N: usize>(qs: &[&[i16]], block: &[i8], out: &mut [[i32; BLOCK_ROWS]]) {
+    if qs.len() != N || out.len() != N || !qs.iter().all(|q| block_fits(q, block)) {
+        return super::dot_i8_block_ref(qs, block, out);
+    }
+    let mut acc = [_mm512_setzero_si512(); N];
+    for p in 0..block.len() / (2 * BLOCK_ROWS) {
+        // SAFETY: as in `i8_block_n`.
         unsafe {
-            let x0 = _mm512_cvtepi8_epi16(_mm256_loadu_si256(x.as_ptr().add(i) as *const __m256i));
-            let x1 =
-                _mm512_cvtepi8_epi16(_mm256_loadu_si256(x.as_ptr().add(i + 32) as *const __m256i));
+            let x = _mm512_cvtepi8_epi16(_mm256_loadu_si256(
+                block.as_ptr().add(32 * p) as *const __m256i
+            ));
             for (a, q) in acc.iter_mut().zip(qs) {
-                let q0 = _mm512_loadu_si512(q.as_ptr().add(i) as *const __m512i);
-                let q1 = _mm512_loadu_si512(q.as_ptr().add(i + 32) as *const __m512i);
-                a[0] = _mm512_dpwssd_epi32(a[0], x0, q0);
-                a[1] = _mm512_dpwssd_epi32(a[1], x1, q1);
+                let pair =
+                    _mm512_set1_epi32((q.as_ptr().add(2 * p) as *const i32).read_unaligned());
+                *a = _mm512_dpwssd_epi32(*a, x, pair);
             }
         }
-        i += 64;
     }
-    let sums = reduce_four(acc.map(|a| _mm512_add_epi32(a[0], a[1])));
-    let mut out = [0i32; 4];
-    for ((o, sum), q) in out.iter_mut().zip(sums).zip(qs) {
-        *o = sum + dot_i8_ref(&q[body..n], &x[body..n]);
+    for (o, a) in out.iter_mut().zip(acc) {
+        // SAFETY: as in `i8_block_n`.
+        unsafe { _mm512_storeu_si512(o.as_mut_ptr() as *mut __m512i, a) };
     }
-    out
-}
-
-/// The lane sums of four vectors, `[Σv0, Σv1, Σv2, Σv3]`, in one shared reduction: halve each to 256 bits, then
-/// three horizontal adds leave, in each 128-bit half, the four partial sums, and the two halves are added.
-#[target_feature(enable = "avx512f")]
-fn reduce_four(v: [__m512i; 4]) -> [i32; 4] {
-    let [a, b, c, d] =
-        v.map(|v| _mm256_add_epi32(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1)));
-    let abcd = _mm256_hadd_epi32(_mm256_hadd_epi32(a, b), _mm256_hadd_epi32(c, d));
-    let s = _mm_add_epi32(
-        _mm256_castsi256_si128(abcd),
-        _mm256_extracti128_si256(abcd, 1),
-    );
-    [
-        _mm_extract_epi32(s, 0),
-        _mm_extract_epi32(s, 1),
-        _mm_extract_epi32(s, 2),
-        _mm_extract_epi32(s, 3),
-    ]
 }

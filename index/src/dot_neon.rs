@@ -1,9 +1,9 @@
-//! NEON dot products (aarch64). f16 values are widened eight at a time with the `half` crate (which uses the
+//! NEON dot products (aarch64); int8 blocks use the scalar reference, which the compiler vectorises. f16 values are widened eight at a time with the `half` crate (which uses the
 //! CPU's fp16 instructions where it has them) and then summed exactly as the f32 kernel sums. The x86_64 development machine has no
 //! aarch64 toolchain, so this file has not been compiled yet: build it and run the kernel test (which compares it
 //! with the scalar reference) on an aarch64 host before relying on it.
 
-use super::{Kernels, dot_f16_ref, dot_f32_ref, dot_i8_ref, widen_f16_ref};
+use super::{Kernels, dot_f16_ref, dot_f32_ref, dot_i8_block_ref, widen_f16_ref};
 use std::arch::aarch64::*;
 
 pub(super) fn kernels() -> Option<Kernels> {
@@ -12,8 +12,7 @@ pub(super) fn kernels() -> Option<Kernels> {
         f32x4: |qs, x| qs.map(|q| f32_dot(q, x)),
         f16: f16_dot,
         widen_f16: widen_f16_ref,
-        i8: i8_dot,
-        i8x4: |qs, x| qs.map(|q| i8_dot(q, x)),
+        i8_block: dot_i8_block_ref,
         name: "neon",
     })
 }
@@ -26,11 +25,6 @@ fn f32_dot(q: &[f32], x: &[f32]) -> f32 {
 fn f16_dot(q: &[f32], x: &[u16]) -> f32 {
     // Safety: as above.
     unsafe { f16_dot_neon(q, x) }
-}
-
-fn i8_dot(q: &[i16], x: &[i8]) -> i32 {
-    // Safety: as above.
-    unsafe { i8_dot_neon(q, x) }
 }
 
 #[target_feature(enable = "neon")]
@@ -80,23 +74,4 @@ fn f16_dot_neon(q: &[f32], x: &[u16]) -> f32 {
         i += 8;
     }
     vaddvq_f32(vaddq_f32(a0, a1)) + dot_f16_ref(&q[body..n], &x[body..n])
-}
-
-#[target_feature(enable = "neon")]
-fn i8_dot_neon(q: &[i16], x: &[i8]) -> i32 {
-    let n = q.len().min(x.len());
-    let body = n - n % 8;
-    let (mut a0, mut a1) = (vdupq_n_s32(0), vdupq_n_s32(0));
-    let mut i = 0;
-    while i < body {
-        // Safety: i + 8 <= n; the loads read x[i..i + 8] and q[i..i + 8].
-        unsafe {
-            let wide = vmovl_s8(vld1_s8(x.as_ptr().add(i)));
-            let qs = vld1q_s16(q.as_ptr().add(i));
-            a0 = vmlal_s16(a0, vget_low_s16(wide), vget_low_s16(qs));
-            a1 = vmlal_high_s16(a1, wide, qs);
-        }
-        i += 8;
-    }
-    vaddvq_s32(vaddq_s32(a0, a1)) + dot_i8_ref(&q[body..n], &x[body..n])
 }

@@ -3,9 +3,10 @@
 //! held across a whole scan. Large scans are split across threads; a batch of queries reads each vector once for
 //! all queries. A filter on lists that selects few items walks only those items' slots.
 
+use crate::dot::BLOCK_ROWS;
 use crate::dot::Kernels;
 use crate::query::Query;
-use crate::segment::{QueryFours, SEGMENT_SLOTS, Segment};
+use crate::segment::{BlockScratch, SEGMENT_SLOTS, ScanQueries, Segment};
 use crate::topk::TopK;
 use crate::{
     Filter, Hit, IndexConfig, IndexError, ItemId, ItemMeta, MAX_DIM, MAX_K, Result, unit_vector,
@@ -338,6 +339,8 @@ impl FlatIndex {
         Ok(tops.into_iter().map(TopK::into_hits).collect())
     }
 
+    /// Scores the accepted ones of `slots` (ascending, or nearly: a block met twice is scored twice) against
+    /// every query into `tops`, a block of `BLOCK_ROWS` slots at a time.
     fn score_slots(
         &self,
         s: &Segment,
@@ -347,38 +350,80 @@ impl FlatIndex {
         members: Membership,
         tops: &mut [TopK],
     ) {
-        let mut scratch = vec![0f32; self.config.dim];
-        let mut scores = vec![0f32; queries.len()];
-        let fours = QueryFours::new(queries);
+        // When every item of the segment has one account, the account condition holds for all or none of them.
+        let account_settled = match (filter.account, s.only_account()) {
+            (Some(wanted), Some(only)) if wanted != only => return,
+            (Some(_), Some(_)) | (None, _) => true,
+            (Some(_), None) => false,
+        };
+        let rest = |id: &ItemId, meta: &ItemMeta| {
+            (account_settled || filter.account == Some(meta.account))
+                && filter.accepts_ids_and_predicate(id, meta)
+        };
+        let mut scorer = BlockScorer {
+            kernels: &self.kernels,
+            segment: s,
+            queries: ScanQueries::new(queries),
+            scratch: BlockScratch {
+                wide: vec![0f32; self.config.dim],
+                dots: Vec::with_capacity(queries.len()),
+            },
+            scores: vec![[0f32; BLOCK_ROWS]; queries.len()],
+        };
+        // The block being gathered and a bit for each of its accepted slots.
+        let mut pending: Option<(usize, u32)> = None;
         for slot in slots {
             if slot >= s.len() || !s.alive[slot] {
                 continue;
             }
             let (id, meta) = (&s.ids[slot], &s.meta[slot]);
             let accepted = match members {
-                Membership::Unknown => filter.accepts(id, meta),
-                Membership::Known => filter.accepts_besides_lists(id, meta),
-                Membership::Bits(bits) => {
-                    bit_set(bits, slot) && filter.accepts_besides_lists(id, meta)
-                }
+                Membership::Unknown => filter.accepts_lists(meta) && rest(id, meta),
+                Membership::Known => rest(id, meta),
+                Membership::Bits(bits) => bit_set(bits, slot) && rest(id, meta),
             };
             if !accepted {
                 continue;
             }
-            if let ([query], [top]) = (queries, &mut *tops) {
-                top.push(s.ids[slot], s.score(&self.kernels, query, slot));
-                continue;
+            let (block, bit) = (slot / BLOCK_ROWS, 1u32 << (slot % BLOCK_ROWS));
+            match &mut pending {
+                Some((gathering, mask)) if *gathering == block => *mask |= bit,
+                _ => {
+                    if let Some(done) = pending.replace((block, bit)) {
+                        scorer.score(done, tops);
+                    }
+                }
             }
-            s.score_many(
-                &self.kernels,
-                queries,
-                &fours,
-                slot,
-                &mut scratch,
-                &mut scores,
-            );
-            for (top, &score) in tops.iter_mut().zip(&scores) {
-                top.push(s.ids[slot], score);
+        }
+        if let Some(done) = pending {
+            scorer.score(done, tops);
+        }
+    }
+}
+
+/// Scores blocks of one segment for one scan, with the scan's buffers.
+struct BlockScorer<'a> {
+    kernels: &'a Kernels,
+    segment: &'a Segment,
+    queries: ScanQueries<'a>,
+    scratch: BlockScratch,
+    scores: Vec<[f32; BLOCK_ROWS]>,
+}
+
+impl BlockScorer<'_> {
+    /// Scores the slots `mask` picks in `block` and offers them to every query's top k.
+    fn score(&mut self, (block, mask): (usize, u32), tops: &mut [TopK]) {
+        self.segment.block_scores(
+            self.kernels,
+            &self.queries,
+            (block, mask),
+            &mut self.scratch,
+            &mut self.scores,
+        );
+        for r in (0..BLOCK_ROWS).filter(|r| mask >> r & 1 == 1) {
+            let id = self.segment.ids[block * BLOCK_ROWS + r];
+            for (top, scores) in tops.iter_mut().zip(&self.scores) {
+                top.push(id, scores[r]);
             }
         }
     }

@@ -65,16 +65,21 @@ pub struct Filter {
 
 impl Filter {
     pub(crate) fn accepts(&self, id: &ItemId, meta: &ItemMeta) -> bool {
+        self.accepts_lists(meta)
+            && self.account.is_none_or(|a| a == meta.account)
+            && self.accepts_ids_and_predicate(id, meta)
+    }
+
+    /// The list condition alone.
+    pub(crate) fn accepts_lists(&self, meta: &ItemMeta) -> bool {
         self.lists
             .as_ref()
             .is_none_or(|lists| meta.lists.iter().any(|l| lists.contains(l)))
-            && self.accepts_besides_lists(id, meta)
     }
 
-    /// `accepts` without the list condition, for callers that know the item's membership already.
-    pub(crate) fn accepts_besides_lists(&self, id: &ItemId, meta: &ItemMeta) -> bool {
-        self.account.is_none_or(|a| a == meta.account)
-            && self.ids.as_ref().is_none_or(|ids| ids.contains(id))
+    /// `accepts` without the list and account conditions, for callers that know them already.
+    pub(crate) fn accepts_ids_and_predicate(&self, id: &ItemId, meta: &ItemMeta) -> bool {
+        self.ids.as_ref().is_none_or(|ids| ids.contains(id))
             && self.predicate.as_ref().is_none_or(|p| p(meta))
     }
 }

@@ -5,7 +5,8 @@
 pub(crate) struct Query {
     /// Unit-length values.
     pub values: Vec<f32>,
-    /// `round(values · scale)`, for the int8 kernels.
+    /// `round(values · scale)`, for the int8 kernels, padded with a zero to an even length (the width of an int8
+    /// vector in its block).
     pub quantised: Vec<i16>,
     /// `1 / scale`: turns an integer dot product with `quantised` back into an f32 one.
     pub unscale: f32,
@@ -20,7 +21,10 @@ impl Query {
         let room = i32::MAX as f32 / (127.0 * values.len().max(1) as f32);
         let top = room.min(f32::from(i16::MAX)).floor();
         let scale = if max > 0.0 { top / max } else { 1.0 };
-        let quantised = values.iter().map(|&x| (x * scale).round() as i16).collect();
+        let mut quantised: Vec<i16> = values.iter().map(|&x| (x * scale).round() as i16).collect();
+        if quantised.len() % 2 == 1 {
+            quantised.push(0);
+        }
         Query {
             values,
             quantised,

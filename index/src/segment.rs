@@ -5,31 +5,46 @@
 //! s / 2, so a dot product with a unit query is off by at most (s / 2)·Σ|queryᵢ| ≤ (s / 2)·√d; for unit 128-d
 //! descriptors (max|vᵢ| ≈ 0.3) that bound is ≈ 0.013 and the typical error is below 0.002. The query side is
 //! rounded to i16 (see `Query`), which adds at most 1/32 767 of the largest query component per value.
+//!
+//! Slots are scored a block of `BLOCK_ROWS` at a time (`block_scores`). int8 vectors are stored that way: in blocks
+//! of `BLOCK_ROWS` vectors, pair-interleaved (`dot::dot_i8_block_ref`), each vector padded to an even width with a
+//! zero, so that one kernel call scores a whole block for every query.
 
-use crate::dot::Kernels;
+use crate::dot::{BLOCK_ROWS, Kernels};
 use crate::query::Query;
 use crate::{ItemId, ItemMeta};
+use uuid::Uuid;
 
-/// A batch's queries in fours, as the four-query kernels read them (the f32 values and the int8 kernels' i16
-/// copies); the last four is padded by repeating the last query (one four-query pass costs less than two or three
-/// single ones, and its extra results are dropped).
-pub(crate) struct QueryFours<'a> {
-    values: Vec<[&'a [f32]; 4]>,
-    quantised: Vec<[&'a [i16]; 4]>,
+/// Working memory of `block_scores`, kept for a whole scan.
+pub(crate) struct BlockScratch {
+    /// One f16 vector widened (the index's dimension long).
+    pub wide: Vec<f32>,
+    /// The int8 kernel's integer dot products, a row per query.
+    pub dots: Vec<[i32; BLOCK_ROWS]>,
 }
 
-impl<'a> QueryFours<'a> {
-    pub(crate) fn new(queries: &'a [Query]) -> QueryFours<'a> {
+/// A batch's queries as the kernels read them, prepared once per scan: the f32 values in fours (the last four
+/// padded by repeating the last query: one four-query pass costs less than two or three single ones, and its extra
+/// results are dropped), and the int8 kernels' i16 copies.
+pub(crate) struct ScanQueries<'a> {
+    queries: &'a [Query],
+    fours: Vec<[&'a [f32]; 4]>,
+    quantised: Vec<&'a [i16]>,
+}
+
+impl<'a> ScanQueries<'a> {
+    pub(crate) fn new(queries: &'a [Query]) -> ScanQueries<'a> {
         let pick = |four: &'a [Query], i: usize| &four[i.min(four.len() - 1)];
-        let values = queries
+        let fours = queries
             .chunks(4)
             .map(|four| [0, 1, 2, 3].map(|i| &pick(four, i).values[..]))
             .collect();
-        let quantised = queries
-            .chunks(4)
-            .map(|four| [0, 1, 2, 3].map(|i| &pick(four, i).quantised[..]))
-            .collect();
-        QueryFours { values, quantised }
+        let quantised = queries.iter().map(|q| &q.quantised[..]).collect();
+        ScanQueries {
+            queries,
+            fours,
+            quantised,
+        }
     }
 }
 
@@ -61,15 +76,37 @@ impl Storage {
 enum Vectors {
     F32(Vec<f32>),
     F16(Vec<u16>),
-    I8 { values: Vec<i8>, scales: Vec<f32> },
+    /// Whole blocks of `BLOCK_ROWS` vectors (the slots past the last one zero), one scale per slot.
+    I8 {
+        blocks: Vec<i8>,
+        scales: Vec<f32>,
+    },
+}
+
+/// Where value `d` of the vector in `slot` lies in int8 blocks of vectors `width` values wide.
+fn i8_at(width: usize, slot: usize, d: usize) -> usize {
+    let (block, row) = (slot / BLOCK_ROWS, slot % BLOCK_ROWS);
+    block * BLOCK_ROWS * width + (d / 2) * 2 * BLOCK_ROWS + row * 2 + d % 2
 }
 
 pub(crate) struct Segment {
     dim: usize,
+    /// `dim` rounded up to even: the width of an int8 vector in its block.
+    width: usize,
     vectors: Vectors,
     pub(crate) ids: Vec<ItemId>,
     pub(crate) meta: Vec<ItemMeta>,
     pub(crate) alive: Vec<bool>,
+    /// Whose items the slots hold (dead ones included).
+    accounts: Accounts,
+}
+
+/// Whose items a segment holds, so that a scan settles its account condition once for the whole segment.
+#[derive(Clone, Copy, PartialEq)]
+enum Accounts {
+    None,
+    One(Uuid),
+    Several,
 }
 
 impl Segment {
@@ -78,16 +115,18 @@ impl Segment {
             Storage::F32 => Vectors::F32(Vec::new()),
             Storage::F16 => Vectors::F16(Vec::new()),
             Storage::I8 => Vectors::I8 {
-                values: Vec::new(),
+                blocks: Vec::new(),
                 scales: Vec::new(),
             },
         };
         Segment {
             dim,
+            width: dim + dim % 2,
             vectors,
             ids: Vec::new(),
             meta: Vec::new(),
             alive: Vec::new(),
+            accounts: Accounts::None,
         }
     }
 
@@ -101,19 +140,39 @@ impl Segment {
 
     /// Appends a (normalised) vector; returns its slot.
     pub(crate) fn push(&mut self, id: ItemId, v: &[f32], meta: ItemMeta) -> usize {
+        let slot = self.len();
         match &mut self.vectors {
             Vectors::F32(data) => data.extend_from_slice(v),
             Vectors::F16(data) => data.extend(v.iter().map(|&x| half::f16::from_f32(x).to_bits())),
-            Vectors::I8 { values, scales } => {
-                let scale = quantise_scale(v);
-                values.extend(v.iter().map(|&x| (x / scale).round() as i8));
-                scales.push(scale);
+            Vectors::I8 { blocks, scales } => {
+                if slot.is_multiple_of(BLOCK_ROWS) {
+                    blocks.resize(blocks.len() + BLOCK_ROWS * self.width, 0);
+                }
+                scales.push(0.0);
+                store_i8(self.width, blocks, scales, slot, v);
             }
         }
+        self.note_account(meta.account);
         self.ids.push(id);
         self.meta.push(meta);
         self.alive.push(true);
-        self.len() - 1
+        slot
+    }
+
+    fn note_account(&mut self, account: Uuid) {
+        self.accounts = match self.accounts {
+            Accounts::None => Accounts::One(account),
+            Accounts::One(only) if only == account => Accounts::One(only),
+            _ => Accounts::Several,
+        };
+    }
+
+    /// The one account every slot's item belongs to; `None` when the segment is empty or holds several accounts'.
+    pub(crate) fn only_account(&self) -> Option<Uuid> {
+        match self.accounts {
+            Accounts::One(account) => Some(account),
+            Accounts::None | Accounts::Several => None,
+        }
     }
 
     /// Replaces the vector and metadata of a slot.
@@ -126,65 +185,61 @@ impl Segment {
                     *d = half::f16::from_f32(x).to_bits();
                 }
             }
-            Vectors::I8 { values, scales } => {
-                let scale = quantise_scale(v);
-                for (d, &x) in values[range].iter_mut().zip(v) {
-                    *d = (x / scale).round() as i8;
-                }
-                scales[slot] = scale;
-            }
+            Vectors::I8 { blocks, scales } => store_i8(self.width, blocks, scales, slot, v),
         }
+        self.note_account(meta.account);
         self.meta[slot] = meta;
         self.alive[slot] = true;
     }
 
-    /// Similarity of the query with a slot's vector.
-    #[inline]
-    pub(crate) fn score(&self, kernels: &Kernels, query: &Query, slot: usize) -> f32 {
-        let range = slot * self.dim..(slot + 1) * self.dim;
-        match &self.vectors {
-            Vectors::F32(data) => (kernels.f32)(&query.values, &data[range]),
-            Vectors::F16(data) => (kernels.f16)(&query.values, &data[range]),
-            Vectors::I8 { values, scales } => {
-                (kernels.i8)(&query.quantised, &values[range]) as f32 * query.unscale * scales[slot]
-            }
-        }
-    }
-
-    /// Similarities of every query with a slot's vector, one per query into `out`, equal to `score` bit for bit.
-    /// The vector is read once for all queries: f16 is widened once into `scratch` (`dim` long), and queries go
-    /// four at a time through one kernel call (`fours`, prepared once per scan; int8 through its integer kernel).
-    pub(crate) fn score_many(
+    /// Similarities of every query with the vectors of the slots `mask` picks in block `block` (bit r: slot
+    /// `block · BLOCK_ROWS + r`), into `out[query][r]`; the other rows of `out` are left as they were. f32 and f16
+    /// vectors are scored one by one (f16 widened once into `scratch`; queries four at a time); int8 ones a whole
+    /// block per kernel call. A slot's similarity does not depend on the other queries or slots.
+    pub(crate) fn block_scores(
         &self,
         kernels: &Kernels,
-        queries: &[Query],
-        fours: &QueryFours,
-        slot: usize,
-        scratch: &mut [f32],
-        out: &mut [f32],
+        queries: &ScanQueries,
+        (block, mask): (usize, u32),
+        scratch: &mut BlockScratch,
+        out: &mut [[f32; BLOCK_ROWS]],
     ) {
-        let range = slot * self.dim..(slot + 1) * self.dim;
-        let x: &[f32] = match &self.vectors {
-            Vectors::F32(data) => &data[range],
-            Vectors::F16(data) => {
-                (kernels.widen_f16)(&data[range], scratch);
-                scratch
-            }
-            Vectors::I8 { values, scales } => {
-                let (x, scale) = (&values[range], scales[slot]);
-                let groups = fours.quantised.iter().zip(queries.chunks(4));
-                for ((four, group), o) in groups.zip(out.chunks_mut(4)) {
-                    let dots = (kernels.i8x4)(*four, x);
-                    for ((o, dot), q) in o.iter_mut().zip(dots).zip(group) {
-                        *o = dot as f32 * q.unscale * scale;
-                    }
+        let rows = (0..BLOCK_ROWS).filter(|r| mask >> r & 1 == 1);
+        if let Vectors::I8 { blocks, scales } = &self.vectors {
+            let size = BLOCK_ROWS * self.width;
+            let dots = &mut scratch.dots;
+            dots.resize(queries.queries.len(), [0; BLOCK_ROWS]);
+            (kernels.i8_block)(
+                &queries.quantised,
+                &blocks[block * size..(block + 1) * size],
+                dots,
+            );
+            for r in rows {
+                let scale = scales[block * BLOCK_ROWS + r];
+                for ((o, dot), q) in out.iter_mut().zip(dots.iter()).zip(queries.queries) {
+                    o[r] = dot[r] as f32 * q.unscale * scale;
                 }
-                return;
             }
-        };
-        for (four, o) in fours.values.iter().zip(out.chunks_mut(4)) {
-            let scores = (kernels.f32x4)(*four, x);
-            o.copy_from_slice(&scores[..o.len()]);
+            return;
+        }
+        for r in rows {
+            let slot = block * BLOCK_ROWS + r;
+            let range = slot * self.dim..(slot + 1) * self.dim;
+            match (&self.vectors, queries.queries) {
+                (Vectors::F32(data), [query]) => {
+                    out[0][r] = (kernels.f32)(&query.values, &data[range])
+                }
+                (Vectors::F16(data), [query]) => {
+                    out[0][r] = (kernels.f16)(&query.values, &data[range])
+                }
+                (Vectors::F32(data), _) => four_at_a_time(kernels, queries, &data[range], r, out),
+                (Vectors::F16(data), _) => {
+                    let wide = &mut scratch.wide[..self.dim];
+                    (kernels.widen_f16)(&data[range], wide);
+                    four_at_a_time(kernels, queries, wide, r, out);
+                }
+                (Vectors::I8 { .. }, _) => return,
+            }
         }
     }
 
@@ -197,12 +252,37 @@ impl Segment {
                 .iter()
                 .map(|&b| half::f16::from_bits(b).to_f32())
                 .collect(),
-            Vectors::I8 { values, scales } => values[range]
-                .iter()
-                .map(|&q| f32::from(q) * scales[slot])
+            Vectors::I8 { blocks, scales } => (0..self.dim)
+                .map(|d| f32::from(blocks[i8_at(self.width, slot, d)]) * scales[slot])
                 .collect(),
         }
     }
+}
+
+/// The similarities of every query with `x` into row `r` of `out`, queries four at a time (`f32x4`, which equals
+/// `f32` bit for bit).
+fn four_at_a_time(
+    kernels: &Kernels,
+    queries: &ScanQueries,
+    x: &[f32],
+    r: usize,
+    out: &mut [[f32; BLOCK_ROWS]],
+) {
+    for (four, o) in queries.fours.iter().zip(out.chunks_mut(4)) {
+        let scores = (kernels.f32x4)(*four, x);
+        for (o, score) in o.iter_mut().zip(scores) {
+            o[r] = score;
+        }
+    }
+}
+
+/// Quantises `v` into `slot` of the int8 blocks and sets its scale.
+fn store_i8(width: usize, blocks: &mut [i8], scales: &mut [f32], slot: usize, v: &[f32]) {
+    let scale = quantise_scale(v);
+    for (d, &x) in v.iter().enumerate() {
+        blocks[i8_at(width, slot, d)] = (x / scale).round() as i8;
+    }
+    scales[slot] = scale;
 }
 
 fn quantise_scale(v: &[f32]) -> f32 {
