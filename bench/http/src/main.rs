@@ -58,14 +58,21 @@ fn searches_per_scan(agent: &ureq::Agent, base: &str) -> anyhow::Result<f64> {
     Ok(counter("argus_matcher_searches_total")? / scans.max(1.0))
 }
 
+/// POSTs `body`; an error answer fails with its status and body.
 fn post(agent: &ureq::Agent, url: &str, auth: &str, body: &Value) -> anyhow::Result<Value> {
-    let text = agent
+    let answer = agent
         .post(url)
         .set("Authorization", auth)
         .set("Content-Type", "application/json")
-        .send_string(&body.to_string())
-        .with_context(|| format!("POST {url}"))?
-        .into_string()?;
+        .send_string(&body.to_string());
+    let text = match answer {
+        Ok(response) => response.into_string()?,
+        Err(ureq::Error::Status(status, response)) => {
+            let text = response.into_string().unwrap_or_default();
+            bail!("POST {url}: status {status}: {text}")
+        }
+        Err(e) => return Err(e).with_context(|| format!("POST {url}")),
+    };
     Ok(serde_json::from_str(&text)?)
 }
 

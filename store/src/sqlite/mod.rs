@@ -46,10 +46,12 @@ impl SqliteStore {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| StoreError::Unavailable(format!("{}: {e}", data_dir.display())))?;
         let connection = Connection::open(data_dir.join("argus.sqlite3")).map_err(unavailable)?;
+        // busy_timeout: a write that finds the database locked by another connection (the checkpoint thread's)
+        // waits for it, up to 5 s, instead of failing at once.
         connection
             .execute_batch(
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; \
-                 PRAGMA wal_autocheckpoint=0; PRAGMA cache_size=-65536;",
+                 PRAGMA wal_autocheckpoint=0; PRAGMA cache_size=-65536; PRAGMA busy_timeout=5000;",
             )
             .map_err(unavailable)?;
         connection
