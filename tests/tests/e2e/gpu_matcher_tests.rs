@@ -3,7 +3,7 @@
 //! as on the CPU, deletes and list changes reach the index, and a restart rebuilds it from the store. Without a
 //! Vulkan driver it prints SKIPPED, or fails when `ARGUS_REQUIRE_GPU_TESTS` is set.
 
-use crate::server::{Account, Server, enrol_attribute, list_matches};
+use crate::server::{Account, Server, enrol_attribute, enrol_face, list_matches};
 use serde_json::{Value, json};
 use std::path::Path;
 
@@ -64,17 +64,10 @@ fn faces_match_on_the_gpu_index_as_on_the_cpu_one() {
     let me = Account::create(&server, "gpu@argus.dev");
     let list = server.post_json("/6/lists", &me.h(), &json!({"user_data": "gpu"}));
     let list_id = list.json["list_id"].as_str().unwrap().to_string();
-    let mut faces = Vec::new();
-    for name in ["obama.jpg", "biden.jpg", "grace_hopper.jpg"] {
-        let (_, attribute) = enrol_attribute(&server, &me, name);
-        let r = server.post_json(
-            "/6/faces",
-            &me.h(),
-            &json!({"attribute": {"attribute_id": attribute}, "lists": [list_id]}),
-        );
-        assert_eq!(r.status, 201, "{}", r.json);
-        faces.push(r.json["face_id"].as_str().unwrap().to_string());
-    }
+    let faces: Vec<String> = ["obama.jpg", "biden.jpg", "grace_hopper.jpg"]
+        .into_iter()
+        .map(|name| enrol_face(&server, &me, name, &list_id))
+        .collect();
     let (_, probe) = enrol_attribute(&server, &me, "obama2.jpg");
     let on_gpu = list_matches(&server, &me, &probe, &list_id);
     assert_eq!(on_gpu.len(), 3);

@@ -1,7 +1,7 @@
 //! `--index-storage`: the matcher kept in f16 or i8 rebuilds from the same store and ranks the faces as f32 does,
 //! with similarities close to the exact ones; an unknown storage is refused at start with the known ones.
 
-use crate::server::{Account, Server, binary, enrol_attribute, list_matches};
+use crate::server::{Account, Server, binary, enrol_attribute, enrol_face, list_matches};
 use serde_json::json;
 use std::process::Command;
 
@@ -13,13 +13,7 @@ fn half_and_quarter_storage_rank_faces_as_the_exact_one() {
     let list = server.post_json("/6/lists", &me.h(), &json!({}));
     let list_id = list.json["list_id"].as_str().unwrap().to_string();
     for name in ["obama.jpg", "biden.jpg", "grace_hopper.jpg", "obama3.jpg"] {
-        let (_, attribute) = enrol_attribute(&server, &me, name);
-        let r = server.post_json(
-            "/6/faces",
-            &me.h(),
-            &json!({"attribute": {"attribute_id": attribute}, "lists": [list_id]}),
-        );
-        assert_eq!(r.status, 201, "{}", r.json);
+        enrol_face(&server, &me, name, &list_id);
     }
     let (_, probe) = enrol_attribute(&server, &me, "obama2.jpg");
     let exact = list_matches(&server, &me, &probe, &list_id);

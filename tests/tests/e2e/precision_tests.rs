@@ -3,7 +3,7 @@
 //! values stop the start with the reason. The wgpu test needs a Vulkan driver (Mesa's lavapipe in CI): without one
 //! it prints SKIPPED, or fails when `ARGUS_REQUIRE_GPU_TESTS` is set.
 
-use crate::server::{Account, Server, binary, enrol_attribute, list_matches};
+use crate::server::{Account, Server, binary, enrol_attribute, enrol_face, list_matches};
 use serde_json::json;
 use std::process::Command;
 
@@ -57,17 +57,10 @@ fn fp16_descriptors_on_wgpu_match_the_same_person_first() {
     let me = Account::create(&server, "half@argus.dev");
     let list = server.post_json("/6/lists", &me.h(), &json!({}));
     let list_id = list.json["list_id"].as_str().unwrap().to_string();
-    let mut faces = Vec::new();
-    for name in ["obama.jpg", "biden.jpg"] {
-        let (_, attribute) = enrol_attribute(&server, &me, name);
-        let r = server.post_json(
-            "/6/faces",
-            &me.h(),
-            &json!({"attribute": {"attribute_id": attribute}, "lists": [list_id]}),
-        );
-        assert_eq!(r.status, 201, "{}", r.json);
-        faces.push(r.json["face_id"].as_str().unwrap().to_string());
-    }
+    let faces: Vec<String> = ["obama.jpg", "biden.jpg"]
+        .into_iter()
+        .map(|name| enrol_face(&server, &me, name, &list_id))
+        .collect();
     let (_, probe) = enrol_attribute(&server, &me, "obama2.jpg");
     let found = list_matches(&server, &me, &probe, &list_id);
     assert_eq!(found.len(), 2);

@@ -254,6 +254,18 @@ pub fn enrol_attribute(server: &Server, account: &Account, photo_name: &str) -> 
     )
 }
 
+/// Enrols the one face of a photo as a face in the list `list_id`; returns the face id.
+pub fn enrol_face(server: &Server, account: &Account, photo_name: &str, list_id: &str) -> String {
+    let (_, attribute) = enrol_attribute(server, account, photo_name);
+    let r = server.post_json(
+        "/6/faces",
+        &account.h(),
+        &json!({"attribute": {"attribute_id": attribute}, "lists": [list_id]}),
+    );
+    assert_eq!(r.status, 201, "{}", r.json);
+    r.json["face_id"].as_str().expect("face id").to_string()
+}
+
 /// (face_id, similarity) of matching the attribute `probe` against the faces of a list, best first.
 pub fn list_matches(
     server: &Server,
