@@ -1,6 +1,6 @@
-//! Dot products between a query and a stored vector (f32 with f32, f32 with f16 bits), and between quantised
-//! queries and a block of `BLOCK_ROWS` int8 vectors (i16 with i8, see `dot_i8_block_ref` for the layout), chosen
-//! once at run time: AVX-512 (F + BW, with VNNI for int8 where the CPU has it), else AVX2 + FMA + F16C on x86_64, NEON on
+//! Dot products between a query and a stored vector (f32 with f32, f32 with f16 bits), and between queries and a
+//! block of `BLOCK_ROWS` stored vectors (f32 with f32, see `dot_f32_block_ref`; quantised i16 with i8, see
+//! `dot_i8_block_ref`), chosen once at run time: AVX-512 (F + BW, with VNNI for int8 where the CPU has it), else AVX2 + FMA + F16C on x86_64, NEON on
 //! aarch64, where the CPU has them; the scalar reference otherwise. The scalar versions are the reference every
 //! SIMD set is tested against.
 
@@ -20,19 +20,24 @@ pub(crate) const BLOCK_ROWS: usize = 16;
 /// Quantised queries, an int8 block, one row of results per query (see `dot_i8_block_ref`).
 pub(crate) type BlockKernel = fn(&[&[i16]], &[i8], &mut [[i32; BLOCK_ROWS]]);
 
+/// Queries, an f32 block, one row of results per query (see `dot_f32_block_ref`).
+pub(crate) type F32BlockKernel = fn(&[&[f32]], &[f32], &mut [[f32; BLOCK_ROWS]]);
+
 /// The dot-product functions in use.
 #[derive(Clone, Copy)]
 pub(crate) struct Kernels {
-    pub f32: fn(&[f32], &[f32]) -> f32,
-    /// Four queries against one vector; each result equals `f32` on that query bit for bit.
+    /// Four queries against one vector; each result is its query's sum whatever the other three are.
     pub f32x4: fn([&[f32]; 4], &[f32]) -> [f32; 4],
-    /// Equals `f32` on the widened vector bit for bit (same products, same order of sums).
+    /// Equals `f32x4` on the widened vector bit for bit (same products, same order of sums).
     pub f16: fn(&[f32], &[u16]) -> f32,
     /// Widens f16 bits to f32 (exact).
     pub widen_f16: fn(&[u16], &mut [f32]),
     /// Exact integer dot products of quantised queries with the vectors of one int8 block, one row of results per
     /// query; equal to `dot_i8_block_ref` (the caller keeps every sum within i32).
     pub i8_block: BlockKernel,
+    /// Dot products of queries with the vectors of one f32 block, one row of results per query; equal to
+    /// `dot_f32_block_ref` bit for bit.
+    pub f32_block: F32BlockKernel,
     pub name: &'static str,
 }
 
@@ -59,11 +64,11 @@ impl Kernels {
 
     pub(crate) fn scalar() -> Kernels {
         Kernels {
-            f32: dot_f32_ref,
             f32x4: dot_f32x4_ref,
             f16: dot_f16_ref,
             widen_f16: widen_f16_ref,
             i8_block: dot_i8_block_ref,
+            f32_block: dot_f32_block_ref,
             name: "scalar",
         }
     }
@@ -109,6 +114,30 @@ pub(crate) fn dot_i8_block_ref(qs: &[&[i16]], block: &[i8], out: &mut [[i32; BLO
             }
         }
     }
+}
+
+/// Dot products of each query with the `BLOCK_ROWS` vectors of an f32 block, into one row of `out` per query. The
+/// block is dimension-major: for each dimension d it holds `BLOCK_ROWS` values, vector r's at `d · BLOCK_ROWS + r`,
+/// so that one wide load holds a dimension of every vector. Each vector's sum runs over d in order with one fused
+/// multiply-add per value, as every SIMD version does lane by lane, so all of them agree bit for bit. A query
+/// shorter than the block is wide gives zeros.
+pub(crate) fn dot_f32_block_ref(qs: &[&[f32]], block: &[f32], out: &mut [[f32; BLOCK_ROWS]]) {
+    for (q, o) in qs.iter().zip(out.iter_mut()) {
+        *o = [0.0; BLOCK_ROWS];
+        if !f32_block_fits(q, block) {
+            continue;
+        }
+        for (&value, column) in q.iter().zip(block.chunks_exact(BLOCK_ROWS)) {
+            for (sum, &x) in o.iter_mut().zip(column) {
+                *sum = value.mul_add(x, *sum);
+            }
+        }
+    }
+}
+
+/// Whether `block` is whole dimensions and `q` covers its width, as every f32 block kernel requires.
+pub(crate) fn f32_block_fits(q: &[f32], block: &[f32]) -> bool {
+    block.len().is_multiple_of(BLOCK_ROWS) && q.len() * BLOCK_ROWS >= block.len()
 }
 
 /// Whether `block` is whole pairs and `q` covers its width, as every int8 block kernel requires.
@@ -157,10 +186,6 @@ mod tests {
                 .collect();
             let tol = 1e-5 * n as f32;
             assert!(
-                ((fast.f32)(&q, &x) - dot_f32_ref(&q, &x)).abs() < tol,
-                "{name} f32 n={n}"
-            );
-            assert!(
                 ((fast.f16)(&q, &h) - dot_f16_ref(&q, &h)).abs() < tol,
                 "{name} f16 n={n}"
             );
@@ -171,8 +196,8 @@ mod tests {
             assert_eq!(wide, wide_ref, "{name} widen f16 n={n}");
             assert_eq!(
                 (fast.f16)(&q, &h),
-                (fast.f32)(&q, &wide),
-                "{name} f16 = f32 on widened, n={n}"
+                (fast.f32x4)([&q; 4], &wide)[0],
+                "{name} f16 = f32x4 on widened, n={n}"
             );
             let others = [data(n, 3), data(n, 4), data(n, 5)];
             let four = (fast.f32x4)([&q, &others[0], &others[1], &others[2]], &x);
@@ -181,11 +206,38 @@ mod tests {
                 "{name} f32x4 n={n}"
             );
             for (got, query) in four.iter().zip([&q, &others[0], &others[1], &others[2]]) {
-                assert_eq!(*got, (fast.f32)(query, &x), "{name} f32x4 = f32, n={n}");
+                let alone = (fast.f32x4)([query; 4], &x)[0];
+                assert_eq!(*got, alone, "{name} f32x4 lanes are independent, n={n}");
             }
         }
         i8_block_matches_the_reference(fast);
         i8_block_at_the_extremes(fast);
+        f32_block_matches_the_reference(fast);
+    }
+
+    /// Blocks one to 512 dimensions wide with one to nine queries, bit for bit.
+    fn f32_block_matches_the_reference(fast: Kernels) {
+        let name = fast.name;
+        for width in [1, 7, 64, 128, 129, 512] {
+            let block = data(width * BLOCK_ROWS, 16);
+            let queries: Vec<Vec<f32>> = (0..9).map(|seed| data(width, 17 + seed)).collect();
+            for count in 1..=queries.len() {
+                let qs: Vec<&[f32]> = queries[..count].iter().map(Vec::as_slice).collect();
+                let mut got = vec![[0.0; BLOCK_ROWS]; count];
+                let mut want = vec![[0.0; BLOCK_ROWS]; count];
+                (fast.f32_block)(&qs, &block, &mut got);
+                dot_f32_block_ref(&qs, &block, &mut want);
+                assert_eq!(
+                    got, want,
+                    "{name} f32 block, width {width}, {count} queries"
+                );
+                let plain: f32 = (0..width).map(|d| qs[0][d] * block[d * BLOCK_ROWS]).sum();
+                assert!(
+                    (want[0][0] - plain).abs() < 1e-4 * width as f32,
+                    "reference, width {width}"
+                );
+            }
+        }
     }
 
     /// Blocks of every width from one pair to 512 dimensions, with one to nine queries (two fours and a single).

@@ -1,7 +1,9 @@
 //! AVX2 + FMA + F16C dot products (x86_64): f32 and f16 eight or sixteen lanes at a time, each with a scalar
 //! tail; int8 blocks a pair of dimensions of all sixteen vectors at a time, with integer multiply-adds.
 
-use super::{BLOCK_ROWS, Kernels, block_fits, dot_f16_ref, dot_f32_ref, widen_f16_ref};
+use super::{
+    BLOCK_ROWS, Kernels, block_fits, dot_f16_ref, dot_f32_ref, f32_block_fits, widen_f16_ref,
+};
 use std::arch::x86_64::*;
 
 pub(super) fn kernels() -> Option<Kernels> {
@@ -9,22 +11,17 @@ pub(super) fn kernels() -> Option<Kernels> {
         && is_x86_feature_detected!("fma")
         && is_x86_feature_detected!("f16c");
     ok.then_some(Kernels {
-        f32: f32_dot,
         f32x4: f32x4_dot,
         f16: f16_dot,
         widen_f16,
         i8_block,
+        f32_block,
         name: "avx2+fma+f16c",
     })
 }
 
-fn f32_dot(q: &[f32], x: &[f32]) -> f32 {
-    // Safety: only reachable through `kernels()`, which checked the CPU features.
-    unsafe { f32_dot_avx2(q, x) }
-}
-
 fn f32x4_dot(qs: [&[f32]; 4], x: &[f32]) -> [f32; 4] {
-    // Safety: as above.
+    // Safety: only reachable through `kernels()`, which checked the CPU features.
     unsafe { f32x4_dot_avx2(qs, x) }
 }
 
@@ -36,6 +33,11 @@ fn widen_f16(x: &[u16], out: &mut [f32]) {
 fn f16_dot(q: &[f32], x: &[u16]) -> f32 {
     // Safety: as above.
     unsafe { f16_dot_avx2(q, x) }
+}
+
+fn f32_block(qs: &[&[f32]], block: &[f32], out: &mut [[f32; BLOCK_ROWS]]) {
+    // Safety: as above.
+    unsafe { f32_block_avx2(qs, block, out) }
 }
 
 fn i8_block(qs: &[&[i16]], block: &[i8], out: &mut [[i32; BLOCK_ROWS]]) {
@@ -53,33 +55,8 @@ fn hsum(v: __m256) -> f32 {
     _mm_cvtss_f32(s)
 }
 
-#[target_feature(enable = "avx2,fma")]
-fn f32_dot_avx2(q: &[f32], x: &[f32]) -> f32 {
-    let n = q.len().min(x.len());
-    let body = n - n % 16;
-    let (mut a0, mut a1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
-    let mut i = 0;
-    while i < body {
-        // Safety: i + 16 <= n, both slices hold at least n values.
-        unsafe {
-            a0 = _mm256_fmadd_ps(
-                _mm256_loadu_ps(q.as_ptr().add(i)),
-                _mm256_loadu_ps(x.as_ptr().add(i)),
-                a0,
-            );
-            a1 = _mm256_fmadd_ps(
-                _mm256_loadu_ps(q.as_ptr().add(i + 8)),
-                _mm256_loadu_ps(x.as_ptr().add(i + 8)),
-                a1,
-            );
-        }
-        i += 16;
-    }
-    hsum(_mm256_add_ps(a0, a1)) + dot_f32_ref(&q[body..n], &x[body..n])
-}
-
-/// Four queries against one vector: the vector is loaded once for all four. Each query keeps the two
-/// accumulators and the tail of `f32_dot_avx2`, so every result equals that function's bit for bit.
+/// Four queries against one vector: the vector is loaded once for all four. Each query has two accumulators and a
+/// scalar tail of its own, so its result does not depend on the other three.
 #[target_feature(enable = "avx2,fma")]
 fn f32x4_dot_avx2(qs: [&[f32]; 4], x: &[f32]) -> [f32; 4] {
     let n = qs.iter().fold(x.len(), |m, q| m.min(q.len()));
@@ -105,7 +82,7 @@ fn f32x4_dot_avx2(qs: [&[f32]; 4], x: &[f32]) -> [f32; 4] {
     out
 }
 
-/// Same accumulators and tail as `f32_dot_avx2`, with each half vector widened by F16C on the way.
+/// The accumulators and tail of one query of `f32x4_dot_avx2`, with each half vector widened by F16C on the way.
 #[target_feature(enable = "avx2,fma,f16c")]
 fn f16_dot_avx2(q: &[f32], x: &[u16]) -> f32 {
     let n = q.len().min(x.len());
@@ -186,6 +163,48 @@ fn i8_block_n<const N: usize>(qs: &[&[i16]], block: &[i8], out: &mut [[i32; BLOC
         unsafe {
             _mm256_storeu_si256(o.as_mut_ptr() as *mut __m256i, a[0]);
             _mm256_storeu_si256(o.as_mut_ptr().add(8) as *mut __m256i, a[1]);
+        }
+    }
+}
+
+/// The f32 block kernel: queries four at a time, so that each dimension of the block is loaded once for four.
+#[target_feature(enable = "avx2,fma")]
+fn f32_block_avx2(qs: &[&[f32]], block: &[f32], out: &mut [[f32; BLOCK_ROWS]]) {
+    for (four, rows) in qs.chunks(4).zip(out.chunks_mut(4)) {
+        match four.len() {
+            4 => f32_block_n::<4>(four, block, rows),
+            3 => f32_block_n::<3>(four, block, rows),
+            2 => f32_block_n::<2>(four, block, rows),
+            _ => f32_block_n::<1>(four, block, rows),
+        }
+    }
+}
+
+/// `N` queries against an f32 block, eight vectors to a register: per dimension, the query's value (broadcast)
+/// times the vectors' values, added with one fused multiply-add per lane, as `dot_f32_block_ref` does.
+#[target_feature(enable = "avx2,fma")]
+fn f32_block_n<const N: usize>(qs: &[&[f32]], block: &[f32], out: &mut [[f32; BLOCK_ROWS]]) {
+    if qs.len() != N || out.len() != N || !qs.iter().all(|q| f32_block_fits(q, block)) {
+        return super::dot_f32_block_ref(qs, block, out);
+    }
+    let mut acc = [[_mm256_setzero_ps(); 2]; N];
+    for d in 0..block.len() / BLOCK_ROWS {
+        // Safety: `f32_block_fits` holds: the block has sixteen values at 16d, and each query a value at d.
+        unsafe {
+            let at = block.as_ptr().add(BLOCK_ROWS * d);
+            let (low, high) = (_mm256_loadu_ps(at), _mm256_loadu_ps(at.add(8)));
+            for (a, q) in acc.iter_mut().zip(qs) {
+                let value = _mm256_set1_ps(*q.get_unchecked(d));
+                a[0] = _mm256_fmadd_ps(value, low, a[0]);
+                a[1] = _mm256_fmadd_ps(value, high, a[1]);
+            }
+        }
+    }
+    for (o, a) in out.iter_mut().zip(acc) {
+        // Safety: a row of results is sixteen f32: two 32-byte stores.
+        unsafe {
+            _mm256_storeu_ps(o.as_mut_ptr(), a[0]);
+            _mm256_storeu_ps(o.as_mut_ptr().add(8), a[1]);
         }
     }
 }

@@ -4,7 +4,9 @@
 //! The f16 kernel widens with `vcvtph2ps` and otherwise does exactly what the f32 one does, so the two agree bit
 //! for bit on widened data, as the batch search relies on.
 
-use super::{BLOCK_ROWS, Kernels, block_fits, dot_f16_ref, dot_f32_ref, widen_f16_ref};
+use super::{
+    BLOCK_ROWS, Kernels, block_fits, dot_f16_ref, dot_f32_ref, f32_block_fits, widen_f16_ref,
+};
 use std::arch::x86_64::*;
 
 /// The AVX-512 sets this CPU runs, fastest first: with VNNI for int8, then without.
@@ -14,11 +16,11 @@ pub(super) fn kernels() -> Vec<Kernels> {
         return Vec::new();
     }
     let plain = Kernels {
-        f32: f32_dot,
         f32x4: f32x4_dot,
         f16: f16_dot,
         widen_f16,
         i8_block,
+        f32_block,
         name: "avx512f+bw",
     };
     let mut sets = Vec::new();
@@ -33,13 +35,8 @@ pub(super) fn kernels() -> Vec<Kernels> {
     sets
 }
 
-fn f32_dot(q: &[f32], x: &[f32]) -> f32 {
-    // Safety: only reachable through `kernels()`, which checked the CPU features.
-    unsafe { f32_dot_avx512(q, x) }
-}
-
 fn f32x4_dot(qs: [&[f32]; 4], x: &[f32]) -> [f32; 4] {
-    // Safety: as above.
+    // Safety: only reachable through `kernels()`, which checked the CPU features.
     unsafe { f32x4_dot_avx512(qs, x) }
 }
 
@@ -53,6 +50,11 @@ fn f16_dot(q: &[f32], x: &[u16]) -> f32 {
     unsafe { f16_dot_avx512(q, x) }
 }
 
+fn f32_block(qs: &[&[f32]], block: &[f32], out: &mut [[f32; BLOCK_ROWS]]) {
+    // SAFETY: as above.
+    unsafe { f32_block_avx512(qs, block, out) }
+}
+
 fn i8_block(qs: &[&[i16]], block: &[i8], out: &mut [[i32; BLOCK_ROWS]]) {
     // SAFETY: as above.
     unsafe { i8_block_avx512(qs, block, out) }
@@ -63,33 +65,8 @@ fn i8_block_vnni(qs: &[&[i16]], block: &[i8], out: &mut [[i32; BLOCK_ROWS]]) {
     unsafe { i8_block_avx512_vnni(qs, block, out) }
 }
 
-#[target_feature(enable = "avx512f")]
-fn f32_dot_avx512(q: &[f32], x: &[f32]) -> f32 {
-    let n = q.len().min(x.len());
-    let body = n - n % 32;
-    let (mut a0, mut a1) = (_mm512_setzero_ps(), _mm512_setzero_ps());
-    let mut i = 0;
-    while i < body {
-        // Safety: i + 32 <= n, both slices hold at least n values.
-        unsafe {
-            a0 = _mm512_fmadd_ps(
-                _mm512_loadu_ps(q.as_ptr().add(i)),
-                _mm512_loadu_ps(x.as_ptr().add(i)),
-                a0,
-            );
-            a1 = _mm512_fmadd_ps(
-                _mm512_loadu_ps(q.as_ptr().add(i + 16)),
-                _mm512_loadu_ps(x.as_ptr().add(i + 16)),
-                a1,
-            );
-        }
-        i += 32;
-    }
-    _mm512_reduce_add_ps(_mm512_add_ps(a0, a1)) + dot_f32_ref(&q[body..n], &x[body..n])
-}
-
-/// Four queries against one vector: the vector is loaded once for all four. Each query keeps the two
-/// accumulators and the tail of `f32_dot_avx512`, so every result equals that function's bit for bit.
+/// Four queries against one vector: the vector is loaded once for all four. Each query has two accumulators and a
+/// scalar tail of its own, so its result does not depend on the other three.
 #[target_feature(enable = "avx512f")]
 fn f32x4_dot_avx512(qs: [&[f32]; 4], x: &[f32]) -> [f32; 4] {
     let n = qs.iter().fold(x.len(), |m, q| m.min(q.len()));
@@ -116,7 +93,7 @@ fn f32x4_dot_avx512(qs: [&[f32]; 4], x: &[f32]) -> [f32; 4] {
     out
 }
 
-/// Same accumulators and tail as `f32_dot_avx512`, with each half vector widened on the way.
+/// The accumulators and tail of one query of `f32x4_dot_avx512`, with each half vector widened on the way.
 #[target_feature(enable = "avx512f")]
 fn f16_dot_avx512(q: &[f32], x: &[u16]) -> f32 {
     let n = q.len().min(x.len());
@@ -235,5 +212,41 @@ fn i8_block_vnni_n<const N: usize>(qs: &[&[i16]], block: &[i8], out: &mut [[i32;
     for (o, a) in out.iter_mut().zip(acc) {
         // SAFETY: as in `i8_block_n`.
         unsafe { _mm512_storeu_si512(o.as_mut_ptr() as *mut __m512i, a) };
+    }
+}
+
+/// The f32 block kernel: queries four at a time, so that each dimension of the block is loaded once for four.
+#[target_feature(enable = "avx512f")]
+fn f32_block_avx512(qs: &[&[f32]], block: &[f32], out: &mut [[f32; BLOCK_ROWS]]) {
+    for (four, rows) in qs.chunks(4).zip(out.chunks_mut(4)) {
+        match four.len() {
+            4 => f32_block_n::<4>(four, block, rows),
+            3 => f32_block_n::<3>(four, block, rows),
+            2 => f32_block_n::<2>(four, block, rows),
+            _ => f32_block_n::<1>(four, block, rows),
+        }
+    }
+}
+
+/// `N` queries against an f32 block: per dimension, the sixteen vectors' values in one register, multiplied by the
+/// query's value (broadcast) and added with one fused multiply-add per lane, as `dot_f32_block_ref` does.
+#[target_feature(enable = "avx512f")]
+fn f32_block_n<const N: usize>(qs: &[&[f32]], block: &[f32], out: &mut [[f32; BLOCK_ROWS]]) {
+    if qs.len() != N || out.len() != N || !qs.iter().all(|q| f32_block_fits(q, block)) {
+        return super::dot_f32_block_ref(qs, block, out);
+    }
+    let mut acc = [_mm512_setzero_ps(); N];
+    for d in 0..block.len() / BLOCK_ROWS {
+        // SAFETY: `f32_block_fits` holds: the block has sixteen values at 16d, and each query a value at d.
+        unsafe {
+            let x = _mm512_loadu_ps(block.as_ptr().add(BLOCK_ROWS * d));
+            for (a, q) in acc.iter_mut().zip(qs) {
+                *a = _mm512_fmadd_ps(_mm512_set1_ps(*q.get_unchecked(d)), x, *a);
+            }
+        }
+    }
+    for (o, a) in out.iter_mut().zip(acc) {
+        // SAFETY: a row of results is sixteen f32, one 64-byte store.
+        unsafe { _mm512_storeu_ps(o.as_mut_ptr(), a) };
     }
 }

@@ -1,18 +1,20 @@
-//! NEON dot products (aarch64); int8 blocks use the scalar reference, which the compiler vectorises. f16 values are widened eight at a time with the `half` crate (which uses the
+//! NEON dot products (aarch64); int8 and f32 blocks use the scalar references, which the compiler vectorises. f16 values are widened eight at a time with the `half` crate (which uses the
 //! CPU's fp16 instructions where it has them) and then summed exactly as the f32 kernel sums. The x86_64 development machine has no
 //! aarch64 toolchain, so this file has not been compiled yet: build it and run the kernel test (which compares it
 //! with the scalar reference) on an aarch64 host before relying on it.
 
-use super::{Kernels, dot_f16_ref, dot_f32_ref, dot_i8_block_ref, widen_f16_ref};
+use super::{
+    Kernels, dot_f16_ref, dot_f32_block_ref, dot_f32_ref, dot_i8_block_ref, widen_f16_ref,
+};
 use std::arch::aarch64::*;
 
 pub(super) fn kernels() -> Option<Kernels> {
     std::arch::is_aarch64_feature_detected!("neon").then_some(Kernels {
-        f32: f32_dot,
         f32x4: |qs, x| qs.map(|q| f32_dot(q, x)),
         f16: f16_dot,
         widen_f16: widen_f16_ref,
         i8_block: dot_i8_block_ref,
+        f32_block: dot_f32_block_ref,
         name: "neon",
     })
 }

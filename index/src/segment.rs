@@ -6,9 +6,10 @@
 //! descriptors (max|vᵢ| ≈ 0.3) that bound is ≈ 0.013 and the typical error is below 0.002. The query side is
 //! rounded to i16 (see `Query`), which adds at most 1/32 767 of the largest query component per value.
 //!
-//! Slots are scored a block of `BLOCK_ROWS` at a time (`block_scores`). int8 vectors are stored that way: in blocks
-//! of `BLOCK_ROWS` vectors, pair-interleaved (`dot::dot_i8_block_ref`), each vector padded to an even width with a
-//! zero, so that one kernel call scores a whole block for every query.
+//! Slots are scored a block of `BLOCK_ROWS` at a time (`block_scores`). f32 and int8 vectors are stored that way,
+//! in blocks of `BLOCK_ROWS` vectors: f32 dimension-major (`dot::dot_f32_block_ref`), int8 pair-interleaved
+//! (`dot::dot_i8_block_ref`, each vector padded to an even width with a zero), so that one kernel call scores a
+//! whole block for every query. f16 vectors are kept one after another and scored one by one.
 
 use crate::dot::{BLOCK_ROWS, Kernels};
 use crate::query::Query;
@@ -23,11 +24,12 @@ pub(crate) struct BlockScratch {
     pub dots: Vec<[i32; BLOCK_ROWS]>,
 }
 
-/// A batch's queries as the kernels read them, prepared once per scan: the f32 values in fours (the last four
+/// A batch's queries as the kernels read them, prepared once per scan: the f32 values, alone and in fours (the last four
 /// padded by repeating the last query: one four-query pass costs less than two or three single ones, and its extra
 /// results are dropped), and the int8 kernels' i16 copies.
 pub(crate) struct ScanQueries<'a> {
     queries: &'a [Query],
+    values: Vec<&'a [f32]>,
     fours: Vec<[&'a [f32]; 4]>,
     quantised: Vec<&'a [i16]>,
 }
@@ -42,6 +44,7 @@ impl<'a> ScanQueries<'a> {
         let quantised = queries.iter().map(|q| &q.quantised[..]).collect();
         ScanQueries {
             queries,
+            values: queries.iter().map(|q| &q.values[..]).collect(),
             fours,
             quantised,
         }
@@ -74,6 +77,7 @@ impl Storage {
 }
 
 enum Vectors {
+    /// Whole blocks of `BLOCK_ROWS` vectors (the slots past the last one zero).
     F32(Vec<f32>),
     F16(Vec<u16>),
     /// Whole blocks of `BLOCK_ROWS` vectors (the slots past the last one zero), one scale per slot.
@@ -81,6 +85,12 @@ enum Vectors {
         blocks: Vec<i8>,
         scales: Vec<f32>,
     },
+}
+
+/// Where value `d` of the vector in `slot` lies in f32 blocks of vectors `dim` values long.
+fn f32_at(dim: usize, slot: usize, d: usize) -> usize {
+    let (block, row) = (slot / BLOCK_ROWS, slot % BLOCK_ROWS);
+    block * BLOCK_ROWS * dim + d * BLOCK_ROWS + row
 }
 
 /// Where value `d` of the vector in `slot` lies in int8 blocks of vectors `width` values wide.
@@ -142,7 +152,12 @@ impl Segment {
     pub(crate) fn push(&mut self, id: ItemId, v: &[f32], meta: ItemMeta) -> usize {
         let slot = self.len();
         match &mut self.vectors {
-            Vectors::F32(data) => data.extend_from_slice(v),
+            Vectors::F32(data) => {
+                if slot.is_multiple_of(BLOCK_ROWS) {
+                    data.resize(data.len() + BLOCK_ROWS * self.dim, 0.0);
+                }
+                store_f32(self.dim, data, slot, v);
+            }
             Vectors::F16(data) => data.extend(v.iter().map(|&x| half::f16::from_f32(x).to_bits())),
             Vectors::I8 { blocks, scales } => {
                 if slot.is_multiple_of(BLOCK_ROWS) {
@@ -179,7 +194,7 @@ impl Segment {
     pub(crate) fn set(&mut self, slot: usize, v: &[f32], meta: ItemMeta) {
         let range = slot * self.dim..(slot + 1) * self.dim;
         match &mut self.vectors {
-            Vectors::F32(data) => data[range].copy_from_slice(v),
+            Vectors::F32(data) => store_f32(self.dim, data, slot, v),
             Vectors::F16(data) => {
                 for (d, &x) in data[range].iter_mut().zip(v) {
                     *d = half::f16::from_f32(x).to_bits();
@@ -193,9 +208,9 @@ impl Segment {
     }
 
     /// Similarities of every query with the vectors of the slots `mask` picks in block `block` (bit r: slot
-    /// `block · BLOCK_ROWS + r`), into `out[query][r]`; the other rows of `out` are left as they were. f32 and f16
-    /// vectors are scored one by one (f16 widened once into `scratch`; queries four at a time); int8 ones a whole
-    /// block per kernel call. A slot's similarity does not depend on the other queries or slots.
+    /// `block · BLOCK_ROWS + r`), into `out[query][r]`; other rows of `out` may be overwritten. f32 and int8 vectors
+    /// are scored a whole block per kernel call; f16 ones one by one (widened once into `scratch`; queries four at a
+    /// time). A slot's similarity does not depend on the other queries or slots.
     pub(crate) fn block_scores(
         &self,
         kernels: &Kernels,
@@ -205,40 +220,45 @@ impl Segment {
         out: &mut [[f32; BLOCK_ROWS]],
     ) {
         let rows = (0..BLOCK_ROWS).filter(|r| mask >> r & 1 == 1);
-        if let Vectors::I8 { blocks, scales } = &self.vectors {
-            let size = BLOCK_ROWS * self.width;
-            let dots = &mut scratch.dots;
-            dots.resize(queries.queries.len(), [0; BLOCK_ROWS]);
-            (kernels.i8_block)(
-                &queries.quantised,
-                &blocks[block * size..(block + 1) * size],
-                dots,
-            );
-            for r in rows {
-                let scale = scales[block * BLOCK_ROWS + r];
-                for ((o, dot), q) in out.iter_mut().zip(dots.iter()).zip(queries.queries) {
-                    o[r] = dot[r] as f32 * q.unscale * scale;
+        match &self.vectors {
+            Vectors::F32(data) => {
+                let size = BLOCK_ROWS * self.dim;
+                let block = &data[block * size..(block + 1) * size];
+                (kernels.f32_block)(&queries.values, block, out);
+            }
+            Vectors::I8 { blocks, scales } => {
+                let size = BLOCK_ROWS * self.width;
+                let dots = &mut scratch.dots;
+                dots.resize(queries.queries.len(), [0; BLOCK_ROWS]);
+                (kernels.i8_block)(
+                    &queries.quantised,
+                    &blocks[block * size..(block + 1) * size],
+                    dots,
+                );
+                for r in rows {
+                    let scale = scales[block * BLOCK_ROWS + r];
+                    for ((o, dot), q) in out.iter_mut().zip(dots.iter()).zip(queries.queries) {
+                        o[r] = dot[r] as f32 * q.unscale * scale;
+                    }
                 }
             }
-            return;
-        }
-        for r in rows {
-            let slot = block * BLOCK_ROWS + r;
-            let range = slot * self.dim..(slot + 1) * self.dim;
-            match (&self.vectors, queries.queries) {
-                (Vectors::F32(data), [query]) => {
-                    out[0][r] = (kernels.f32)(&query.values, &data[range])
-                }
-                (Vectors::F16(data), [query]) => {
-                    out[0][r] = (kernels.f16)(&query.values, &data[range])
-                }
-                (Vectors::F32(data), _) => four_at_a_time(kernels, queries, &data[range], r, out),
-                (Vectors::F16(data), _) => {
+            Vectors::F16(data) => {
+                for r in rows {
+                    let slot = block * BLOCK_ROWS + r;
+                    let x = &data[slot * self.dim..(slot + 1) * self.dim];
+                    if let [query] = queries.queries {
+                        out[0][r] = (kernels.f16)(&query.values, x);
+                        continue;
+                    }
                     let wide = &mut scratch.wide[..self.dim];
-                    (kernels.widen_f16)(&data[range], wide);
-                    four_at_a_time(kernels, queries, wide, r, out);
+                    (kernels.widen_f16)(x, wide);
+                    for (four, o) in queries.fours.iter().zip(out.chunks_mut(4)) {
+                        let scores = (kernels.f32x4)(*four, wide);
+                        for (o, score) in o.iter_mut().zip(scores) {
+                            o[r] = score;
+                        }
+                    }
                 }
-                (Vectors::I8 { .. }, _) => return,
             }
         }
     }
@@ -247,7 +267,9 @@ impl Segment {
     pub(crate) fn vector(&self, slot: usize) -> Vec<f32> {
         let range = slot * self.dim..(slot + 1) * self.dim;
         match &self.vectors {
-            Vectors::F32(data) => data[range].to_vec(),
+            Vectors::F32(data) => (0..self.dim)
+                .map(|d| data[f32_at(self.dim, slot, d)])
+                .collect(),
             Vectors::F16(data) => data[range]
                 .iter()
                 .map(|&b| half::f16::from_bits(b).to_f32())
@@ -259,20 +281,10 @@ impl Segment {
     }
 }
 
-/// The similarities of every query with `x` into row `r` of `out`, queries four at a time (`f32x4`, which equals
-/// `f32` bit for bit).
-fn four_at_a_time(
-    kernels: &Kernels,
-    queries: &ScanQueries,
-    x: &[f32],
-    r: usize,
-    out: &mut [[f32; BLOCK_ROWS]],
-) {
-    for (four, o) in queries.fours.iter().zip(out.chunks_mut(4)) {
-        let scores = (kernels.f32x4)(*four, x);
-        for (o, score) in o.iter_mut().zip(scores) {
-            o[r] = score;
-        }
+/// Writes `v` into `slot` of the f32 blocks.
+fn store_f32(dim: usize, data: &mut [f32], slot: usize, v: &[f32]) {
+    for (d, &x) in v.iter().enumerate() {
+        data[f32_at(dim, slot, d)] = x;
     }
 }
 
