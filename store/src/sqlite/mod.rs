@@ -9,7 +9,7 @@ use crate::records::*;
 use crate::{Handler, HandlerFilter};
 use crate::{Result, Store, StoreError};
 use rows::*;
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
@@ -85,7 +85,11 @@ impl SqliteStore {
     fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let (out, ticket) = {
             let mut db = self.writer()?;
-            let tx = db.transaction().map_err(unavailable)?;
+            // IMMEDIATE takes the write lock at BEGIN, where SQLite waits for it (busy_timeout); a deferred
+            // transaction would take it at its first write, after its first read, where SQLite fails at once.
+            let tx = db
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(unavailable)?;
             let out = f(&tx)?;
             tx.commit().map_err(unavailable)?;
             (out, self.sync.committed())
