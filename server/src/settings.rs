@@ -1,6 +1,7 @@
 //! `argus serve` settings. Precedence: command-line flags, then environment (`ARGUS_*`), then `argus.toml`
 //! (path from `--config` or `ARGUS_CONFIG`), then built-in defaults.
 
+use argus_engine::Precision;
 use clap::Args;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -48,9 +49,6 @@ pub struct ServeArgs {
 
 /// The values of `--index-storage`.
 pub const INDEX_STORAGES: [&str; 3] = ["f32", "f16", "i8"];
-
-/// The values of `--precision`.
-pub const PRECISIONS: [&str; 2] = ["fp32", "fp16"];
 
 /// The values of `--backend`.
 pub const BACKENDS: [&str; 7] = [
@@ -158,11 +156,11 @@ impl Settings {
                 INDEX_STORAGES.join(", ")
             );
         }
-        if !PRECISIONS.contains(&settings.precision.as_str()) {
+        if Precision::from_name(&settings.precision).is_none() {
             anyhow::bail!(
                 "unknown precision {:?}: use {}",
                 settings.precision,
-                PRECISIONS.join(", ")
+                Precision::ALL.map(Precision::name).join(", ")
             );
         }
         if settings.max_batch == 0 {

@@ -66,6 +66,9 @@ pub enum Precision {
 }
 
 impl Precision {
+    /// Every precision, in the order settings list them.
+    pub const ALL: [Precision; 2] = [Precision::Fp32, Precision::Fp16];
+
     /// The name used in settings, health checks and metrics.
     pub fn name(self) -> &'static str {
         match self {
@@ -76,7 +79,7 @@ impl Precision {
 
     /// The precision named `name` (`fp32` or `fp16`).
     pub fn from_name(name: &str) -> Option<Precision> {
-        [Precision::Fp32, Precision::Fp16]
+        Precision::ALL
             .into_iter()
             .find(|precision| precision.name() == name)
     }

@@ -2,29 +2,13 @@
 //! that cannot run here stops the server at start with the reason (never a silent fall back to the CPU); an
 //! unknown value is refused with the list of known ones.
 
-use crate::server::{Server, binary};
+use crate::server::{Server, refused_start};
 use serde_json::json;
 use std::path::Path;
-use std::process::Command;
 
 /// Runs `argus serve --backend BACKEND` expecting it to refuse to start; returns its standard error.
-fn refused_start(backend: &str) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let output = Command::new(binary())
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--backend",
-            backend,
-            "--data-dir",
-        ])
-        .arg(dir.path())
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("argus runs");
-    assert!(!output.status.success(), "--backend {backend} started");
-    String::from_utf8_lossy(&output.stderr).into_owned()
+fn refused_backend(backend: &str) -> String {
+    refused_start(&["--backend", backend])
 }
 
 #[test]
@@ -70,7 +54,7 @@ fn a_gpu_provider_this_runtime_lacks_stops_the_start_with_the_reason() {
         ("ort-tensorrt", "TensorrtExecutionProvider"),
         ("gpu", "TensorrtExecutionProvider"),
     ] {
-        let stderr = refused_start(backend);
+        let stderr = refused_backend(backend);
         assert!(
             stderr.contains(provider) && stderr.contains("onnxruntime-gpu"),
             "--backend {backend}: {stderr}"
@@ -84,7 +68,7 @@ fn cuda_without_a_driver_stops_the_start_with_the_reason() {
         eprintln!("an NVIDIA driver is loaded here: nothing to refuse");
         return;
     }
-    let stderr = refused_start("cuda");
+    let stderr = refused_backend("cuda");
     assert!(
         stderr.contains("burn-cuda: ") && stderr.contains("libcuda.so.1"),
         "--backend cuda: {stderr}"
@@ -93,7 +77,7 @@ fn cuda_without_a_driver_stops_the_start_with_the_reason() {
 
 #[test]
 fn an_unknown_backend_is_refused_with_the_known_ones() {
-    let stderr = refused_start("tpu");
+    let stderr = refused_backend("tpu");
     assert!(
         stderr.contains("unknown backend \"tpu\"") && stderr.contains("ort-tensorrt"),
         "{stderr}"

@@ -1,9 +1,8 @@
 //! `--index-storage`: the matcher kept in f16 or i8 rebuilds from the same store and ranks the faces as f32 does,
 //! with similarities close to the exact ones; an unknown storage is refused at start with the known ones.
 
-use crate::server::{Account, Server, binary, enrol_attribute, enrol_face, list_matches};
+use crate::server::{Account, Server, enrol_attribute, enrol_face, list_matches, refused_start};
 use serde_json::json;
-use std::process::Command;
 
 #[test]
 fn half_and_quarter_storage_rank_faces_as_the_exact_one() {
@@ -41,15 +40,7 @@ fn half_and_quarter_storage_rank_faces_as_the_exact_one() {
 
 #[test]
 fn an_unknown_index_storage_is_refused_with_the_known_ones() {
-    let dir = tempfile::tempdir().unwrap();
-    let output = Command::new(binary())
-        .args(["serve", "--addr", "127.0.0.1:0", "--index-storage", "f8"])
-        .arg("--data-dir")
-        .arg(dir.path())
-        .output()
-        .expect("argus runs");
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = refused_start(&["--index-storage", "f8"]);
     assert!(
         stderr.contains("unknown index storage \"f8\"") && stderr.contains("f32, f16, i8"),
         "{stderr}"

@@ -3,24 +3,8 @@
 //! values stop the start with the reason. The wgpu test needs a Vulkan driver (Mesa's lavapipe in CI): without one
 //! it prints SKIPPED, or fails when `ARGUS_REQUIRE_GPU_TESTS` is set.
 
-use crate::server::{Account, Server, binary, enrol_attribute, enrol_face, list_matches};
+use crate::server::{Account, Server, enrol_attribute, enrol_face, list_matches, refused_start};
 use serde_json::json;
-use std::process::Command;
-
-/// Runs `argus serve` with `args` expecting it to refuse to start; returns its standard error.
-fn refused_start(args: &[&str]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let output = Command::new(binary())
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .args(args)
-        .arg("--data-dir")
-        .arg(dir.path())
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("argus runs");
-    assert!(!output.status.success(), "{args:?} started");
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 #[test]
 fn an_unknown_precision_is_refused_with_the_known_ones() {

@@ -228,6 +228,21 @@ impl Account {
     }
 }
 
+/// Runs `argus serve ARGS` on a fresh data directory expecting it to refuse to start; returns its standard error.
+pub fn refused_start(args: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(binary())
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("argus runs");
+    assert!(!output.status.success(), "{args:?} started");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
 /// Detects the one face of a photo, extracts it, and returns (sample id, attribute id).
 pub fn enrol_attribute(server: &Server, account: &Account, photo_name: &str) -> (String, String) {
     let mut h = account.h();
