@@ -10,9 +10,9 @@ use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::time::{Duration, Instant};
 
 /// Runs a batch: input rows in (`In`, by default f32 values), output rows out (same count and order), or an error
-/// message.
+/// message. The rows are handed over, so that a network can keep their buffers for later batches.
 pub type BatchFn<In = Vec<f32>> =
-    Box<dyn FnMut(&[In]) -> std::result::Result<Vec<Vec<f32>>, String> + Send>;
+    Box<dyn FnMut(Vec<In>) -> std::result::Result<Vec<Vec<f32>>, String> + Send>;
 
 struct Job<In> {
     rows: Vec<In>,
@@ -127,15 +127,16 @@ fn worker<In>(jobs: Receiver<Job<In>>, limits: BatchLimits, mut run: BatchFn<In>
         busy = batch.len() > 1;
         let counts: Vec<usize> = batch.iter().map(|j| j.rows.len()).collect();
         let inputs: Vec<In> = batch.iter_mut().flat_map(|j| j.rows.drain(..)).collect();
-        match run(&inputs) {
-            Ok(outputs) if outputs.len() == inputs.len() => {
+        let count = inputs.len();
+        match run(inputs) {
+            Ok(outputs) if outputs.len() == count => {
                 let mut outputs = outputs.into_iter();
                 for (job, n) in batch.iter().zip(counts) {
                     let _ = job.reply.send(Ok(outputs.by_ref().take(n).collect()));
                 }
             }
             Ok(outputs) => {
-                let message = format!("{} rows in, {} out", inputs.len(), outputs.len());
+                let message = format!("{count} rows in, {} out", outputs.len());
                 batch.iter().for_each(|j| {
                     let _ = j.reply.send(Err(message.clone()));
                 });
@@ -166,7 +167,7 @@ mod tests {
             Batcher::start(
                 "double",
                 limits,
-                Box::new(move |rows: &[Vec<f32>]| {
+                Box::new(move |rows: Vec<Vec<f32>>| {
                     seen.fetch_max(rows.len(), Ordering::SeqCst);
                     std::thread::sleep(Duration::from_millis(50));
                     Ok(rows
@@ -210,9 +211,9 @@ mod tests {
         let batcher = Batcher::start(
             "identity",
             limits,
-            Box::new(move |rows: &[Vec<f32>]| {
+            Box::new(move |rows: Vec<Vec<f32>>| {
                 seen.fetch_max(rows.len(), Ordering::SeqCst);
-                Ok(rows.to_vec())
+                Ok(rows)
             }),
         )
         .unwrap();
@@ -228,12 +229,8 @@ mod tests {
             max_batch: 8,
             max_wait: Duration::from_secs(60),
         };
-        let batcher = Batcher::start(
-            "lone",
-            limits,
-            Box::new(|rows: &[Vec<f32>]| Ok(rows.to_vec())),
-        )
-        .unwrap();
+        let batcher =
+            Batcher::start("lone", limits, Box::new(|rows: Vec<Vec<f32>>| Ok(rows))).unwrap();
         let started = Instant::now();
         for i in 0..3 {
             assert_eq!(

@@ -162,7 +162,7 @@ impl Mtcnn {
                 .iter()
                 .map(|level| {
                     let input = area_resize(image, level.width, level.height);
-                    self.pnet.run(&to_tensor(&[input]), &outputs)
+                    self.pnet.run(to_tensor(&[input]).view(), &outputs)
                 })
                 .collect::<Result<Vec<_>>>()?,
             Pixels::Device(frame) => match frame.pyramid(&levels)? {
@@ -306,7 +306,7 @@ impl Mtcnn {
         if crops.is_empty() {
             return Ok((kept, Vec::new()));
         }
-        let out = net.run(&to_tensor(&crops), outputs)?;
+        let out = net.run(to_tensor(&crops).view(), outputs)?;
         Ok((kept, out))
     }
 }

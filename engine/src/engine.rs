@@ -1,24 +1,21 @@
 //! The engine facade: loads the networks once and offers decode → detect → warp → extract to callers that hold it
 //! in an `Arc`. Descriptor extraction goes through the dynamic batcher; detection runs on the caller's thread.
-//! The descriptor network's 150 px chips are made from the aligned samples on the caller's thread for ONNX Runtime,
-//! and on the device, a whole batch in one launch, for a network that takes its inputs there (Burn).
+//! The descriptor batches (`descriptor_runs`) make the network's 150 px chips from the aligned samples: on the host
+//! for ONNX Runtime, and on the device, a whole batch in one launch, for a network that takes its inputs there (Burn).
 
 use crate::align::{SAMPLE_SIZE, warp};
 use crate::attributes::{AttributeNets, FaceAttributes, Wanted};
 use crate::batcher::{BatchLimits, Batcher};
-use crate::descriptor::{DESCRIPTOR_LEN, DESCRIPTOR_VERSION, Descriptor};
+use crate::descriptor::{DESCRIPTOR_VERSION, Descriptor};
+use crate::descriptor_runs::{DescriptorRuns, SamplePool};
 use crate::detect::{DetectOptions, Detection, Mtcnn};
 use crate::error::{EngineError, Result};
 use crate::image::{Image, decode};
 use crate::jpeg::{JpegChoice, JpegDecoder, choose_jpeg_decoder};
-use crate::resample::{FloatImage, area_resize};
-use crate::runtime::{Backend, DeviceInput, Network, Precision};
-use ndarray::{Array4, Axis};
+use crate::runtime::{Backend, DeviceMemory, Network, Precision, device_memory};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
-
-/// Side of the descriptor network's input chip.
-const CHIP_SIZE: usize = 150;
 
 /// How to build an engine.
 #[derive(Clone, Debug)]
@@ -64,9 +61,9 @@ impl EngineConfig {
 pub struct Engine {
     config: EngineConfig,
     mtcnn: Mtcnn,
-    descriptor: Batcher<FaceInput>,
-    /// Whether the descriptor network makes its chips on its device (it takes `FaceInput::Sample`).
-    chips_on_device: bool,
+    /// The descriptor network's batcher, fed copies of the samples in buffers from `samples`.
+    descriptor: Batcher<Vec<u8>>,
+    samples: Arc<SamplePool>,
     attributes: AttributeNets,
     jpeg: JpegDecoder,
 }
@@ -95,16 +92,14 @@ impl Engine {
             onet: load("mtcnn_onet", "mtcnn_onet.onnx", Precision::Fp32)?,
         };
         let net = load("dlib_resnet_v1", "dlib_resnet_v1.onnx", config.precision)?;
-        let chips_on_device = net.on_device();
+        let samples = Arc::new(SamplePool::default());
+        let mut runs = DescriptorRuns::new(net, samples.clone());
         let limits = BatchLimits {
             max_batch: config.max_batch,
             max_wait: config.max_wait,
         };
-        let descriptor = Batcher::start(
-            "descriptor",
-            limits,
-            Box::new(move |rows| run_descriptor(&net, rows)),
-        )?;
+        let descriptor =
+            Batcher::start("descriptor", limits, Box::new(move |rows| runs.run(rows)))?;
         let attributes = AttributeNets::open(
             config.backend.for_attributes(),
             &config.models_dir,
@@ -116,7 +111,7 @@ impl Engine {
             config,
             mtcnn,
             descriptor,
-            chips_on_device,
+            samples,
             attributes,
             jpeg,
         })
@@ -172,11 +167,7 @@ impl Engine {
         let mut rows = Vec::with_capacity(samples.len());
         for sample in samples {
             check_sample(sample)?;
-            rows.push(if self.chips_on_device {
-                FaceInput::Sample(sample.rgb().to_vec())
-            } else {
-                FaceInput::Chip(chip_row(sample))
-            });
+            rows.push(self.samples.copy_of(sample.rgb()));
         }
         self.descriptor
             .run(rows)?
@@ -193,6 +184,12 @@ impl Engine {
         }
         let refs: Vec<&Image> = samples.iter().collect();
         self.attributes.estimate(&refs, wanted)
+    }
+
+    /// The memory of the device the networks run on, where the backend has a pool Argus can read (the Burn
+    /// backends).
+    pub fn device_memory(&self) -> Option<DeviceMemory> {
+        device_memory(self.config.backend)
     }
 
     /// The descriptor version `extract` produces.
@@ -220,75 +217,4 @@ fn check_sample(sample: &Image) -> Result<()> {
         });
     }
     Ok(())
-}
-
-/// One face on its way to the descriptor network.
-enum FaceInput {
-    /// Its chip, made on the host (`chip_row`).
-    Chip(Vec<f32>),
-    /// Its aligned sample's RGB bytes, for a network that makes the chips on its device.
-    Sample(Vec<u8>),
-}
-
-/// The descriptor network's input for a sample: area-resized to 150 px, planar RGB, raw 0..255.
-fn chip_row(sample: &Image) -> Vec<f32> {
-    let chip = area_resize(&FloatImage::from_image(sample), CHIP_SIZE, CHIP_SIZE);
-    let plane = CHIP_SIZE * CHIP_SIZE;
-    let mut row = vec![0f32; 3 * plane];
-    for (i, px) in chip.data.chunks_exact(3).enumerate() {
-        for c in 0..3 {
-            row[c * plane + i] = px[c];
-        }
-    }
-    row
-}
-
-/// Descriptors of a batch of faces: chips made on the host go up as one tensor; samples go up as one image (the
-/// samples stacked top to bottom) whose chips the device makes.
-fn run_descriptor(net: &Network, rows: &[FaceInput]) -> std::result::Result<Vec<Vec<f32>>, String> {
-    let out = if net.on_device() {
-        let side = SAMPLE_SIZE as usize;
-        let mut stacked = Vec::with_capacity(rows.len() * side * side * 3);
-        for row in rows {
-            match row {
-                FaceInput::Sample(rgb) => stacked.extend_from_slice(rgb),
-                FaceInput::Chip(_) => return Err("a host chip given to a device network".into()),
-            }
-        }
-        let frame = net
-            .frame(&stacked, side, side * rows.len())
-            .map_err(|e| e.to_string())?;
-        let chips = frame.chips(CHIP_SIZE).map_err(|e| e.to_string())?;
-        let input = DeviceInput {
-            batch: &chips,
-            offset: 0,
-            shape: [rows.len(), 3, CHIP_SIZE, CHIP_SIZE],
-        };
-        let mut per_input = net
-            .run_on_device(&[input], &["descriptor"])
-            .map_err(|e| e.to_string())?;
-        per_input.pop().and_then(|mut outputs| outputs.pop())
-    } else {
-        let mut input = Array4::<f32>::zeros((rows.len(), 3, CHIP_SIZE, CHIP_SIZE));
-        for (mut slot, row) in input.axis_iter_mut(Axis(0)).zip(rows) {
-            let FaceInput::Chip(chip) = row else {
-                return Err("a sample given to a host network".into());
-            };
-            slot.as_slice_mut()
-                .ok_or("input tensor is not contiguous")?
-                .copy_from_slice(chip);
-        }
-        let out = net
-            .run(&input.into_dyn(), &["descriptor"])
-            .map_err(|e| e.to_string())?;
-        out.into_iter().next()
-    };
-    let out = out.ok_or("no descriptor output")?;
-    if out.shape() != [rows.len(), DESCRIPTOR_LEN] {
-        return Err(format!("descriptor output has shape {:?}", out.shape()));
-    }
-    Ok(out
-        .outer_iter()
-        .map(|r| r.iter().copied().collect())
-        .collect())
 }

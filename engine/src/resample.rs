@@ -34,53 +34,79 @@ impl FloatImage {
     }
 }
 
-/// For each output index along an axis, the input range it averages: floor(i·n/m) .. ceil((i+1)·n/m).
-fn area_ranges(input: usize, output: usize) -> Vec<(usize, usize)> {
-    (0..output)
-        .map(|i| {
-            let start = i * input / output;
-            let end = ((i + 1) * input).div_ceil(output);
-            (start, end.max(start + 1))
-        })
-        .collect()
-}
-
 /// Area-resizes to `width` × `height` (separable: rows first, then columns), as torch's `interpolate(mode="area")`.
 pub fn area_resize(src: &FloatImage, width: usize, height: usize) -> FloatImage {
-    let columns = area_ranges(src.width, width);
-    let mut horizontal = vec![0f32; src.height * width * 3];
-    for y in 0..src.height {
-        let row = &src.data[y * src.width * 3..(y + 1) * src.width * 3];
-        for (x, &(start, end)) in columns.iter().enumerate() {
-            let mut sum = [0f32; 3];
-            for px in row[start * 3..end * 3].chunks_exact(3) {
-                sum[0] += px[0];
-                sum[1] += px[1];
-                sum[2] += px[2];
-            }
-            let n = (end - start) as f32;
-            let out = &mut horizontal[(y * width + x) * 3..(y * width + x) * 3 + 3];
-            out.copy_from_slice(&[sum[0] / n, sum[1] / n, sum[2] / n]);
-        }
-    }
-    let rows = area_ranges(src.height, height);
-    let mut data = vec![0f32; height * width * 3];
-    for (y, &(start, end)) in rows.iter().enumerate() {
-        let out = &mut data[y * width * 3..(y + 1) * width * 3];
-        for sy in start..end {
-            let row = &horizontal[sy * width * 3..(sy + 1) * width * 3];
-            for (o, v) in out.iter_mut().zip(row) {
-                *o += v;
-            }
-        }
-        let n = (end - start) as f32;
-        out.iter_mut().for_each(|o| *o /= n);
-    }
+    let mut scratch = AreaScratch::default();
+    let mut data = Vec::new();
+    area_resize_into(
+        &src.data,
+        (src.width, src.height),
+        (width, height),
+        &mut scratch,
+        &mut data,
+    );
     FloatImage {
         width,
         height,
         data,
     }
+}
+
+/// The intermediate buffer of an area resize, kept by callers that resize again and again.
+#[derive(Default)]
+pub struct AreaScratch {
+    horizontal: Vec<f32>,
+}
+
+/// [`area_resize`] of interleaved RGB values of any type that widens to f32 (8-bit pixels or floats), `src_size`
+/// (width, height) to `size`, into `out` (cleared and refilled, interleaved), with `scratch` for the row pass:
+/// the same sums in the same order, so the same values, and no allocation once the buffers have grown.
+pub fn area_resize_into<T: Copy + Into<f32>>(
+    src: &[T],
+    (src_width, src_height): (usize, usize),
+    (width, height): (usize, usize),
+    scratch: &mut AreaScratch,
+    out: &mut Vec<f32>,
+) {
+    let horizontal = &mut scratch.horizontal;
+    horizontal.clear();
+    horizontal.resize(src_height * width * 3, 0.0);
+    for y in 0..src_height {
+        let row = &src[y * src_width * 3..(y + 1) * src_width * 3];
+        for x in 0..width {
+            let (start, end) = area_range(x, src_width, width);
+            let mut sum = [0f32; 3];
+            for px in row[start * 3..end * 3].chunks_exact(3) {
+                sum[0] += px[0].into();
+                sum[1] += px[1].into();
+                sum[2] += px[2].into();
+            }
+            let n = (end - start) as f32;
+            let at = (y * width + x) * 3;
+            horizontal[at..at + 3].copy_from_slice(&[sum[0] / n, sum[1] / n, sum[2] / n]);
+        }
+    }
+    out.clear();
+    out.resize(height * width * 3, 0.0);
+    for y in 0..height {
+        let (start, end) = area_range(y, src_height, height);
+        let row_out = &mut out[y * width * 3..(y + 1) * width * 3];
+        for sy in start..end {
+            let row = &horizontal[sy * width * 3..(sy + 1) * width * 3];
+            for (o, v) in row_out.iter_mut().zip(row) {
+                *o += v;
+            }
+        }
+        let n = (end - start) as f32;
+        row_out.iter_mut().for_each(|o| *o /= n);
+    }
+}
+
+/// The input range output index `i` of `output` averages along an axis of `input`: floor(i·n/m) .. ceil((i+1)·n/m).
+fn area_range(i: usize, input: usize, output: usize) -> (usize, usize) {
+    let start = i * input / output;
+    let end = ((i + 1) * input).div_ceil(output);
+    (start, end.max(start + 1))
 }
 
 /// Bilinear sample at (x, y); neighbours outside the image count as black.

@@ -49,10 +49,17 @@ impl DeviceImage {
         height: usize,
     ) -> Result<DeviceImage> {
         check_image(rgb, width, height)?;
-        let packed = pack_rgb8(rgb);
+        // On a little-endian host the packed words' bytes are the RGB bytes themselves, so a whole number of
+        // words goes up as it is, without a packed copy.
+        let handle =
+            if cfg!(target_endian = "little") && !rgb.is_empty() && rgb.len().is_multiple_of(4) {
+                client.create_from_slice(rgb)
+            } else {
+                client.create_from_slice(u32::as_bytes(&pack_rgb8(rgb)))
+            };
         Ok(DeviceImage {
-            handle: client.create_from_slice(u32::as_bytes(&packed)),
-            words: packed.len(),
+            handle,
+            words: rgb.len().div_ceil(4).max(1),
             width,
             height,
         })

@@ -43,7 +43,7 @@ pub const RAW: Normalisation = Normalisation {
 pub const MIN_FACE: f32 = 20.0;
 /// The pyramid step (the engine's detection uses it).
 pub const PYRAMID_FACTOR: f32 = 0.709;
-/// Bit pattern pre-filled into the outputs: a quiet NaN with a payload no arithmetic produces,
+/// Bit pattern pre-filled into the outputs that are read back ([`Output::Checked`]): a quiet NaN with a payload no arithmetic produces,
 /// so a value still holding it after read-back means the launch did not run.
 const NOT_WRITTEN: u32 = 0x7FC0_DEAD;
 
@@ -82,14 +82,14 @@ pub fn crop_rect(bx: [f32; 4], width: usize, height: usize) -> Option<PixelRect>
 }
 
 /// First input index output index `i` of `output` averages over `input` values:
-/// `floor(i * input / output)` (the engine's `area_ranges`).
+/// `floor(i * input / output)` (the engine's `resample::area_range`).
 #[cube]
 fn area_start(i: u32, input: u32, output: u32) -> u32 {
     i * input / output
 }
 
 /// One past the last input index output `i` averages: `max(ceil((i + 1) * input / output),
-/// start + 1)` (the engine's `area_ranges`).
+/// start + 1)` (the engine's `resample::area_range`).
 #[cube]
 fn area_end(i: u32, input: u32, output: u32, start: u32) -> u32 {
     #[expect(
@@ -336,7 +336,7 @@ pub fn crop_resize_gpu<R: Runtime>(
     norm: Normalisation,
 ) -> Result<Crops> {
     let image = DeviceImage::upload(client, rgb, width, height)?;
-    let (kept, values) = crop_resize_on_device(client, &image, boxes, size, norm)?;
+    let (kept, values) = crop_resize_launch(client, &image, boxes, size, norm, Output::Checked)?;
     let data = match values {
         Some(values) => read_written(client, values, "crop_resize")?,
         None => Vec::new(),
@@ -361,6 +361,17 @@ pub fn crop_resize_on_device<R: Runtime>(
     boxes: &[[f32; 4]],
     size: usize,
     norm: Normalisation,
+) -> Result<(Vec<usize>, Option<DeviceValues>)> {
+    crop_resize_launch(client, image, boxes, size, norm, Output::Unfilled)
+}
+
+fn crop_resize_launch<R: Runtime>(
+    client: &ComputeClient<R>,
+    image: &DeviceImage,
+    boxes: &[[f32; 4]],
+    size: usize,
+    norm: Normalisation,
+    output: Output,
 ) -> Result<(Vec<usize>, Option<DeviceValues>)> {
     let (width, height) = (image.width, image.height);
     let mut kept = Vec::new();
@@ -389,7 +400,7 @@ pub fn crop_resize_on_device<R: Runtime>(
     let grid_x = check_grid("crop_resize", pixels.div_ceil(IMAGE_CUBE_DIM as usize))?;
     let grid_y = check_grid("crop_resize (crops)", kept.len())?;
     let rects_handle = client.create_from_slice(u32::as_bytes(&rects));
-    let out_handle = client.create_from_slice(u32::as_bytes(&vec![NOT_WRITTEN; values]));
+    let out_handle = output.buffer(client, values);
     crop_resize::launch::<R>(
         client,
         CubeCount::Static(grid_x, grid_y, 1),
@@ -495,7 +506,7 @@ pub fn pyramid_gpu<R: Runtime>(
     levels: &[PyramidLevel],
 ) -> Result<Pyramid> {
     let image = DeviceImage::upload(client, rgb, width, height)?;
-    let data = match pyramid_on_device(client, &image, levels)? {
+    let data = match pyramid_launch(client, &image, levels, Output::Checked)? {
         Some(values) => read_written(client, values, "pyramid_resize")?,
         None => Vec::new(),
     };
@@ -511,6 +522,15 @@ pub fn pyramid_on_device<R: Runtime>(
     client: &ComputeClient<R>,
     image: &DeviceImage,
     levels: &[PyramidLevel],
+) -> Result<Option<DeviceValues>> {
+    pyramid_launch(client, image, levels, Output::Unfilled)
+}
+
+fn pyramid_launch<R: Runtime>(
+    client: &ComputeClient<R>,
+    image: &DeviceImage,
+    levels: &[PyramidLevel],
+    output: Output,
 ) -> Result<Option<DeviceValues>> {
     let (width, height) = (image.width, image.height);
     let mut table = Vec::with_capacity(levels.len() * 3);
@@ -550,7 +570,7 @@ pub fn pyramid_on_device<R: Runtime>(
     let grid_x = check_grid("pyramid_resize", largest.div_ceil(IMAGE_CUBE_DIM as usize))?;
     let grid_y = check_grid("pyramid_resize (levels)", levels.len())?;
     let table_handle = client.create_from_slice(u32::as_bytes(&table));
-    let out_handle = client.create_from_slice(u32::as_bytes(&vec![NOT_WRITTEN; values]));
+    let out_handle = output.buffer(client, values);
     pyramid_resize::launch::<R>(
         client,
         CubeCount::Static(grid_x, grid_y, 1),
@@ -566,6 +586,30 @@ pub fn pyramid_on_device<R: Runtime>(
         handle: out_handle,
         len: values,
     }))
+}
+
+/// How a launch's output buffer starts.
+#[derive(Clone, Copy)]
+enum Output {
+    /// Every value [`NOT_WRITTEN`], uploaded from the host, for outputs read back by [`read_written`], which then
+    /// notices a launch that did not run.
+    Checked,
+    /// As the device's memory pool hands it out, for outputs that stay on the device: no host buffer, no upload.
+    Unfilled,
+}
+
+impl Output {
+    /// A buffer of `values` f32.
+    fn buffer<R: Runtime>(
+        self,
+        client: &ComputeClient<R>,
+        values: usize,
+    ) -> cubecl::server::Handle {
+        match self {
+            Output::Checked => client.create_from_slice(u32::as_bytes(&vec![NOT_WRITTEN; values])),
+            Output::Unfilled => client.empty(values * std::mem::size_of::<f32>()),
+        }
+    }
 }
 
 /// Reads `values` back and fails if one still holds [`NOT_WRITTEN`].

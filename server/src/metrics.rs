@@ -2,10 +2,11 @@
 //! engine and the matcher run (`argus_backend_info{component, backend} 1`), and the live feed's subscribers,
 //! sent and dropped messages, and how many 1:N searches the matcher merged into how many scans (their ratio is
 //! the mean batch size), handler callbacks sent, failed and dropped, and how many JPEGs the GPU decoder handed
-//! back to the CPU.
+//! back to the CPU, and the device memory of the engine's GPU memory pool where it has one.
 //! Routes are labelled by method and path with ids replaced by `{id}`, so the label set stays small.
 
 use crate::callbacks::CallbackCounters;
+use argus_engine::DeviceMemory;
 use argus_index::CombinerStats;
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
@@ -25,6 +26,7 @@ pub struct Metrics {
     matcher: [IntCounter; 2],
     callbacks: CallbackCounters,
     jpeg_fallbacks: IntCounter,
+    device_memory: IntGaugeVec,
 }
 
 impl Metrics {
@@ -106,6 +108,14 @@ impl Metrics {
             "JPEGs the GPU decoder failed on and the CPU decoded instead",
         )?;
         registry.register(Box::new(jpeg_fallbacks.clone()))?;
+        let device_memory = IntGaugeVec::new(
+            Opts::new(
+                "argus_device_memory_bytes",
+                "Device memory of the engine's GPU memory pool (Burn backends): in use, and reserved from the device",
+            ),
+            &["state"],
+        )?;
+        registry.register(Box::new(device_memory.clone()))?;
         Ok(Metrics {
             registry,
             requests,
@@ -117,6 +127,7 @@ impl Metrics {
             matcher,
             callbacks,
             jpeg_fallbacks,
+            device_memory,
         })
     }
 
@@ -152,15 +163,22 @@ impl Metrics {
             .observe(seconds);
     }
 
-    /// The text exposition, with the index size, the search combiner's counters and the JPEG decoder's
-    /// fallbacks read now.
+    /// The text exposition, with the index size, the search combiner's counters, the JPEG decoder's fallbacks and
+    /// the device memory read now.
     pub fn render(
         &self,
         index_faces: usize,
         combined: &CombinerStats,
         jpeg_fallbacks: u64,
+        device_memory: Option<DeviceMemory>,
     ) -> Vec<u8> {
         self.index_size.set(index_faces as i64);
+        if let Some(memory) = device_memory {
+            for (state, bytes) in [("in_use", memory.in_use), ("reserved", memory.reserved)] {
+                let bytes = i64::try_from(bytes).unwrap_or(i64::MAX);
+                self.device_memory.with_label_values(&[state]).set(bytes);
+            }
+        }
         let now = [
             combined.scans.load(Ordering::Relaxed),
             combined.searches.load(Ordering::Relaxed),
@@ -210,12 +228,18 @@ mod tests {
         let combined = CombinerStats::default();
         combined.scans.store(3, Ordering::Relaxed);
         combined.searches.store(10, Ordering::Relaxed);
-        let text = String::from_utf8(m.render(42, &combined, 2)).unwrap();
+        let memory = DeviceMemory {
+            in_use: 1024,
+            reserved: 4096,
+        };
+        let text = String::from_utf8(m.render(42, &combined, 2, Some(memory))).unwrap();
         assert!(text.contains(r#"argus_requests_total{route="GET /6/version",status="200"} 1"#));
         assert!(text.contains("argus_index_faces 42"));
         assert!(text.contains("argus_matcher_scans_total 3"));
         assert!(text.contains("argus_matcher_searches_total 10"));
         assert!(text.contains("argus_jpeg_gpu_fallbacks_total 2"));
         assert!(text.contains(r#"argus_backend_info{backend="cpu",component="matcher"} 1"#));
+        assert!(text.contains(r#"argus_device_memory_bytes{state="in_use"} 1024"#));
+        assert!(text.contains(r#"argus_device_memory_bytes{state="reserved"} 4096"#));
     }
 }

@@ -78,7 +78,7 @@ pub fn start(
     // The attribute networks run on ONNX Runtime (`Backend::for_attributes`), as their ONNX files are.
     let path = models_dir.join(spec.file);
     let net = Network::load(backend, spec.name, &path, threads, Precision::Fp32)?;
-    let run: BatchFn = Box::new(move |rows| run_batch(spec, &net, rows));
+    let run: BatchFn = Box::new(move |rows| run_batch(spec, &net, &rows));
     Batcher::start(spec.name, limits, run)
 }
 
@@ -102,7 +102,7 @@ fn run_batch(
     let shape = IxDyn(&[rows.len(), spec.side, spec.side, spec.channels]);
     let input = ArrayD::from_shape_vec(shape, flat).map_err(|e| e.to_string())?;
     let names: Vec<&str> = spec.outputs.iter().map(|(name, _)| *name).collect();
-    let outputs = net.run(&input, &names).map_err(|e| e.to_string())?;
+    let outputs = net.run(input.view(), &names).map_err(|e| e.to_string())?;
     let mut answers = vec![Vec::with_capacity(spec.output_len()); rows.len()];
     for (output, (name, len)) in outputs.iter().zip(spec.outputs) {
         if output.len() != rows.len() * len {

@@ -9,15 +9,16 @@
 //! Owns: device probing for the Burn backends, loading weights, running the networks, tensors in and out.
 
 use super::burn_device::{Client, DeviceFrame, DeviceInput};
-use super::{Backend, Precision};
+use super::{Backend, DeviceMemory, Precision};
 use crate::error::{EngineError, Result};
 use burn::backend::cuda::CudaDevice;
 use burn::backend::wgpu::{WgpuDevice, WgpuRuntime};
 use burn::backend::{Cuda, Wgpu};
 use burn::tensor::backend::Backend as BurnBackend;
 use burn::tensor::{DType, FloatDType, Tensor, TensorData, Transaction};
+use cubecl::Runtime;
 use cubecl::cuda::CudaRuntime;
-use ndarray::{ArrayD, IxDyn};
+use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
@@ -39,6 +40,26 @@ pub(super) fn check(backend: Backend) -> std::result::Result<(), String> {
             Err(format!("{} is not a Burn backend", backend.name()))
         }
     }
+}
+
+/// The memory of `backend`'s device pool (shared by every network and kernel on the device). Call it only for a
+/// backend whose networks have loaded: CubeCL opens the device on first use.
+pub(super) fn device_memory(backend: Backend) -> Option<DeviceMemory> {
+    let usage = guarded(|| match backend {
+        Backend::BurnWgpu => WgpuRuntime::client(&WgpuDevice::DefaultDevice)
+            .memory_usage()
+            .map_err(|e| format!("{e:?}")),
+        Backend::BurnCuda => CudaRuntime::client(&CudaDevice::new(0))
+            .memory_usage()
+            .map_err(|e| format!("{e:?}")),
+        Backend::OrtCpu | Backend::OrtCuda | Backend::OrtTensorRt => {
+            Err(format!("{} is not a Burn backend", backend.name()))
+        }
+    });
+    usage.ok().map(|usage| DeviceMemory {
+        in_use: usage.bytes_in_use,
+        reserved: usage.bytes_reserved,
+    })
 }
 
 /// One network as a Burn model on its device.
@@ -98,7 +119,7 @@ impl BurnNetwork {
     }
 
     /// Runs the network on one NCHW input tensor; returns the outputs named in `outputs`, in that order.
-    pub fn run(&self, input: &ArrayD<f32>, outputs: &[&str]) -> Result<Vec<ArrayD<f32>>> {
+    pub fn run(&self, input: ArrayViewD<'_, f32>, outputs: &[&str]) -> Result<Vec<ArrayD<f32>>> {
         let fail = |reason: String| EngineError::Inference {
             model: self.name,
             reason,

@@ -9,7 +9,7 @@ mod burn_device;
 mod ort_backend;
 
 use crate::error::{EngineError, Result};
-use ndarray::ArrayD;
+use ndarray::{ArrayD, ArrayViewD};
 use std::path::Path;
 
 pub use burn_device::{DeviceBatch, DeviceFrame, DeviceInput};
@@ -82,6 +82,24 @@ impl Precision {
         Precision::ALL
             .into_iter()
             .find(|precision| precision.name() == name)
+    }
+}
+
+/// The device memory of a Burn backend's CubeCL memory pool, in bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeviceMemory {
+    /// Held by live buffers.
+    pub in_use: u64,
+    /// Taken from the device by the pool: what is in use and what it keeps for reuse.
+    pub reserved: u64,
+}
+
+/// The device memory of `backend`'s pool, where it has one (the Burn backends) and its device has been opened;
+/// `None` for ONNX Runtime, whose providers keep their own.
+pub fn device_memory(backend: Backend) -> Option<DeviceMemory> {
+    match backend {
+        Backend::BurnWgpu | Backend::BurnCuda => burn_backend::device_memory(backend),
+        Backend::OrtCpu | Backend::OrtCuda | Backend::OrtTensorRt => None,
     }
 }
 
@@ -233,7 +251,7 @@ impl Network {
     }
 
     /// Runs the network on one input tensor named `input`; returns the outputs named in `outputs`, in that order.
-    pub fn run(&self, input: &ArrayD<f32>, outputs: &[&str]) -> Result<Vec<ArrayD<f32>>> {
+    pub fn run(&self, input: ArrayViewD<'_, f32>, outputs: &[&str]) -> Result<Vec<ArrayD<f32>>> {
         match &self.0 {
             Loaded::Ort(network) => network.run(input, outputs),
             Loaded::Burn(network) => network.run(input, outputs),

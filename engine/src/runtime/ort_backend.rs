@@ -5,7 +5,7 @@
 
 use super::Backend;
 use crate::error::{EngineError, Result};
-use ndarray::{ArrayD, IxDyn};
+use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use ort::ep::{ExecutionProvider, ExecutionProviderDispatch};
 use ort::session::Session;
 use ort::value::TensorRef;
@@ -192,12 +192,12 @@ impl OrtNetwork {
     }
 
     /// Runs the network on one input tensor named `input`; returns the outputs named in `outputs`, in that order.
-    pub fn run(&self, input: &ArrayD<f32>, outputs: &[&str]) -> Result<Vec<ArrayD<f32>>> {
+    pub fn run(&self, input: ArrayViewD<'_, f32>, outputs: &[&str]) -> Result<Vec<ArrayD<f32>>> {
         let fail = |reason: String| EngineError::Inference {
             model: self.name,
             reason,
         };
-        let tensor = TensorRef::from_array_view(input.view()).map_err(|e| fail(e.to_string()))?;
+        let tensor = TensorRef::from_array_view(input).map_err(|e| fail(e.to_string()))?;
         let mut session = self
             .session
             .lock()

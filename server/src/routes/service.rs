@@ -53,6 +53,7 @@ pub fn metrics(state: &AppState) -> ApiResult<Reply> {
             state.index.len(),
             state.searches.stats(),
             state.engine.jpeg_decoder().fallbacks(),
+            state.engine.device_memory(),
         ),
     ))
 }

@@ -1,5 +1,5 @@
 //! `--precision`: fp16 runs the descriptor network in half precision on the Burn backends and the health check
-//! says so; faces enrolled that way still match their person first. fp16 on an ONNX Runtime backend and unknown
+//! says so; faces enrolled that way still match their person first, and the metrics show the device memory. fp16 on an ONNX Runtime backend and unknown
 //! values stop the start with the reason. The wgpu test needs a Vulkan driver (Mesa's lavapipe in CI): without one
 //! it prints SKIPPED, or fails when `ARGUS_REQUIRE_GPU_TESTS` is set.
 
@@ -50,5 +50,13 @@ fn fp16_descriptors_on_wgpu_match_the_same_person_first() {
     assert_eq!(found.len(), 2);
     assert_eq!(found[0].0, faces[0], "obama first: {found:?}");
     assert!(found[0].1 > 0.5 && found[1].1 < 0.5, "{found:?}");
+
+    // The device memory pool the networks ran in shows in the metrics.
+    let metrics = String::from_utf8(server.get("/metrics", &[]).bytes).unwrap();
+    let reserved = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(r#"argus_device_memory_bytes{state="reserved"} "#))
+        .and_then(|value| value.parse::<u64>().ok());
+    assert!(reserved.is_some_and(|bytes| bytes > 0), "{metrics}");
     assert_eq!(server.stop(), Some(0));
 }
