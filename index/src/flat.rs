@@ -12,7 +12,7 @@ use crate::{
     Filter, Hit, IndexConfig, IndexError, ItemId, ItemMeta, MAX_DIM, MAX_K, Result, unit_vector,
 };
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use uuid::Uuid;
 
 /// Where an item lives: segment number and slot inside it.
@@ -28,6 +28,18 @@ struct Directory {
     slots: HashMap<ItemId, SlotRef>,
     members: HashMap<Uuid, HashSet<SlotRef>>,
     dead: usize,
+    /// Counts the directory's write locks (`FlatIndex::write_directory`): member bits made at one count hold for
+    /// as long as it stays.
+    changes: u64,
+}
+
+/// The member bits of the last list filter that a scan read as bits, with the directory's change count and
+/// segment count they were made at.
+struct MemberBits {
+    changes: u64,
+    segments: usize,
+    lists: Vec<Uuid>,
+    bits: Arc<Vec<Vec<u64>>>,
 }
 
 /// An exact in-memory index. `Send + Sync`: share it in an `Arc`.
@@ -37,6 +49,8 @@ pub struct FlatIndex {
     threads: usize,
     directory: RwLock<Directory>,
     segments: RwLock<Vec<Arc<RwLock<Segment>>>>,
+    /// Reused by searches with the same lists until the directory changes: making the bits walks every member.
+    member_bits: Mutex<Option<MemberBits>>,
 }
 
 fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
@@ -65,7 +79,41 @@ impl FlatIndex {
             threads: threads.max(1),
             directory: RwLock::default(),
             segments: RwLock::default(),
+            member_bits: Mutex::default(),
         })
+    }
+
+    /// The directory, locked for writing; every write lock counts as a change.
+    fn write_directory(&self) -> RwLockWriteGuard<'_, Directory> {
+        let mut dir = write(&self.directory);
+        dir.changes += 1;
+        dir
+    }
+
+    /// The members of `lists` in the first `segments` segments: the bits of the last search with these lists when
+    /// nothing has changed since, else made afresh.
+    fn members(&self, dir: &Directory, lists: &[Uuid], segments: usize) -> Members {
+        let mut cached = self
+            .member_bits
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(last) = cached.as_ref()
+            && last.changes == dir.changes
+            && last.segments == segments
+            && last.lists == lists
+        {
+            return Members::Many(last.bits.clone());
+        }
+        let members = list_members(dir, lists, segments);
+        if let Members::Many(bits) = &members {
+            *cached = Some(MemberBits {
+                changes: dir.changes,
+                segments,
+                lists: lists.to_vec(),
+                bits: bits.clone(),
+            });
+        }
+        members
     }
 
     /// The configuration.
@@ -86,7 +134,7 @@ impl FlatIndex {
     /// Inserts or replaces an item. The vector is normalised to unit length.
     pub fn upsert(&self, id: ItemId, descriptor: &[f32], meta: ItemMeta) -> Result<()> {
         let v = self.normalised(descriptor)?;
-        let mut dir = write(&self.directory);
+        let mut dir = self.write_directory();
         let mut segments = write(&self.segments);
         self.store(&mut dir, &mut segments, id, &v, meta);
         Ok(())
@@ -102,7 +150,7 @@ impl FlatIndex {
         let mut items = items.into_iter().peekable();
         let mut stored = 0;
         while items.peek().is_some() {
-            let mut dir = write(&self.directory);
+            let mut dir = self.write_directory();
             let mut segments = write(&self.segments);
             for (id, descriptor, meta) in items.by_ref().take(SEGMENT_SLOTS) {
                 let v = self.normalised(&descriptor)?;
@@ -154,7 +202,7 @@ impl FlatIndex {
 
     /// Removes an item; true when it was there. Searches that start after this returns never see it.
     pub fn remove(&self, id: ItemId) -> bool {
-        let mut dir = write(&self.directory);
+        let mut dir = self.write_directory();
         let Some(at) = dir.slots.remove(&id) else {
             return false;
         };
@@ -171,7 +219,7 @@ impl FlatIndex {
 
     /// Replaces an item's list memberships without touching its vector.
     pub fn set_lists(&self, id: ItemId, lists: Vec<Uuid>) -> Result<()> {
-        let mut dir = write(&self.directory);
+        let mut dir = self.write_directory();
         let at = *dir.slots.get(&id).ok_or(IndexError::NotFound(id))?;
         let segment = read(&self.segments)[at.0].clone();
         let old = std::mem::replace(&mut write(&segment).meta[at.1].lists, lists.clone());
@@ -209,7 +257,7 @@ impl FlatIndex {
     /// Rewrites the segments without deleted slots. Searches without a list filter keep running on the old
     /// segments meanwhile; writers and list-filtered searches wait until it is done.
     pub fn compact(&self) {
-        let mut dir = write(&self.directory);
+        let mut dir = self.write_directory();
         if dir.dead == 0 {
             return;
         }
@@ -277,7 +325,7 @@ impl FlatIndex {
             Some(lists) => {
                 let dir = read(&self.directory);
                 let segments: Vec<_> = read(&self.segments).clone();
-                let members = list_members(&dir, lists, segments.len());
+                let members = self.members(&dir, lists, segments.len());
                 (segments, Some(members))
             }
             None => (read(&self.segments).clone(), None),
@@ -311,7 +359,7 @@ impl FlatIndex {
                     Some(bits) => Membership::Bits(&bits[*number]),
                     None => Membership::Unknown,
                 };
-                self.score_slots(&s, 0..s.len(), &queries, filter, members, &mut tops);
+                self.score_segment(&s, &queries, filter, members, &mut tops);
             }
             tops
         };
@@ -339,6 +387,43 @@ impl FlatIndex {
         Ok(tops.into_iter().map(TopK::into_hits).collect())
     }
 
+    /// Scores every accepted slot of `s` against every query into `tops`. When the account condition is settled
+    /// for the whole segment and the filter has no ids or predicate (which need each item), a block's accepted
+    /// slots are its live ones and list members, read from bits; otherwise each slot is checked.
+    fn score_segment(
+        &self,
+        s: &Segment,
+        queries: &[Query],
+        filter: &Filter,
+        members: Membership,
+        tops: &mut [TopK],
+    ) {
+        let Some(account_settled) = account_settled(filter, s) else {
+            return;
+        };
+        let by_bits = account_settled
+            && filter.ids.is_none()
+            && filter.predicate.is_none()
+            && match members {
+                Membership::Bits(_) => true,
+                Membership::Unknown => filter.lists.is_none(),
+                Membership::Known => false,
+            };
+        if !by_bits {
+            return self.score_slots(s, 0..s.len(), queries, filter, members, tops);
+        }
+        let mut scorer = self.block_scorer(s, queries);
+        for block in 0..s.len().div_ceil(BLOCK_ROWS) {
+            let mut mask = s.alive_mask(block);
+            if let Membership::Bits(bits) = members {
+                mask &= member_mask(bits, block);
+            }
+            if mask != 0 {
+                scorer.score((block, mask), tops);
+            }
+        }
+    }
+
     /// Scores the accepted ones of `slots` (ascending, or nearly: a block met twice is scored twice) against
     /// every query into `tops`, a block of `BLOCK_ROWS` slots at a time.
     fn score_slots(
@@ -350,26 +435,14 @@ impl FlatIndex {
         members: Membership,
         tops: &mut [TopK],
     ) {
-        // When every item of the segment has one account, the account condition holds for all or none of them.
-        let account_settled = match (filter.account, s.only_account()) {
-            (Some(wanted), Some(only)) if wanted != only => return,
-            (Some(_), Some(_)) | (None, _) => true,
-            (Some(_), None) => false,
+        let Some(account_settled) = account_settled(filter, s) else {
+            return;
         };
         let rest = |id: &ItemId, meta: &ItemMeta| {
             (account_settled || filter.account == Some(meta.account))
                 && filter.accepts_ids_and_predicate(id, meta)
         };
-        let mut scorer = BlockScorer {
-            kernels: &self.kernels,
-            segment: s,
-            queries: ScanQueries::new(queries),
-            scratch: BlockScratch {
-                wide: vec![0f32; self.config.dim],
-                dots: Vec::with_capacity(queries.len()),
-            },
-            scores: vec![[0f32; BLOCK_ROWS]; queries.len()],
-        };
+        let mut scorer = self.block_scorer(s, queries);
         // The block being gathered and a bit for each of its accepted slots.
         let mut pending: Option<(usize, u32)> = None;
         for slot in slots {
@@ -399,6 +472,29 @@ impl FlatIndex {
             scorer.score(done, tops);
         }
     }
+
+    fn block_scorer<'a>(&'a self, s: &'a Segment, queries: &'a [Query]) -> BlockScorer<'a> {
+        BlockScorer {
+            kernels: &self.kernels,
+            segment: s,
+            queries: ScanQueries::new(queries),
+            scratch: BlockScratch {
+                wide: vec![0f32; self.config.dim],
+                dots: Vec::with_capacity(queries.len()),
+            },
+            scores: vec![[0f32; BLOCK_ROWS]; queries.len()],
+        }
+    }
+}
+
+/// Whether the filter's account condition holds for every item of `s` (`Some(true)`), must be checked per item
+/// (`Some(false)`), or holds for none (`None`: the segment's items all belong to another account).
+fn account_settled(filter: &Filter, s: &Segment) -> Option<bool> {
+    match (filter.account, s.only_account()) {
+        (Some(wanted), Some(only)) if wanted != only => None,
+        (Some(_), Some(_)) | (None, _) => Some(true),
+        (Some(_), None) => Some(false),
+    }
 }
 
 /// Scores blocks of one segment for one scan, with the scan's buffers.
@@ -420,10 +516,13 @@ impl BlockScorer<'_> {
             &mut self.scratch,
             &mut self.scores,
         );
-        for r in (0..BLOCK_ROWS).filter(|r| mask >> r & 1 == 1) {
-            let id = self.segment.ids[block * BLOCK_ROWS + r];
-            for (top, scores) in tops.iter_mut().zip(&self.scores) {
-                top.push(id, scores[r]);
+        // Most rows fall below every query's floor: sixteen comparisons find the few that do not.
+        for (top, scores) in tops.iter_mut().zip(&self.scores) {
+            let mut rows = mask & top.not_below_floor(scores);
+            while rows != 0 {
+                let r = rows.trailing_zeros() as usize;
+                top.push(self.segment.ids[block * BLOCK_ROWS + r], scores[r]);
+                rows &= rows - 1;
             }
         }
     }
@@ -435,7 +534,7 @@ enum Members {
     Few(Vec<(usize, Vec<usize>)>),
     /// Many: one bit per slot of each segment, tested during a full scan. Reading a bit is far cheaper than
     /// reading an item's list ids, which live in a heap allocation of their own.
-    Many(Vec<Vec<u64>>),
+    Many(Arc<Vec<Vec<u64>>>),
 }
 
 /// What a scan knows about the list condition of the slots it visits.
@@ -447,6 +546,16 @@ enum Membership<'a> {
     Known,
     /// A slot is a member when its bit is set.
     Bits(&'a [u64]),
+}
+
+/// The member bits of block `block` (bit r: slot `block · BLOCK_ROWS + r`).
+fn member_mask(bits: &[u64], block: usize) -> u32 {
+    const _: () = assert!(64 % BLOCK_ROWS == 0 && BLOCK_ROWS <= 32);
+    const PER_WORD: usize = 64 / BLOCK_ROWS;
+    const ROWS: u64 = (1 << BLOCK_ROWS) - 1;
+    bits.get(block / PER_WORD).map_or(0, |word| {
+        (word >> (block % PER_WORD * BLOCK_ROWS) & ROWS) as u32
+    })
 }
 
 fn bit_set(bits: &[u64], slot: usize) -> bool {
@@ -463,7 +572,7 @@ fn list_members(dir: &Directory, lists: &[Uuid], segment_count: usize) -> Member
         for &(number, slot) in members {
             bits[number][slot / 64] |= 1 << (slot % 64);
         }
-        return Members::Many(bits);
+        return Members::Many(Arc::new(bits));
     }
     let mut by_segment: HashMap<usize, Vec<usize>> = HashMap::new();
     for &(number, slot) in members {

@@ -1,5 +1,6 @@
 //! A bounded top-k collector: highest similarity first, ties broken by the smaller id, so results are deterministic.
 
+use crate::dot::BLOCK_ROWS;
 use crate::{Hit, ItemId};
 use std::cmp::Ordering;
 
@@ -30,6 +31,14 @@ impl TopK {
             return;
         }
         self.insert(id, similarity);
+    }
+
+    /// A bit for each of `scores` that `push` would not turn away at once (bit r for `scores[r]`).
+    #[inline]
+    pub(crate) fn not_below_floor(&self, scores: &[f32; BLOCK_ROWS]) -> u32 {
+        scores.iter().enumerate().fold(0, |bits, (r, &score)| {
+            bits | u32::from(score.partial_cmp(&self.floor) != Some(Ordering::Less)) << r
+        })
     }
 
     fn insert(&mut self, id: ItemId, similarity: f32) {

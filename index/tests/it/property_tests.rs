@@ -1,6 +1,6 @@
 //! Property tests: the index agrees with filter-then-brute-force in fp64 for every storage type.
 
-use crate::reference::{Rng, brute_force, items, matches};
+use crate::reference::{Item, Rng, brute_force, items, matches};
 use argus_index::{Filter, FlatIndex, IndexConfig, Storage};
 use proptest::prelude::*;
 use std::collections::HashSet;
@@ -158,6 +158,72 @@ fn a_list_of_most_items_over_several_segments_is_exact_in_batches() {
         let want_ids: Vec<Uuid> = want.iter().map(|w| w.0).collect();
         assert_eq!(ids, want_ids);
     }
+}
+
+/// Searches with the same lists reuse their member bits until something changes: removals, list changes and new
+/// items between two searches all show in the second. One account, so that whole blocks are picked from bits.
+#[test]
+fn member_bits_follow_every_change_to_the_lists() {
+    let mut rng = Rng(11);
+    let account = [rng.id()];
+    let lists = [rng.id(), rng.id()];
+    let mut data = items(&mut rng, 20_000, 32, &account, &lists);
+    let index = FlatIndex::with_threads(
+        IndexConfig {
+            dim: 32,
+            storage: Storage::F32,
+        },
+        2,
+    )
+    .unwrap();
+    index
+        .upsert_many(data.iter().map(|i| (i.id, i.v.clone(), i.meta.clone())))
+        .unwrap();
+    let filter = Filter {
+        account: Some(account[0]),
+        lists: Some(vec![lists[0]]),
+        ..Filter::default()
+    };
+    let queries: Vec<Vec<f32>> = (0..5).map(|_| rng.vector(32)).collect();
+    let exact = |index: &FlatIndex, data: &[Item]| {
+        let batch = index.search_batch(&queries, 10, &filter).unwrap();
+        for (query, got) in queries.iter().zip(batch) {
+            let want = brute_force(data, query, 10, |i| matches(&filter, i));
+            let ids: Vec<Uuid> = got.iter().map(|h| h.id).collect();
+            let want_ids: Vec<Uuid> = want.iter().map(|w| w.0).collect();
+            assert_eq!(ids, want_ids);
+        }
+    };
+    exact(&index, &data);
+    exact(&index, &data);
+
+    for item in data.iter().step_by(7) {
+        assert!(index.remove(item.id));
+    }
+    data = data
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| i % 7 != 0)
+        .map(|(_, item)| item)
+        .collect();
+    exact(&index, &data);
+
+    for item in data.iter_mut().step_by(3) {
+        item.meta.lists = if item.meta.lists.contains(&lists[0]) {
+            Vec::new()
+        } else {
+            vec![lists[0]]
+        };
+        index.set_lists(item.id, item.meta.lists.clone()).unwrap();
+    }
+    exact(&index, &data);
+
+    let mut fresh = items(&mut rng, 500, 32, &account, &[lists[0]]);
+    for item in &fresh {
+        index.upsert(item.id, &item.v, item.meta.clone()).unwrap();
+    }
+    data.append(&mut fresh);
+    exact(&index, &data);
 }
 
 #[test]
