@@ -479,7 +479,6 @@ impl FlatIndex {
             segment: s,
             queries: ScanQueries::new(queries),
             scratch: BlockScratch {
-                wide: vec![0f32; self.config.dim],
                 dots: Vec::with_capacity(queries.len()),
             },
             scores: vec![[0f32; BLOCK_ROWS]; queries.len()],
@@ -512,7 +511,7 @@ impl BlockScorer<'_> {
         self.segment.block_scores(
             self.kernels,
             &self.queries,
-            (block, mask),
+            block,
             &mut self.scratch,
             &mut self.scores,
         );

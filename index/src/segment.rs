@@ -6,10 +6,10 @@
 //! descriptors (max|vᵢ| ≈ 0.3) that bound is ≈ 0.013 and the typical error is below 0.002. The query side is
 //! rounded to i16 (see `Query`), which adds at most 1/32 767 of the largest query component per value.
 //!
-//! Slots are scored a block of `BLOCK_ROWS` at a time (`block_scores`). f32 and int8 vectors are stored that way,
-//! in blocks of `BLOCK_ROWS` vectors: f32 dimension-major (`dot::dot_f32_block_ref`), int8 pair-interleaved
-//! (`dot::dot_i8_block_ref`, each vector padded to an even width with a zero), so that one kernel call scores a
-//! whole block for every query. f16 vectors are kept one after another and scored one by one.
+//! Slots are scored a block of `BLOCK_ROWS` at a time (`block_scores`), and vectors are stored that way, in blocks of
+//! `BLOCK_ROWS` vectors: f32 and f16 dimension-major (`dot::dot_f32_block_ref`, `dot::dot_f16_block_ref`), int8
+//! pair-interleaved (`dot::dot_i8_block_ref`, each vector padded to an even width with a zero), so that one kernel
+//! call scores a whole block for every query.
 
 use crate::dot::{BLOCK_ROWS, Kernels};
 use crate::query::Query;
@@ -18,35 +18,24 @@ use uuid::Uuid;
 
 /// Working memory of `block_scores`, kept for a whole scan.
 pub(crate) struct BlockScratch {
-    /// One f16 vector widened (the index's dimension long).
-    pub wide: Vec<f32>,
     /// The int8 kernel's integer dot products, a row per query.
     pub dots: Vec<[i32; BLOCK_ROWS]>,
 }
 
-/// A batch's queries as the kernels read them, prepared once per scan: the f32 values, alone and in fours (the last four
-/// padded by repeating the last query: one four-query pass costs less than two or three single ones, and its extra
-/// results are dropped), and the int8 kernels' i16 copies.
+/// A batch's queries as the kernels read them, prepared once per scan: the f32 values and the int8 kernels' i16
+/// copies.
 pub(crate) struct ScanQueries<'a> {
     queries: &'a [Query],
     values: Vec<&'a [f32]>,
-    fours: Vec<[&'a [f32]; 4]>,
     quantised: Vec<&'a [i16]>,
 }
 
 impl<'a> ScanQueries<'a> {
     pub(crate) fn new(queries: &'a [Query]) -> ScanQueries<'a> {
-        let pick = |four: &'a [Query], i: usize| &four[i.min(four.len() - 1)];
-        let fours = queries
-            .chunks(4)
-            .map(|four| [0, 1, 2, 3].map(|i| &pick(four, i).values[..]))
-            .collect();
-        let quantised = queries.iter().map(|q| &q.quantised[..]).collect();
         ScanQueries {
             queries,
             values: queries.iter().map(|q| &q.values[..]).collect(),
-            fours,
-            quantised,
+            quantised: queries.iter().map(|q| &q.quantised[..]).collect(),
         }
     }
 }
@@ -79,16 +68,14 @@ impl Storage {
 enum Vectors {
     /// Whole blocks of `BLOCK_ROWS` vectors (the slots past the last one zero).
     F32(Vec<f32>),
+    /// Whole blocks of `BLOCK_ROWS` vectors in IEEE half bits, laid out as `F32`.
     F16(Vec<u16>),
     /// Whole blocks of `BLOCK_ROWS` vectors and their scales, one per slot (the slots past the last one zero).
-    I8 {
-        blocks: Vec<i8>,
-        scales: Vec<f32>,
-    },
+    I8 { blocks: Vec<i8>, scales: Vec<f32> },
 }
 
-/// Where value `d` of the vector in `slot` lies in f32 blocks of vectors `dim` values long.
-fn f32_at(dim: usize, slot: usize, d: usize) -> usize {
+/// Where value `d` of the vector in `slot` lies in f32 or f16 blocks of vectors `dim` values long.
+fn column_at(dim: usize, slot: usize, d: usize) -> usize {
     let (block, row) = (slot / BLOCK_ROWS, slot % BLOCK_ROWS);
     block * BLOCK_ROWS * dim + d * BLOCK_ROWS + row
 }
@@ -158,7 +145,12 @@ impl Segment {
                 }
                 store_f32(self.dim, data, slot, v);
             }
-            Vectors::F16(data) => data.extend(v.iter().map(|&x| half::f16::from_f32(x).to_bits())),
+            Vectors::F16(data) => {
+                if slot.is_multiple_of(BLOCK_ROWS) {
+                    data.resize(data.len() + BLOCK_ROWS * self.dim, 0);
+                }
+                store_f16(self.dim, data, slot, v);
+            }
             Vectors::I8 { blocks, scales } => {
                 if slot.is_multiple_of(BLOCK_ROWS) {
                     blocks.resize(blocks.len() + BLOCK_ROWS * self.width, 0);
@@ -204,14 +196,9 @@ impl Segment {
 
     /// Replaces the vector and metadata of a slot.
     pub(crate) fn set(&mut self, slot: usize, v: &[f32], meta: ItemMeta) {
-        let range = slot * self.dim..(slot + 1) * self.dim;
         match &mut self.vectors {
             Vectors::F32(data) => store_f32(self.dim, data, slot, v),
-            Vectors::F16(data) => {
-                for (d, &x) in data[range].iter_mut().zip(v) {
-                    *d = half::f16::from_f32(x).to_bits();
-                }
-            }
+            Vectors::F16(data) => store_f16(self.dim, data, slot, v),
             Vectors::I8 { blocks, scales } => store_i8(self.width, blocks, scales, slot, v),
         }
         self.note_account(meta.account);
@@ -219,15 +206,14 @@ impl Segment {
         self.alive[slot] = true;
     }
 
-    /// Similarities of every query with the vectors of the slots `mask` picks in block `block` (bit r: slot
-    /// `block · BLOCK_ROWS + r`), into `out[query][r]`; other rows of `out` may be overwritten. f32 and int8 vectors
-    /// are scored a whole block per kernel call; f16 ones one by one (widened once into `scratch`; queries four at a
-    /// time). A slot's similarity does not depend on the other queries or slots.
+    /// Similarities of every query with the vectors of block `block`, one kernel call for the whole block: slot
+    /// `block · BLOCK_ROWS + r` into `out[query][r]` (the rows of slots past the last hold what the kernel makes of
+    /// the zero padding). A slot's similarity does not depend on the other queries or slots.
     pub(crate) fn block_scores(
         &self,
         kernels: &Kernels,
         queries: &ScanQueries,
-        (block, mask): (usize, u32),
+        block: usize,
         scratch: &mut BlockScratch,
         out: &mut [[f32; BLOCK_ROWS]],
     ) {
@@ -255,36 +241,21 @@ impl Segment {
                 }
             }
             Vectors::F16(data) => {
-                for r in (0..BLOCK_ROWS).filter(|r| mask >> r & 1 == 1) {
-                    let slot = block * BLOCK_ROWS + r;
-                    let x = &data[slot * self.dim..(slot + 1) * self.dim];
-                    if let [query] = queries.queries {
-                        out[0][r] = (kernels.f16)(&query.values, x);
-                        continue;
-                    }
-                    let wide = &mut scratch.wide[..self.dim];
-                    (kernels.widen_f16)(x, wide);
-                    for (four, o) in queries.fours.iter().zip(out.chunks_mut(4)) {
-                        let scores = (kernels.f32x4)(*four, wide);
-                        for (o, score) in o.iter_mut().zip(scores) {
-                            o[r] = score;
-                        }
-                    }
-                }
+                let size = BLOCK_ROWS * self.dim;
+                let block = &data[block * size..(block + 1) * size];
+                (kernels.f16_block)(&queries.values, block, out);
             }
         }
     }
 
     /// The stored vector of a slot, decoded to f32.
     pub(crate) fn vector(&self, slot: usize) -> Vec<f32> {
-        let range = slot * self.dim..(slot + 1) * self.dim;
         match &self.vectors {
             Vectors::F32(data) => (0..self.dim)
-                .map(|d| data[f32_at(self.dim, slot, d)])
+                .map(|d| data[column_at(self.dim, slot, d)])
                 .collect(),
-            Vectors::F16(data) => data[range]
-                .iter()
-                .map(|&b| half::f16::from_bits(b).to_f32())
+            Vectors::F16(data) => (0..self.dim)
+                .map(|d| half::f16::from_bits(data[column_at(self.dim, slot, d)]).to_f32())
                 .collect(),
             Vectors::I8 { blocks, scales } => (0..self.dim)
                 .map(|d| f32::from(blocks[i8_at(self.width, slot, d)]) * scales[slot])
@@ -296,7 +267,14 @@ impl Segment {
 /// Writes `v` into `slot` of the f32 blocks.
 fn store_f32(dim: usize, data: &mut [f32], slot: usize, v: &[f32]) {
     for (d, &x) in v.iter().enumerate() {
-        data[f32_at(dim, slot, d)] = x;
+        data[column_at(dim, slot, d)] = x;
+    }
+}
+
+/// Writes `v`, rounded to half precision, into `slot` of the f16 blocks.
+fn store_f16(dim: usize, data: &mut [u16], slot: usize, v: &[f32]) {
+    for (d, &x) in v.iter().enumerate() {
+        data[column_at(dim, slot, d)] = half::f16::from_f32(x).to_bits();
     }
 }
 
