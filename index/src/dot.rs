@@ -23,6 +23,9 @@ pub(crate) type F32BlockKernel = fn(&[&[f32]], &[f32], &mut [[f32; BLOCK_ROWS]])
 /// Queries, an f16 block (IEEE half bits), one row of results per query (see `dot_f16_block_ref`).
 pub(crate) type F16BlockKernel = fn(&[&[f32]], &[u16], &mut [[f32; BLOCK_ROWS]]);
 
+/// A scalar reference of the f32 or f16 block kernels, which a SIMD version falls back to on a block it cannot take.
+type Reference<T> = fn(&[&[f32]], &[T], &mut [[f32; BLOCK_ROWS]]);
+
 /// The dot-product functions in use.
 #[derive(Clone, Copy)]
 pub(crate) struct Kernels {

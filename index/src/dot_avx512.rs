@@ -3,7 +3,7 @@
 //! vectors at a time, with integer multiply-adds (fused multiply-add-accumulate `vpdpwssd` where the CPU has AVX-512
 //! VNNI).
 
-use super::{BLOCK_ROWS, Kernels, block_fits, columns_fit};
+use super::{BLOCK_ROWS, Kernels, Reference, block_fits, columns_fit};
 use std::arch::x86_64::*;
 
 /// The AVX-512 sets this CPU runs, fastest first: with VNNI for int8, then without.
@@ -132,68 +132,62 @@ fn i8_block_vnni_n<const N: usize>(qs: &[&[i16]], block: &[i8], out: &mut [[i32;
     }
 }
 
-/// The f32 block kernel: queries four at a time, so that each dimension of the block is loaded once for four.
+/// The f32 block kernel (`columns_avx512`): sixteen f32 are one 64-byte load.
 #[target_feature(enable = "avx512f")]
 fn f32_block_avx512(qs: &[&[f32]], block: &[f32], out: &mut [[f32; BLOCK_ROWS]]) {
+    // SAFETY: the array holds the sixteen f32 the load reads.
+    let load = |values: &[f32; BLOCK_ROWS]| unsafe { _mm512_loadu_ps(values.as_ptr()) };
+    columns_avx512(qs, block, load, super::dot_f32_block_ref, out);
+}
+
+/// The f16 block kernel (`columns_avx512`): sixteen halves are one 32-byte load, widened exactly by `vcvtph2ps`.
+#[target_feature(enable = "avx512f")]
+fn f16_block_avx512(qs: &[&[f32]], block: &[u16], out: &mut [[f32; BLOCK_ROWS]]) {
+    // SAFETY: the array holds the sixteen halves the load reads.
+    let load = |values: &[u16; BLOCK_ROWS]| unsafe {
+        _mm512_cvtph_ps(_mm256_loadu_si256(values.as_ptr().cast()))
+    };
+    columns_avx512(qs, block, load, super::dot_f16_block_ref, out);
+}
+
+/// f32 and f16 blocks: queries four at a time, so that each dimension of the block is loaded (and widened) once for
+/// four.
+#[target_feature(enable = "avx512f")]
+fn columns_avx512<T>(
+    qs: &[&[f32]],
+    block: &[T],
+    load: impl Fn(&[T; BLOCK_ROWS]) -> __m512 + Copy,
+    reference: Reference<T>,
+    out: &mut [[f32; BLOCK_ROWS]],
+) {
     for (four, rows) in qs.chunks(4).zip(out.chunks_mut(4)) {
         match four.len() {
-            4 => f32_block_n::<4>(four, block, rows),
-            3 => f32_block_n::<3>(four, block, rows),
-            2 => f32_block_n::<2>(four, block, rows),
-            _ => f32_block_n::<1>(four, block, rows),
+            4 => columns_n::<4, T>(four, block, load, reference, rows),
+            3 => columns_n::<3, T>(four, block, load, reference, rows),
+            2 => columns_n::<2, T>(four, block, load, reference, rows),
+            _ => columns_n::<1, T>(four, block, load, reference, rows),
         }
     }
 }
 
-/// `N` queries against an f32 block: per dimension, the sixteen vectors' values in one register, multiplied by the
-/// query's value (broadcast) and added with one fused multiply-add per lane, as `dot_f32_block_ref` does.
+/// `N` queries against an f32 or f16 block: per dimension, the sixteen vectors' values in one register (`load`),
+/// multiplied by the query's value (broadcast) and added with one fused multiply-add per lane, as `reference` does.
 #[target_feature(enable = "avx512f")]
-fn f32_block_n<const N: usize>(qs: &[&[f32]], block: &[f32], out: &mut [[f32; BLOCK_ROWS]]) {
+fn columns_n<const N: usize, T>(
+    qs: &[&[f32]],
+    block: &[T],
+    load: impl Fn(&[T; BLOCK_ROWS]) -> __m512,
+    reference: Reference<T>,
+    out: &mut [[f32; BLOCK_ROWS]],
+) {
     if qs.len() != N || out.len() != N || !qs.iter().all(|q| columns_fit(q, block)) {
-        return super::dot_f32_block_ref(qs, block, out);
+        return reference(qs, block, out);
     }
     let mut acc = [_mm512_setzero_ps(); N];
     for d in 0..block.len() / BLOCK_ROWS {
         // SAFETY: `columns_fit` holds: the block has sixteen values at 16d, and each query a value at d.
         unsafe {
-            let x = _mm512_loadu_ps(block.as_ptr().add(BLOCK_ROWS * d));
-            for (a, q) in acc.iter_mut().zip(qs) {
-                *a = _mm512_fmadd_ps(_mm512_set1_ps(*q.get_unchecked(d)), x, *a);
-            }
-        }
-    }
-    for (o, a) in out.iter_mut().zip(acc) {
-        // SAFETY: a row of results is sixteen f32, one 64-byte store.
-        unsafe { _mm512_storeu_ps(o.as_mut_ptr(), a) };
-    }
-}
-
-/// The f16 block kernel: queries four at a time, so that each dimension of the block is widened once for four.
-#[target_feature(enable = "avx512f")]
-fn f16_block_avx512(qs: &[&[f32]], block: &[u16], out: &mut [[f32; BLOCK_ROWS]]) {
-    for (four, rows) in qs.chunks(4).zip(out.chunks_mut(4)) {
-        match four.len() {
-            4 => f16_block_n::<4>(four, block, rows),
-            3 => f16_block_n::<3>(four, block, rows),
-            2 => f16_block_n::<2>(four, block, rows),
-            _ => f16_block_n::<1>(four, block, rows),
-        }
-    }
-}
-
-/// `f32_block_n` on an f16 block: each dimension's sixteen halves widened exactly (`vcvtph2ps`) into one register,
-/// then the same fused multiply-adds, as `dot_f16_block_ref` does.
-#[target_feature(enable = "avx512f")]
-fn f16_block_n<const N: usize>(qs: &[&[f32]], block: &[u16], out: &mut [[f32; BLOCK_ROWS]]) {
-    if qs.len() != N || out.len() != N || !qs.iter().all(|q| columns_fit(q, block)) {
-        return super::dot_f16_block_ref(qs, block, out);
-    }
-    let mut acc = [_mm512_setzero_ps(); N];
-    for d in 0..block.len() / BLOCK_ROWS {
-        // SAFETY: `columns_fit` holds: the block has sixteen halves (32 bytes) at 16d, and each query a value at d.
-        unsafe {
-            let halves = _mm256_loadu_si256(block.as_ptr().add(BLOCK_ROWS * d) as *const __m256i);
-            let x = _mm512_cvtph_ps(halves);
+            let x = load(&*block.as_ptr().add(BLOCK_ROWS * d).cast::<[T; BLOCK_ROWS]>());
             for (a, q) in acc.iter_mut().zip(qs) {
                 *a = _mm512_fmadd_ps(_mm512_set1_ps(*q.get_unchecked(d)), x, *a);
             }
