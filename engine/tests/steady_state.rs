@@ -8,6 +8,10 @@ use argus_engine::{Backend, DetectOptions, Engine, EngineConfig, Image};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use vulkan::vulkan_present;
+
+#[path = "it/vulkan.rs"]
+mod vulkan;
 
 /// Allocations at least this large scale with images and tensors (a sample is 187,500 bytes, a chip 270,000); the
 /// smaller ones are bookkeeping (queues, replies, a descriptor's 128 values).
@@ -59,22 +63,6 @@ fn cache_dir(var: &str, leaf: &str) -> PathBuf {
         let home = std::env::var_os("HOME").expect("HOME is set");
         PathBuf::from(home).join(".cache/argus").join(leaf)
     })
-}
-
-fn vulkan_present() -> bool {
-    let present = ["/usr/share/vulkan/icd.d", "/etc/vulkan/icd.d"]
-        .iter()
-        .filter_map(|dir| std::fs::read_dir(dir).ok())
-        .flatten()
-        .any(|entry| entry.is_ok());
-    if !present {
-        assert!(
-            std::env::var("ARGUS_REQUIRE_GPU_TESTS").is_err(),
-            "ARGUS_REQUIRE_GPU_TESTS is set but no Vulkan driver is installed"
-        );
-        eprintln!("SKIPPED burn-wgpu: no Vulkan driver (install mesa-vulkan-drivers)");
-    }
-    present
 }
 
 fn engine_on(backend: Backend) -> Engine {

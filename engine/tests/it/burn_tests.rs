@@ -7,6 +7,7 @@
 //! its reason.
 
 use crate::common::{engine, models_dir, photo};
+use crate::vulkan::vulkan_present;
 use argus_engine::{
     Backend, BackendChoice, DetectOptions, Detection, Engine, EngineConfig, EngineError, Precision,
     Rect, choose_backend, similarity,
@@ -30,22 +31,6 @@ const PHOTOS: [&str; 4] = [
     "grace_hopper.jpg",
     "ice_block.jpg",
 ];
-
-fn vulkan_present() -> bool {
-    let present = ["/usr/share/vulkan/icd.d", "/etc/vulkan/icd.d"]
-        .iter()
-        .filter_map(|dir| std::fs::read_dir(dir).ok())
-        .flatten()
-        .any(|entry| entry.is_ok());
-    if !present {
-        assert!(
-            std::env::var("ARGUS_REQUIRE_GPU_TESTS").is_err(),
-            "ARGUS_REQUIRE_GPU_TESTS is set but no Vulkan driver is installed"
-        );
-        eprintln!("SKIPPED: no Vulkan driver (install mesa-vulkan-drivers)");
-    }
-    present
-}
 
 /// An engine whose networks run on `backend` in `precision`.
 fn engine_on(backend: Backend, precision: Precision) -> Engine {

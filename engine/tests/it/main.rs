@@ -9,3 +9,4 @@ mod detect_tests;
 mod extract_tests;
 mod jpeg_tests;
 mod quality_tests;
+mod vulkan;

@@ -118,23 +118,27 @@ fn int8_recall_at_10_is_at_least_0_99() {
     assert!(recall >= 0.99, "recall@10 = {recall}");
 }
 
+/// An f32 index searching on two threads, loaded with `data` in one bulk load.
+fn f32_index_of(data: &[Item]) -> FlatIndex {
+    let dim = data.first().map_or(1, |item| item.v.len());
+    let config = IndexConfig {
+        dim,
+        storage: Storage::F32,
+    };
+    let index = FlatIndex::with_threads(config, 2).unwrap();
+    index
+        .upsert_many(data.iter().map(|i| (i.id, i.v.clone(), i.meta.clone())))
+        .unwrap();
+    index
+}
+
 #[test]
 fn a_list_of_most_items_over_several_segments_is_exact_in_batches() {
     let mut rng = Rng(7);
     let accounts = [rng.id(), rng.id()];
     let lists = [rng.id(), rng.id()];
     let mut data = items(&mut rng, 20_000, 32, &accounts, &lists);
-    let index = FlatIndex::with_threads(
-        IndexConfig {
-            dim: 32,
-            storage: Storage::F32,
-        },
-        2,
-    )
-    .unwrap();
-    index
-        .upsert_many(data.iter().map(|i| (i.id, i.v.clone(), i.meta.clone())))
-        .unwrap();
+    let index = f32_index_of(&data);
     for item in data.iter().step_by(5) {
         assert!(index.remove(item.id));
     }
@@ -168,17 +172,7 @@ fn member_bits_follow_every_change_to_the_lists() {
     let account = [rng.id()];
     let lists = [rng.id(), rng.id()];
     let mut data = items(&mut rng, 20_000, 32, &account, &lists);
-    let index = FlatIndex::with_threads(
-        IndexConfig {
-            dim: 32,
-            storage: Storage::F32,
-        },
-        2,
-    )
-    .unwrap();
-    index
-        .upsert_many(data.iter().map(|i| (i.id, i.v.clone(), i.meta.clone())))
-        .unwrap();
+    let index = f32_index_of(&data);
     let filter = Filter {
         account: Some(account[0]),
         lists: Some(vec![lists[0]]),
