@@ -50,16 +50,20 @@ fn i8_block_vnni(qs: &[&[i16]], block: &[i8], out: &mut [[i32; BLOCK_ROWS]]) {
     unsafe { i8_block_avx512_vnni(qs, block, out) }
 }
 
-/// The int8 block kernel: queries four at a time (one accumulator of sixteen vectors each), so that each widened
-/// pair of the block is loaded once for four queries.
+/// The int8 block kernel: queries eight at a time (one accumulator of sixteen vectors each, eight of the 32
+/// registers), so that each widened pair of the block is loaded once for eight queries.
 #[target_feature(enable = "avx512f,avx512bw")]
 fn i8_block_avx512(qs: &[&[i16]], block: &[i8], out: &mut [[i32; BLOCK_ROWS]]) {
-    for (four, rows) in qs.chunks(4).zip(out.chunks_mut(4)) {
-        match four.len() {
-            4 => i8_block_n::<4>(four, block, rows),
-            3 => i8_block_n::<3>(four, block, rows),
-            2 => i8_block_n::<2>(four, block, rows),
-            _ => i8_block_n::<1>(four, block, rows),
+    for (eight, rows) in qs.chunks(8).zip(out.chunks_mut(8)) {
+        match eight.len() {
+            8 => i8_block_n::<8>(eight, block, rows),
+            7 => i8_block_n::<7>(eight, block, rows),
+            6 => i8_block_n::<6>(eight, block, rows),
+            5 => i8_block_n::<5>(eight, block, rows),
+            4 => i8_block_n::<4>(eight, block, rows),
+            3 => i8_block_n::<3>(eight, block, rows),
+            2 => i8_block_n::<2>(eight, block, rows),
+            _ => i8_block_n::<1>(eight, block, rows),
         }
     }
 }
@@ -95,12 +99,16 @@ fn i8_block_n<const N: usize>(qs: &[&[i16]], block: &[i8], out: &mut [[i32; BLOC
 /// `i8_block_avx512` with `vpdpwssd`.
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
 fn i8_block_avx512_vnni(qs: &[&[i16]], block: &[i8], out: &mut [[i32; BLOCK_ROWS]]) {
-    for (four, rows) in qs.chunks(4).zip(out.chunks_mut(4)) {
-        match four.len() {
-            4 => i8_block_vnni_n::<4>(four, block, rows),
-            3 => i8_block_vnni_n::<3>(four, block, rows),
-            2 => i8_block_vnni_n::<2>(four, block, rows),
-            _ => i8_block_vnni_n::<1>(four, block, rows),
+    for (eight, rows) in qs.chunks(8).zip(out.chunks_mut(8)) {
+        match eight.len() {
+            8 => i8_block_vnni_n::<8>(eight, block, rows),
+            7 => i8_block_vnni_n::<7>(eight, block, rows),
+            6 => i8_block_vnni_n::<6>(eight, block, rows),
+            5 => i8_block_vnni_n::<5>(eight, block, rows),
+            4 => i8_block_vnni_n::<4>(eight, block, rows),
+            3 => i8_block_vnni_n::<3>(eight, block, rows),
+            2 => i8_block_vnni_n::<2>(eight, block, rows),
+            _ => i8_block_vnni_n::<1>(eight, block, rows),
         }
     }
 }
@@ -150,8 +158,8 @@ fn f16_block_avx512(qs: &[&[f32]], block: &[u16], out: &mut [[f32; BLOCK_ROWS]])
     columns_avx512(qs, block, load, super::dot_f16_block_ref, out);
 }
 
-/// f32 and f16 blocks: queries four at a time, so that each dimension of the block is loaded (and widened) once for
-/// four.
+/// f32 and f16 blocks: queries eight at a time (one accumulator each, eight of the 32 registers), so that each
+/// dimension of the block is loaded (and widened) once for eight.
 #[target_feature(enable = "avx512f")]
 fn columns_avx512<T>(
     qs: &[&[f32]],
@@ -160,12 +168,16 @@ fn columns_avx512<T>(
     reference: Reference<T>,
     out: &mut [[f32; BLOCK_ROWS]],
 ) {
-    for (four, rows) in qs.chunks(4).zip(out.chunks_mut(4)) {
-        match four.len() {
-            4 => columns_n::<4, T>(four, block, load, reference, rows),
-            3 => columns_n::<3, T>(four, block, load, reference, rows),
-            2 => columns_n::<2, T>(four, block, load, reference, rows),
-            _ => columns_n::<1, T>(four, block, load, reference, rows),
+    for (eight, rows) in qs.chunks(8).zip(out.chunks_mut(8)) {
+        match eight.len() {
+            8 => columns_n::<8, T>(eight, block, load, reference, rows),
+            7 => columns_n::<7, T>(eight, block, load, reference, rows),
+            6 => columns_n::<6, T>(eight, block, load, reference, rows),
+            5 => columns_n::<5, T>(eight, block, load, reference, rows),
+            4 => columns_n::<4, T>(eight, block, load, reference, rows),
+            3 => columns_n::<3, T>(eight, block, load, reference, rows),
+            2 => columns_n::<2, T>(eight, block, load, reference, rows),
+            _ => columns_n::<1, T>(eight, block, load, reference, rows),
         }
     }
 }
