@@ -368,11 +368,13 @@ impl FlatIndex {
         } else {
             let per = segments.len().div_ceil(workers);
             std::thread::scope(|scope| {
-                let handles: Vec<_> = segments
+                // The first part is scanned here, the others on threads of their own.
+                let (first, rest) = segments.split_at(per.min(segments.len()));
+                let handles: Vec<_> = rest
                     .chunks(per)
                     .map(|part| scope.spawn(move || scan(part)))
                     .collect();
-                let mut merged: Vec<TopK> = queries.iter().map(|_| TopK::new(k)).collect();
+                let mut merged = scan(first);
                 for handle in handles {
                     let part = handle
                         .join()
