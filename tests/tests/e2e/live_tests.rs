@@ -55,14 +55,6 @@ fn save(server: &Server, account: &Account, events: Value) {
     assert_eq!(r.status, 201, "{}", r.json);
 }
 
-fn metric(server: &Server, name: &str) -> f64 {
-    let text = String::from_utf8(server.get("/metrics", &[]).bytes).unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name} ")))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("{name} in /metrics"))
-}
-
 #[test]
 fn subscribers_get_what_their_filters_accept() {
     let dir = tempfile::tempdir().unwrap();
@@ -101,7 +93,7 @@ fn subscribers_get_what_their_filters_accept() {
     );
     let stranger = Account::basic("", "nobody@argus.dev", "wrong");
     assert_eq!(subscribe(&server, &stranger, "").unwrap_err(), 401);
-    assert_eq!(metric(&server, "argus_ws_subscribers"), 3.0);
+    assert_eq!(server.metric("argus_ws_subscribers"), 3.0);
 }
 
 #[test]
@@ -122,7 +114,7 @@ fn a_subscriber_that_never_reads_does_not_slow_ingestion() {
     let got = next(&mut watcher).expect("the reading subscriber still gets its event");
     assert_eq!(got["event"]["tags"], json!(["last"]));
     assert!(
-        metric(&server, "argus_ws_dropped_total") > 0.0,
+        server.metric("argus_ws_dropped_total") > 0.0,
         "the stalled subscriber's overflow is dropped and counted"
     );
 }

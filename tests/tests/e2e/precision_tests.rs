@@ -52,11 +52,7 @@ fn fp16_descriptors_on_wgpu_match_the_same_person_first() {
     assert!(found[0].1 > 0.5 && found[1].1 < 0.5, "{found:?}");
 
     // The device memory pool the networks ran in shows in the metrics.
-    let metrics = String::from_utf8(server.get("/metrics", &[]).bytes).unwrap();
-    let reserved = metrics
-        .lines()
-        .find_map(|line| line.strip_prefix(r#"argus_device_memory_bytes{state="reserved"} "#))
-        .and_then(|value| value.parse::<u64>().ok());
-    assert!(reserved.is_some_and(|bytes| bytes > 0), "{metrics}");
+    let reserved = server.metric(r#"argus_device_memory_bytes{state="reserved"}"#);
+    assert!(reserved > 0.0, "device memory reserved: {reserved}");
     assert_eq!(server.stop(), Some(0));
 }

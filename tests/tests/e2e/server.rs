@@ -141,13 +141,19 @@ impl Server {
         self.request("POST", path, &h, Some(body.to_string().as_bytes()))
     }
 
-    /// The number of face descriptors in the matcher index, from `GET /metrics`.
-    pub fn index_faces(&self) -> u64 {
+    /// The value of the metric `name` (with its labels, as the exposition writes them) from `GET /metrics`; panics
+    /// when it is not there.
+    pub fn metric(&self, name: &str) -> f64 {
         let text = String::from_utf8(self.get("/metrics", &[]).bytes).expect("metrics text");
         text.lines()
-            .find_map(|l| l.strip_prefix("argus_index_faces "))
-            .and_then(|n| n.trim().parse().ok())
-            .expect("argus_index_faces in /metrics")
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} in /metrics:\n{text}"))
+    }
+
+    /// The number of face descriptors in the matcher index, from `GET /metrics`.
+    pub fn index_faces(&self) -> u64 {
+        self.metric("argus_index_faces") as u64
     }
 
     /// Sends a JSON body with any method.
