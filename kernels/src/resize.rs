@@ -43,8 +43,9 @@ pub const RAW: Normalisation = Normalisation {
 pub const MIN_FACE: f32 = 20.0;
 /// The pyramid step (the engine's detection uses it).
 pub const PYRAMID_FACTOR: f32 = 0.709;
-/// Bit pattern pre-filled into the outputs that are read back ([`Output::Checked`]): a quiet NaN with a payload no arithmetic produces,
-/// so a value still holding it after read-back means the launch did not run.
+/// Bit pattern pre-filled into the outputs that are read back ([`Output::Checked`]): a quiet NaN
+/// with a payload no arithmetic produces, so a value still holding it after read-back means the
+/// launch did not run.
 const NOT_WRITTEN: u32 = 0x7FC0_DEAD;
 
 /// A rectangle of whole pixels: columns `x0..x0 + width`, rows `y0..y0 + height`.
@@ -105,9 +106,10 @@ fn area_end(i: u32, input: u32, output: u32, start: u32) -> u32 {
 
 /// Output pixel (ox, oy) of the area resize of the rectangle (x0, y0, width, height) of the
 /// packed image (`image_width` pixels per row) to `out_width x out_height`, normalised as
-/// `(v - offset) * scale`, written to the three planes `out[base + c * plane + oy * out_width + ox]`. Per channel, in the engine's
-/// order: each source row's columns are summed in order and divided by their count, those row
-/// averages are summed in order, the sum is divided by the row count.
+/// `(v - offset) * scale`, written to the three planes
+/// `out[base + c * plane + oy * out_width + ox]`. Per channel, in the engine's order: each source
+/// row's columns are summed in order and divided by their count, those row averages are summed
+/// in order, the sum is divided by the row count.
 #[cube]
 #[allow(clippy::too_many_arguments)]
 fn area_pixel(
